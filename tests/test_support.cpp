@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-namespace facesearch::testing {
+namespace fstest {
 
 std::filesystem::path shared_data() {
   const char* env = std::getenv("FACESEARCH_TEST_DATA");
@@ -23,4 +23,43 @@ std::filesystem::path scratch_dir(const std::string& name) {
   return dir;
 }
 
-}  // namespace facesearch::testing
+}  // namespace fstest
+
+#include <fstream>
+#include <iterator>
+
+#include <opencv2/imgcodecs.hpp>
+
+namespace fstest {
+
+std::vector<std::uint8_t> jpeg_with_exif_orientation(const cv::Mat& stored, int orientation) {
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", stored, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95});
+  // APP1: "Exif\0\0", little-endian TIFF header, IFD0 with a single Orientation (0x0112, SHORT) entry.
+  std::vector<std::uint8_t> tiff = {'I', 'I', 42, 0, 8, 0, 0, 0,  // header, IFD0 at offset 8
+                                    1, 0,                         // one entry
+                                    0x12, 0x01, 3, 0, 1, 0, 0, 0,  // tag, type SHORT, count 1
+                                    static_cast<std::uint8_t>(orientation), 0, 0, 0,
+                                    0, 0, 0, 0};  // no next IFD
+  std::vector<std::uint8_t> app1 = {'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  const size_t len = app1.size() + 2;
+  std::vector<std::uint8_t> segment = {0xFF, 0xE1, static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len & 0xFF)};
+  segment.insert(segment.end(), app1.begin(), app1.end());
+  jpeg.insert(jpeg.begin() + 2, segment.begin(), segment.end());  // right after SOI
+  return jpeg;
+}
+
+void write_file(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace fstest

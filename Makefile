@@ -1,0 +1,44 @@
+# make demo: install, build, fetch models and samples, run a search.   make test: the whole suite.
+BUILD ?= build
+JOBS ?= 2
+FACESEARCH := $(BUILD)/facesearch
+SAMPLES ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/facesearch/samples
+
+.PHONY: all deps configure build models samples demo test bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_RULE_MESSAGES=OFF >/dev/null
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
+
+models: build
+	@$(FACESEARCH) models fetch default
+
+samples:
+	@scripts/fetch-samples.sh "$(SAMPLES)"
+
+demo: models samples
+	@echo "== facesearch faces $(SAMPLES)/sample1.jpg"
+	@$(FACESEARCH) faces "$(SAMPLES)/sample1.jpg"
+	@echo "== facesearch scan -q sample1.jpg --query-face largest -t $(SAMPLES)"
+	@$(FACESEARCH) scan -q "$(SAMPLES)/sample1.jpg" --query-face largest -t "$(SAMPLES)"
+
+test: models
+	@cd $(BUILD) && ctest --output-on-failure -j 1 $(CTEST_ARGS)
+
+bench: models
+	@bench/run.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	@rm -rf $(BUILD)

@@ -1,0 +1,165 @@
+#include "detect/detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <opencv2/imgproc.hpp>
+
+namespace facesearch {
+
+static cv::dnn::Net load_net(const std::filesystem::path& onnx) {
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx.string());
+  if (net.empty()) throw std::runtime_error("cannot load model " + onnx.string());
+  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  return net;
+}
+
+UltraLightDetector::UltraLightDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
+    : net_(load_net(onnx)) {
+  if (params.contains("input")) input_ = {params["input"][0].get<int>(), params["input"][1].get<int>()};
+  score_threshold_ = params.value("score_threshold", score_threshold_);
+  nms_iou_ = params.value("nms_iou", nms_iou_);
+}
+
+std::vector<Detection> UltraLightDetector::detect(const cv::Mat& bgr) {
+  // The network sees the whole image squeezed to its fixed input (aspect not kept); INTER_AREA avoids aliasing
+  // when shrinking large photos.
+  cv::Mat small;
+  cv::resize(bgr, small, input_, 0, 0, bgr.cols > input_.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / 128, {}, cv::Scalar(127, 127, 127), /*swapRB=*/true);
+  net_.setInput(blob);
+  std::vector<cv::Mat> outs;
+  net_.forward(outs, std::vector<cv::String>{"scores", "boxes"});
+  const cv::Mat& scores = outs[0];  // [1, N, 2]
+  const cv::Mat& boxes = outs[1];   // [1, N, 4], normalised corners
+  const int n = scores.size[1];
+  const float* s = scores.ptr<float>();
+  const float* b = boxes.ptr<float>();
+  const float w = static_cast<float>(bgr.cols), h = static_cast<float>(bgr.rows);
+  std::vector<Detection> dets;
+  for (int i = 0; i < n; ++i) {
+    float score = s[2 * i + 1];
+    if (score < score_threshold_) continue;
+    Detection d;
+    d.score = score;
+    d.box = {std::clamp(b[4 * i] * w, 0.f, w), std::clamp(b[4 * i + 1] * h, 0.f, h),
+             std::clamp(b[4 * i + 2] * w, 0.f, w), std::clamp(b[4 * i + 3] * h, 0.f, h)};
+    if (d.box.area() > 0) dets.push_back(d);
+  }
+  return nms(std::move(dets), nms_iou_);
+}
+
+Landmark68Landmarker::Landmark68Landmarker(const std::filesystem::path& onnx, const nlohmann::json& params)
+    : net_(load_net(onnx)) {
+  if (params.contains("input")) input_ = params["input"][0].get<int>();
+}
+
+Landmarks5 Landmark68Landmarker::locate(const cv::Mat& bgr, const Box& box) {
+  // Square crop of side = box height around the box centre, clipped to the image.
+  const float side = box.height();
+  const float cx = (box.x1 + box.x2) / 2, cy = (box.y1 + box.y2) / 2;
+  int x1 = std::max(0, static_cast<int>(std::lround(cx - side / 2)));
+  int y1 = std::max(0, static_cast<int>(std::lround(cy - side / 2)));
+  int x2 = std::min(bgr.cols, static_cast<int>(std::lround(cx + side / 2)));
+  int y2 = std::min(bgr.rows, static_cast<int>(std::lround(cy + side / 2)));
+  if (x2 - x1 < 2 || y2 - y1 < 2) throw std::runtime_error("face box too small for landmarks");
+  cv::Mat crop = bgr(cv::Rect(x1, y1, x2 - x1, y2 - y1)), grey, resized;
+  cv::cvtColor(crop, grey, cv::COLOR_BGR2GRAY);
+  cv::resize(grey, resized, {input_, input_}, 0, 0, grey.cols > input_ ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::Mat blob = cv::dnn::blobFromImage(resized, 1.0 / 256);
+  net_.setInput(blob);
+  cv::Mat out = net_.forward();  // 136 = 68 (x, y), relative to the crop
+  const float* p = out.ptr<float>();
+  const float cw = static_cast<float>(x2 - x1), ch = static_cast<float>(y2 - y1);
+  auto pt = [&](int i) { return cv::Point2f(x1 + p[2 * i] * cw, y1 + p[2 * i + 1] * ch); };
+  auto mean = [&](int from, int to) {
+    cv::Point2f m(0, 0);
+    for (int i = from; i <= to; ++i) m += pt(i);
+    return m / static_cast<float>(to - from + 1);
+  };
+  return {mean(36, 41), mean(42, 47), pt(30), (pt(48) + pt(60)) / 2, (pt(54) + pt(64)) / 2};
+}
+
+std::unique_ptr<Detector> make_detector(const nlohmann::json& params, const std::filesystem::path& onnx) {
+  const std::string type = params.value("type", "");
+  if (type == "ultralight") return std::make_unique<UltraLightDetector>(onnx, params);
+  throw std::runtime_error("unknown detector type '" + type + "'");
+}
+
+std::unique_ptr<Landmarker> make_landmarker(const nlohmann::json& params, const std::filesystem::path& onnx) {
+  const std::string type = params.value("type", "");
+  if (type == "pfld68") return std::make_unique<Landmark68Landmarker>(onnx, params);
+  throw std::runtime_error("unknown landmarker type '" + type + "'");
+}
+
+// --- whole image + tiles ------------------------------------------------------------------------------------
+
+static std::vector<Detection> tiled_pass(Detector& detector, const cv::Mat& bgr, float tile_scale,
+                                         float keep_below) {
+  const cv::Size in = detector.input_size();
+  const int tw = std::min(bgr.cols, static_cast<int>(std::lround(in.width * tile_scale)));
+  const int th = std::min(bgr.rows, static_cast<int>(std::lround(in.height * tile_scale)));
+  // Tiles overlap by the largest face we keep from them, so each such face lies whole inside some tile.
+  const int overlap = std::min(static_cast<int>(std::ceil(keep_below * 1.2f)), std::min(tw, th) / 2);
+  auto starts = [](int total, int tile, int ov) {
+    std::vector<int> s;
+    if (tile >= total) return std::vector<int>{0};
+    int step = std::max(1, tile - ov);
+    for (int x = 0;; x += step) {
+      if (x + tile >= total) {
+        s.push_back(total - tile);
+        break;
+      }
+      s.push_back(x);
+    }
+    return s;
+  };
+  std::vector<Detection> out;
+  const float edge = 2.f;
+  for (int ty : starts(bgr.rows, th, overlap)) {
+    for (int tx : starts(bgr.cols, tw, overlap)) {
+      cv::Mat tile = bgr(cv::Rect(tx, ty, tw, th));
+      for (auto d : detector.detect(tile)) {
+        // A box cut by an inner tile edge is part of a face another tile sees whole.
+        bool cut = (tx > 0 && d.box.x1 < edge) || (ty > 0 && d.box.y1 < edge) ||
+                   (tx + tw < bgr.cols && d.box.x2 > tw - edge) || (ty + th < bgr.rows && d.box.y2 > th - edge);
+        if (cut || std::max(d.box.width(), d.box.height()) >= keep_below) continue;
+        d.box = {d.box.x1 + tx, d.box.y1 + ty, d.box.x2 + tx, d.box.y2 + ty};
+        if (d.landmarks)
+          for (auto& p : *d.landmarks) p += cv::Point2f(static_cast<float>(tx), static_cast<float>(ty));
+        out.push_back(d);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const FindOptions& options) {
+  std::vector<Detection> dets = detector.detect(bgr);
+  const cv::Size in = detector.input_size();
+  // How many image pixels one network pixel covers in the whole-image pass.
+  const float full_scale = std::max(static_cast<float>(bgr.cols) / in.width, static_cast<float>(bgr.rows) / in.height);
+  const float smallest_full = detector.min_reliable_face() * full_scale;
+  // Tiles are seen at 2 image pixels per network pixel (or finer where the image is small).
+  const float tile_scale = std::min(2.f, full_scale / 2);
+  bool tile = options.small_faces == SmallFaces::On ||
+              (options.small_faces == SmallFaces::Auto && full_scale > 2.5f &&
+               smallest_full > options.min_face);
+  if (tile && tile_scale >= 1.f) {
+    const float keep_below = smallest_full * 1.25f;
+    for (auto& t : tiled_pass(detector, bgr, tile_scale, keep_below)) {
+      // Drop pieces of faces the whole-image pass already found (eyes or mouths of close-ups).
+      bool inside = std::any_of(dets.begin(), dets.end(), [&](const Detection& d) {
+        return intersection_over_first(t.box, d.box) > 0.4f;
+      });
+      if (!inside) dets.push_back(t);
+    }
+    dets = nms(std::move(dets), options.nms_iou);
+  }
+  std::erase_if(dets, [&](const Detection& d) { return std::max(d.box.width(), d.box.height()) < options.min_face; });
+  return dets;
+}
+
+}  // namespace facesearch

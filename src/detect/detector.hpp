@@ -1,0 +1,73 @@
+// Face detectors and landmarkers behind small interfaces, so packs can swap them.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include "detect/face.hpp"
+
+namespace facesearch {
+
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  // All faces in a BGR image, boxes in that image's pixels, before any size filtering.
+  virtual std::vector<Detection> detect(const cv::Mat& bgr) = 0;
+  // The network's input size: one pass sees the image shrunk to this.
+  virtual cv::Size input_size() const = 0;
+  // Smallest face side (in network pixels) the network finds reliably; decides when tiling helps.
+  virtual float min_reliable_face() const = 0;
+};
+
+class Landmarker {
+ public:
+  virtual ~Landmarker() = default;
+  virtual Landmarks5 locate(const cv::Mat& bgr, const Box& box) = 0;
+};
+
+// Ultra-Light-Fast-Generic-Face-Detector RFB-320 with boxes decoded inside the graph.
+class UltraLightDetector : public Detector {
+ public:
+  UltraLightDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
+  std::vector<Detection> detect(const cv::Mat& bgr) override;
+  cv::Size input_size() const override { return input_; }
+  float min_reliable_face() const override { return 20.f; }
+
+ private:
+  cv::dnn::Net net_;
+  cv::Size input_{320, 240};
+  float score_threshold_ = 0.65f;
+  float nms_iou_ = 0.4f;
+};
+
+// 68-point iBUG landmark regressor on a 64x64 grey crop, reduced to the 5 ArcFace points.
+class Landmark68Landmarker : public Landmarker {
+ public:
+  Landmark68Landmarker(const std::filesystem::path& onnx, const nlohmann::json& params);
+  Landmarks5 locate(const cv::Mat& bgr, const Box& box) override;
+
+ private:
+  cv::dnn::Net net_;
+  int input_ = 64;
+};
+
+std::unique_ptr<Detector> make_detector(const nlohmann::json& params, const std::filesystem::path& onnx);
+std::unique_ptr<Landmarker> make_landmarker(const nlohmann::json& params, const std::filesystem::path& onnx);
+
+enum class SmallFaces { Off, Auto, On };
+
+struct FindOptions {
+  SmallFaces small_faces = SmallFaces::Auto;
+  float min_face = 20.f;   // drop faces whose longer box side is below this (pixels of the image passed in)
+  float nms_iou = 0.4f;
+};
+
+// Whole-image pass plus, where faces can be too small for it, a tiled pass; merged and filtered.
+std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const FindOptions& options);
+
+}  // namespace facesearch

@@ -1,0 +1,139 @@
+#include "engine/batch.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include <opencv2/core.hpp>
+
+namespace fs = std::filesystem;
+
+namespace facesearch {
+
+static bool hidden(const fs::path& p) {
+  auto name = p.filename().string();
+  return name.size() > 1 && name[0] == '.' && name != "..";
+}
+
+std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool recursive) {
+  std::vector<fs::path> files;
+  for (const auto& root : roots) {
+    std::error_code ec;
+    auto st = fs::status(root, ec);
+    if (ec || !fs::exists(st)) throw std::runtime_error("no such file or directory: " + root.string());
+    if (!fs::is_directory(st)) {
+      files.push_back(root);
+      continue;
+    }
+    if (!recursive) {
+      for (auto& e : fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec))
+        if (!hidden(e.path()) && e.is_regular_file(ec)) files.push_back(e.path());
+      continue;
+    }
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+    for (; it != end; it.increment(ec)) {
+      if (ec) break;
+      if (hidden(it->path())) {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file(ec)) files.push_back(it->path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
+}
+
+// OpenCV's own thread pool would fight our workers for the cores: one OpenCV thread per worker.
+class OpenCvThreadsGuard {
+ public:
+  explicit OpenCvThreadsGuard(int n) : saved_(cv::getNumThreads()) { cv::setNumThreads(n); }
+  ~OpenCvThreadsGuard() { cv::setNumThreads(saved_); }
+
+ private:
+  int saved_;
+};
+
+BatchStats analyze_files(const EngineConfig& config, const std::vector<fs::path>& files, int jobs, bool embed,
+                         const BatchCallbacks& cb) {
+  const auto start = std::chrono::steady_clock::now();
+  jobs = std::max(1, std::min<int>(jobs, static_cast<int>(std::max<size_t>(files.size(), 1))));
+  OpenCvThreadsGuard threads_guard(1);
+  // Load the networks up front so a missing model fails once, loudly, before any thread starts.
+  std::vector<std::optional<Engine>> engines(static_cast<size_t>(jobs));
+  for (auto& e : engines) e.emplace(config);
+
+  BatchStats stats;
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  size_t done = 0;
+  auto worker = [&](Engine& engine) {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      std::optional<ImageFaces> faces;
+      std::string error;
+      try {
+        faces = engine.analyze_file(files[i], embed);
+      } catch (const ImageError& e) {
+        error = e.what();
+      } catch (const cv::Exception& e) {
+        error = std::string("image processing failed: ") + e.err;
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      std::lock_guard lock(mu);
+      ++done;
+      if (faces) {
+        ++stats.images;
+        stats.faces += faces->faces.size();
+        if (cb.on_image) cb.on_image(std::move(*faces));
+      } else {
+        ++stats.skipped;
+        if (cb.on_skip) cb.on_skip({files[i], error});
+      }
+      if (cb.on_progress) cb.on_progress(done, files.size(), stats.faces);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 1; j < jobs; ++j) threads.emplace_back(worker, std::ref(*engines[static_cast<size_t>(j)]));
+  worker(*engines[0]);
+  for (auto& t : threads) t.join();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+ScanResult scan_files(const EngineConfig& config, const Embedding& query, const std::vector<fs::path>& files,
+                      const ScanOptions& options, const BatchCallbacks& callbacks) {
+  ScanResult result;
+  BatchCallbacks cb = callbacks;
+  cb.on_image = [&](ImageFaces&& img) {
+    for (auto& f : img.faces) {
+      float sim = dot(query, f.embedding);
+      if (sim < options.threshold) continue;
+      Match m{img.path, img.width, img.height, std::move(f), sim};
+      m.face.embedding.clear();
+      result.matches.push_back(std::move(m));
+    }
+    if (callbacks.on_image) callbacks.on_image(std::move(img));
+  };
+  cb.on_skip = [&](const SkippedFile& s) {
+    result.skipped.push_back(s);
+    if (callbacks.on_skip) callbacks.on_skip(s);
+  };
+  result.stats = analyze_files(config, files, options.jobs, /*embed=*/true, cb);
+  // Ties broken by path and position so the order never depends on thread timing.
+  std::sort(result.matches.begin(), result.matches.end(), [](const Match& a, const Match& b) {
+    if (a.similarity != b.similarity) return a.similarity > b.similarity;
+    if (a.path != b.path) return a.path < b.path;
+    return a.face.box.x1 < b.face.box.x1;
+  });
+  if (options.top && result.matches.size() > options.top) result.matches.resize(options.top);
+  std::sort(result.skipped.begin(), result.skipped.end(),
+            [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
+  return result;
+}
+
+}  // namespace facesearch

@@ -1,0 +1,65 @@
+// Many photos through the engine on several threads: the shared core of `scan`, `faces` and indexing.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+
+namespace facesearch {
+
+// Every regular file under the roots (a root may be a file), sorted; hidden files and folders are left out.
+// Throws std::runtime_error when a root does not exist.
+std::vector<std::filesystem::path> collect_files(const std::vector<std::filesystem::path>& roots, bool recursive);
+
+struct SkippedFile {
+  std::filesystem::path path;
+  std::string reason;
+};
+
+struct BatchCallbacks {
+  // Called under a lock, in completion order (not input order).
+  std::function<void(ImageFaces&&)> on_image;
+  std::function<void(const SkippedFile&)> on_skip;
+  std::function<void(size_t done, size_t total, size_t faces)> on_progress;
+};
+
+struct BatchStats {
+  size_t images = 0;   // decoded and searched
+  size_t faces = 0;
+  size_t skipped = 0;  // unreadable, corrupt or not images
+  double seconds = 0;
+};
+
+// Runs `jobs` workers, each with its own Engine. A bad file is reported through on_skip and never stops the run.
+BatchStats analyze_files(const EngineConfig& config, const std::vector<std::filesystem::path>& files, int jobs,
+                         bool embed, const BatchCallbacks& callbacks);
+
+// A match of `scan`: one face of one photo and its similarity to the query.
+struct Match {
+  std::filesystem::path path;
+  int width = 0, height = 0;
+  Face face;  // without embedding
+  float similarity = 0;
+};
+
+struct ScanOptions {
+  float threshold = 0.34f;
+  size_t top = 0;  // 0: all matches over the threshold
+  int jobs = 2;
+};
+
+struct ScanResult {
+  std::vector<Match> matches;  // best first
+  std::vector<SkippedFile> skipped;
+  BatchStats stats;
+};
+
+// On-the-fly search: every face in `files` compared with `query`.
+ScanResult scan_files(const EngineConfig& config, const Embedding& query, const std::vector<std::filesystem::path>& files,
+                      const ScanOptions& options, const BatchCallbacks& callbacks = {});
+
+}  // namespace facesearch

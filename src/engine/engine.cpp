@@ -1,0 +1,100 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <opencv2/imgproc.hpp>
+
+#include "align/align.hpp"
+
+namespace facesearch {
+
+Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(find_builtin_pack(config_.pack_id)) {
+  auto root = config_.models_root.empty() ? models_root() : config_.models_root;
+  auto files = require_pack(pack_, root);
+  detector_ = make_detector(pack_.detector, files.at("detector"));
+  if (files.count("landmarker")) landmarker_ = make_landmarker(pack_.landmarker, files.at("landmarker"));
+  embedder_ = make_embedder(pack_.embedder, files.at("embedder"));
+}
+
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+
+ImageFaces Engine::analyze(const DecodedImage& image, bool embed) {
+  ImageFaces result;
+  result.format = image.format;
+  result.width = image.width;
+  result.height = image.height;
+  const cv::Mat& full = image.bgr;
+
+  // Detection runs on an image no larger than detect_max_side; landmarks and crops use all decoded pixels.
+  const int long_side = std::max(full.cols, full.rows);
+  double shrink = long_side > config_.detect_max_side ? static_cast<double>(long_side) / config_.detect_max_side : 1.0;
+  cv::Mat det_image = full;
+  if (shrink > 1.0)
+    cv::resize(full, det_image, {static_cast<int>(std::lround(full.cols / shrink)),
+                                 static_cast<int>(std::lround(full.rows / shrink))},
+               0, 0, cv::INTER_AREA);
+  FindOptions find = config_.find;
+  find.min_face = static_cast<float>(config_.find.min_face / (image.scale * shrink));
+  std::vector<Detection> dets = find_faces(*detector_, det_image, find);
+  std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
+
+  std::vector<cv::Mat> crops;
+  for (const auto& d : dets) {
+    Face f;
+    f.score = d.score;
+    Box in_full = d.box.scaled(static_cast<float>(shrink));
+    Landmarks5 lm;
+    if (d.landmarks) {
+      lm = *d.landmarks;
+      for (auto& p : lm) p *= static_cast<float>(shrink);
+    } else if (landmarker_) {
+      lm = landmarker_->locate(full, in_full);
+    } else {
+      throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
+    }
+    if (embed) crops.push_back(align_face(full, lm, embedder_->input_size()));
+    const auto s = static_cast<float>(image.scale);
+    f.box = in_full.scaled(s);
+    for (size_t i = 0; i < lm.size(); ++i) f.landmarks[i] = lm[i] * s;
+    result.faces.push_back(std::move(f));
+  }
+  if (embed && !crops.empty()) {
+    auto embs = embedder_->embed(crops);
+    for (size_t i = 0; i < embs.size(); ++i) result.faces[i].embedding = std::move(embs[i]);
+  }
+  return result;
+}
+
+ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
+  DecodeOptions opt;
+  opt.max_pixels = config_.max_pixels;
+  opt.min_long_side = config_.detect_max_side;
+  DecodedImage img = load_image(path, opt);
+  ImageFaces faces = analyze(img, embed);
+  faces.path = path;
+  return faces;
+}
+
+int choose_face(const ImageFaces& faces, const std::string& which) {
+  if (faces.faces.empty()) return -1;
+  auto by = [&](auto key) {
+    return static_cast<int>(std::max_element(faces.faces.begin(), faces.faces.end(),
+                                             [&](const Face& a, const Face& b) { return key(a) < key(b); }) -
+                            faces.faces.begin());
+  };
+  if (which == "best" || which.empty()) return by([](const Face& f) { return f.score; });
+  if (which == "largest") return by([](const Face& f) { return f.box.area(); });
+  try {
+    size_t pos = 0;
+    int idx = std::stoi(which, &pos);
+    if (pos != which.size()) throw std::invalid_argument(which);
+    return idx >= 0 && idx < static_cast<int>(faces.faces.size()) ? idx : -1;
+  } catch (const std::logic_error&) {
+    throw std::invalid_argument("--query-face must be 'best', 'largest' or a face number, not '" + which + "'");
+  }
+}
+
+}  // namespace facesearch

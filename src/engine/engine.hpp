@@ -1,0 +1,66 @@
+// The Engine: one photo in, every face out (box, landmarks, score, embedding). Thin shells (CLI, server) use it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "detect/detector.hpp"
+#include "embed/embedder.hpp"
+#include "image/image.hpp"
+#include "models/model_pack.hpp"
+
+namespace facesearch {
+
+struct EngineConfig {
+  std::string pack_id = "default";
+  std::filesystem::path models_root;  // empty: models_root()
+  FindOptions find;                   // min_face is in pixels of the full-resolution image
+  std::uint64_t max_pixels = 100'000'000;
+  // Larger photos are shrunk to this long side before detection (boxes still come back in full resolution).
+  int detect_max_side = 1920;
+};
+
+// One face, in the coordinates of the upright full-resolution image.
+struct Face {
+  Box box;
+  float score = 0;
+  Landmarks5 landmarks{};
+  Embedding embedding;  // empty unless embeddings were asked for
+};
+
+struct ImageFaces {
+  std::filesystem::path path;
+  ImageFormat format = ImageFormat::Unknown;
+  int width = 0, height = 0;
+  std::vector<Face> faces;  // left to right
+};
+
+// Not thread-safe (it owns network instances): use one Engine per worker thread.
+class Engine {
+ public:
+  explicit Engine(EngineConfig config);
+  ~Engine();
+  Engine(Engine&&) noexcept;
+
+  const ModelPack& pack() const { return pack_; }
+  const EngineConfig& config() const { return config_; }
+
+  ImageFaces analyze(const DecodedImage& image, bool embed = true);
+  // Reads, decodes and analyzes; throws ImageError when the file cannot be used as a photo.
+  ImageFaces analyze_file(const std::filesystem::path& path, bool embed = true);
+
+ private:
+  EngineConfig config_;
+  ModelPack pack_;
+  std::unique_ptr<Detector> detector_;
+  std::unique_ptr<Landmarker> landmarker_;
+  std::unique_ptr<Embedder> embedder_;
+};
+
+// Which face of a query photo stands for the person: "best" (highest score), "largest", or a 0-based index.
+// Returns -1 when there is no such face.
+int choose_face(const ImageFaces& faces, const std::string& which);
+
+}  // namespace facesearch
