@@ -44,6 +44,7 @@ std::vector<std::pair<fs::path, std::string>> deepface_labels(const fs::path& di
     std::getline(ss, identity, ',');
     std::getline(ss, staged, ',');
     if (!staged.empty() && staged.back() == '\r') staged.pop_back();
+    if (identity.starts_with("group")) continue;  // group photos hold several people
     labels.emplace_back(dir / staged, identity);
   }
   return labels;
@@ -168,7 +169,7 @@ TEST(Detection, GroupPhotosAllHaveFaces) {
 
 // The tiled pass finds small faces the single 320x240 pass cannot, and adds nothing on a close-up portrait.
 TEST(Detection, TiledPassFindsSmallFaces) {
-  const fs::path crowd = fstest::shared_data() / "group_photos/ultra_light_1mb/25.jpg";
+  const fs::path crowd = fstest::shared_data() / "group_photos/ultra_light_1mb/17.jpg";
   const fs::path portrait = fstest::shared_data() / "facenet_pytorch_testimages/test_images/paul_rudd/1.jpg";
   EngineConfig off, on;
   off.find.small_faces = SmallFaces::Off;
@@ -176,7 +177,7 @@ TEST(Detection, TiledPassFindsSmallFaces) {
   Engine e_off(off), e_on(on);
   size_t n_off = e_off.analyze_file(crowd, false).faces.size(), n_on = e_on.analyze_file(crowd, false).faces.size();
   std::printf("crowd: %zu faces without tiles, %zu with\n", n_off, n_on);
-  EXPECT_GT(n_on, n_off + n_off / 4);
+  EXPECT_GT(n_on, n_off * 3 / 2);  // measured: 119 without, 216 with
   EXPECT_EQ(e_on.analyze_file(portrait, false).faces.size(), 1u);
   EXPECT_EQ(e_off.analyze_file(portrait, false).faces.size(), 1u);
 }

@@ -250,10 +250,11 @@ int main(int argc, char** argv) {
   CLI::App app{"facesearch: find every photo of a person, locally and fast"};
   app.set_version_flag("--version", "facesearch 0.1.0");
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--quiet, --pack, --models) may follow the command too
   CommonOptions common;
   app.add_option("--pack", common.pack, "Model pack")->capture_default_str();
   app.add_option("--models", common.models_dir, "Where model packs are installed (default: $FACESEARCH_MODELS or ~/.cache/facesearch/models)");
-  app.add_flag("-q,--quiet", common.quiet, "No progress, warnings or summary on stderr");
+  app.add_flag("--quiet", common.quiet, "No progress, warnings or summary on stderr");
 
   ScanArgs scan;
   auto* scan_cmd = app.add_subcommand("scan", "Search a folder for the person in a query photo (no index)");
