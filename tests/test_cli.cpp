@@ -1,0 +1,138 @@
+// The command line as a user and other programs see it: exit codes and the --json contract (docs/CLI.md).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs facesearch with the given arguments; stdout captured, stderr to a file next to the scratch dir.
+CliRun facesearch(const std::string& args) {
+  const std::string cmd = std::string(FACESEARCH_BINARY_DIR) + "/facesearch " + args + " 2>" +
+                          (fs::path(FACESEARCH_BINARY_DIR) / "test-cli-stderr.txt").string();
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+}  // namespace
+
+TEST(Cli, ScanJsonContract) {
+  const fs::path data = fstest::shared_data() / "deepface_testset";
+  const fs::path query = data / "id01_Angelina_Jolie/img1.jpg";
+  CliRun r = facesearch("scan --json -q " + quoted(query) + " -t " + quoted(data));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto lines = json_lines(r.out);
+  ASSERT_GE(lines.size(), 9u);
+  double previous = 2;
+  for (const auto& m : lines) {
+    ASSERT_TRUE(m.contains("path") && m.contains("similarity") && m.contains("box") && m.contains("landmarks") &&
+                m.contains("score"))
+        << m.dump();
+    EXPECT_EQ(m["box"].size(), 4u);
+    EXPECT_EQ(m["landmarks"].size(), 5u);
+    EXPECT_LE(m["similarity"].get<double>(), previous);  // best first
+    EXPECT_GE(m["similarity"].get<double>(), 0.34);       // the default threshold
+    previous = m["similarity"].get<double>();
+  }
+  // The query itself comes first, then the other photos of the same person (she is also in two group photos).
+  EXPECT_EQ(lines[0]["path"], query.string());
+  EXPECT_NEAR(lines[0]["similarity"].get<double>(), 1.0, 1e-3);
+  for (size_t i = 0; i < 10; ++i) {
+    const auto path = lines[i]["path"].get<std::string>();
+    EXPECT_TRUE(path.find("/id01_Angelina_Jolie/") != std::string::npos || path.find("/group/") != std::string::npos)
+        << lines[i].dump();
+  }
+
+  auto top3 = json_lines(facesearch("scan --json --top 3 -q " + quoted(query) + " -t " + quoted(data)).out);
+  EXPECT_EQ(top3.size(), 3u);
+  auto strict = json_lines(facesearch("scan --json --threshold 0.99 -q " + quoted(query) + " -t " + quoted(data)).out);
+  ASSERT_EQ(strict.size(), 1u);
+  EXPECT_EQ(strict[0]["path"], query.string());
+}
+
+TEST(Cli, FacesJsonWithEmbeddings) {
+  const fs::path photo = fstest::shared_data() / "faceapi_bbt/group/bbt4.jpg";
+  CliRun r = facesearch("faces --json --embeddings " + quoted(photo));
+  ASSERT_EQ(r.exit_code, 0);
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  const auto& img = lines[0];
+  EXPECT_EQ(img["path"], photo.string());
+  EXPECT_EQ(img["width"], 710);
+  EXPECT_EQ(img["height"], 473);
+  ASSERT_EQ(img["faces"].size(), 6u);  // face-api.js's own test expects 6 faces in this still
+  for (const auto& f : img["faces"]) {
+    ASSERT_EQ(f["embedding"].size(), 512u);
+    double norm = 0;
+    for (double v : f["embedding"]) norm += v * v;
+    EXPECT_NEAR(norm, 1.0, 1e-3);
+    EXPECT_GT(f["score"].get<double>(), 0.65);
+  }
+  // --min-face drops the smaller faces.
+  auto big = json_lines(facesearch("faces --json --min-face 200 " + quoted(photo)).out);
+  EXPECT_LT(big[0]["faces"].size(), 6u);
+}
+
+TEST(Cli, ExitCodes) {
+  const fs::path data = fstest::shared_data();
+  const fs::path dir = fstest::scratch_dir("cli-exit");
+  // A real photo region without a face (sky and a caption) as the query: exit 1.
+  cv::Mat crowd = cv::imread((data / "group_photos/ultra_light_1mb/17.jpg").string());
+  ASSERT_FALSE(crowd.empty());
+  cv::imwrite((dir / "no-face.jpg").string(), crowd(cv::Rect(0, 0, 700, 180)));
+  const std::string target = " -t " + quoted(data / "openface_examples");
+  EXPECT_EQ(facesearch("scan -q " + quoted(dir / "no-face.jpg") + target).exit_code, 1);
+  // A face number the query does not have: exit 1.
+  EXPECT_EQ(facesearch("scan --query-face 7 -q " + quoted(data / "openface_examples/amy_adams/adams.jpg") + target)
+                .exit_code,
+            1);
+  // Usage and input errors: exit 2.
+  EXPECT_EQ(facesearch("scan -q " + quoted(dir / "missing.jpg") + target).exit_code, 2);
+  EXPECT_EQ(facesearch("scan -q " + quoted(data / "openface_examples/amy_adams/adams.jpg") + " -t " +
+                       quoted(dir / "no-such-folder"))
+                .exit_code,
+            2);
+  EXPECT_EQ(facesearch("scan --threshold 3 -q x.jpg -t .").exit_code, 2);
+  EXPECT_EQ(facesearch("scan --bogus").exit_code, 2);
+  EXPECT_EQ(facesearch("").exit_code, 2);
+  EXPECT_EQ(facesearch("--help").exit_code, 0);
+  // Skipped files do not make a run fail.
+  fstest::write_file(dir / "broken.jpg", {0xFF, 0xD8, 0xFF, 0x00});
+  fs::copy_file(data / "openface_examples/amy_adams/adams.jpg", dir / "adams.jpg");
+  CliRun r = facesearch("scan --json -q " + quoted(dir / "adams.jpg") + " -t " + quoted(dir));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(json_lines(r.out).size(), 1u);
+}
