@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -143,12 +144,21 @@ std::optional<ImageInfo> probe_pnm(Bytes b) {
 void check_complete(ImageFormat f, Bytes b) {
   if (f == ImageFormat::Jpeg) {
     // Entropy-coded data byte-stuffs 0xFF, so FF D9 after the first scan header can only be the end marker.
-    static constexpr std::array<std::uint8_t, 2> sos_marker = {0xFF, 0xDA}, eoi = {0xFF, 0xD9};
-    auto sos = std::search(b.begin(), b.end(), sos_marker.begin(), sos_marker.end());
-    if (sos == b.end() || std::search(sos, b.end(), eoi.begin(), eoi.end()) == b.end())
+    // Reach that scan by segment lengths: APPn payloads (EXIF thumbnails) hold their own FF DA ... FF D9.
+    static constexpr std::array<std::uint8_t, 2> eoi = {0xFF, 0xD9};
+    std::size_t i = 2;
+    while (i + 4 <= b.size() && b[i] == 0xFF && b[i + 1] != 0xDA) {
+      const std::uint8_t marker = b[i + 1];
+      if (marker == 0xFF) ++i;  // fill byte
+      else if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) i += 2;  // no length
+      else i += 2 + be16(&b[i + 2]);
+    }
+    const bool at_sos = i + 4 <= b.size() && b[i] == 0xFF && b[i + 1] == 0xDA;
+    if (!at_sos || std::search(b.begin() + static_cast<std::ptrdiff_t>(i), b.end(), eoi.begin(), eoi.end()) == b.end())
       throw ImageError("truncated JPEG (no end-of-image marker)");
   } else if (f == ImageFormat::Png) {
-    static constexpr std::array<std::uint8_t, 4> iend = {'I', 'E', 'N', 'D'};
+    // IEND's type and its fixed CRC together: 8 bytes that do not turn up by chance inside compressed data.
+    static constexpr std::array<std::uint8_t, 8> iend = {'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
     if (std::search(b.begin(), b.end(), iend.begin(), iend.end()) == b.end())
       throw ImageError("truncated PNG (no IEND chunk)");
   }
@@ -285,10 +295,12 @@ DecodedImage decode_image(Bytes bytes, const DecodeOptions& options) {
           }
         }
       }
+      if (format == ImageFormat::Gif) throw ImageError("GIF is not supported (no GIF decoder in this OpenCV build)");
       cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
       out.bgr = cv::imdecode(buf, flags);
       if (out.bgr.empty()) throw ImageError("corrupt or unsupported " + name + " data");
-      out.bgr = apply_orientation(out.bgr, info->orientation);
+      // OpenCV's TIFF decoder honours the Orientation tag itself, even with IMREAD_IGNORE_ORIENTATION.
+      if (format != ImageFormat::Tiff) out.bgr = apply_orientation(out.bgr, info->orientation);
     }
   } catch (const cv::Exception& e) {
     throw ImageError("cannot decode " + name + ": " + e.err);
