@@ -2,6 +2,8 @@
 BUILD ?= build
 JOBS ?= 2
 FACESEARCH := $(BUILD)/facesearch
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 SAMPLES ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/facesearch/samples
 
 .PHONY: all deps configure build models samples demo test bench format clean
@@ -12,12 +14,12 @@ deps:
 	@scripts/install-deps.sh
 
 $(BUILD)/CMakeCache.txt: | deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_RULE_MESSAGES=OFF >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 
 configure: deps $(BUILD)/CMakeCache.txt
 
 build: configure
-	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
+	@cmake --build $(BUILD) -j $(JOBS) -- --quiet | { grep -v '^ninja: no work to do' || true; }
 
 models: build
 	@$(FACESEARCH) models fetch default
