@@ -37,7 +37,7 @@ struct DecodedImage {
   ImageFormat format = ImageFormat::Unknown;
   int width = 0;          // upright size at full resolution (what boxes are reported in)
   int height = 0;
-  double scale = 1.0;     // full-resolution pixels per pixel of `bgr` (1, or about 2, 4 or 8 after reduced decoding)
+  double scale = 1.0;     // full-resolution pixels per pixel of `bgr` (1, 2, 4 or 8)
 };
 
 // Why an image could not be used; message is short and human-readable ("truncated JPEG", ...).
