@@ -65,9 +65,10 @@ Landmarks5 Landmark68Landmarker::locate(const cv::Mat& bgr, const Box& box) {
   int x2 = std::min(bgr.cols, static_cast<int>(std::lround(cx + side / 2)));
   int y2 = std::min(bgr.rows, static_cast<int>(std::lround(cy + side / 2)));
   if (x2 - x1 < 2 || y2 - y1 < 2) throw std::runtime_error("face box too small for landmarks");
-  cv::Mat crop = bgr(cv::Rect(x1, y1, x2 - x1, y2 - y1)), grey, resized;
-  cv::cvtColor(crop, grey, cv::COLOR_BGR2GRAY);
-  cv::resize(grey, resized, {input_, input_}, 0, 0, grey.cols > input_ ? cv::INTER_AREA : cv::INTER_LINEAR);
+  // Shrink first, then convert: a large face costs a 64x64 grey conversion instead of a full-size one.
+  cv::Mat crop = bgr(cv::Rect(x1, y1, x2 - x1, y2 - y1)), small, resized;
+  cv::resize(crop, small, {input_, input_}, 0, 0, crop.cols > input_ ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::cvtColor(small, resized, cv::COLOR_BGR2GRAY);
   cv::Mat blob = cv::dnn::blobFromImage(resized, 1.0 / 256);
   net_.setInput(blob);
   cv::Mat out = net_.forward();  // 136 = 68 (x, y), relative to the crop
@@ -144,9 +145,15 @@ std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const 
   const float smallest_full = detector.min_reliable_face() * full_scale;
   // Tiles are seen at 2 image pixels per network pixel (or finer where the image is small).
   const float tile_scale = std::min(2.f, full_scale / 2);
+  // Auto: tile a big photo only when the whole-image pass hints at small faces (it found some near its limit) or
+  // found nothing at all (a crowd too small for it). A portrait or a close-up whose faces are all large skips the
+  // tiles: they would cost ~10 detector passes and, in measurements, find nothing there.
+  const bool has_small = std::any_of(dets.begin(), dets.end(), [&](const Detection& d) {
+    return std::max(d.box.width(), d.box.height()) < 3.f * smallest_full;
+  });
   bool tile = options.small_faces == SmallFaces::On ||
-              (options.small_faces == SmallFaces::Auto && full_scale > 2.5f &&
-               smallest_full > options.min_face);
+              (options.small_faces == SmallFaces::Auto && full_scale > 2.5f && smallest_full > options.min_face &&
+               (dets.empty() || has_small));
   if (tile && tile_scale >= 1.f) {
     const float keep_below = smallest_full * 1.25f;
     for (auto& t : tiled_pass(detector, bgr, tile_scale, keep_below)) {

@@ -5,7 +5,8 @@
 namespace facesearch {
 
 // Rounded so output is stable and short: sub-pixel noise and 1e-7 similarity digits mean nothing.
-static double round_to(double v, double unit) { return std::round(v / unit) * unit; }
+// Divide by a power of ten (not multiply by 0.1) so the shortest round-trip form is printed: 43.9, not 43.900000000000006.
+static double round_to(double v, double unit) { return std::round(v / unit) / std::round(1 / unit); }
 
 nlohmann::json box_json(const Box& b) {
   return {round_to(b.x1, 0.1), round_to(b.y1, 0.1), round_to(b.x2, 0.1), round_to(b.y2, 0.1)};
