@@ -1,6 +1,7 @@
 // facesearch: the command line, a thin shell over the Engine.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -15,6 +16,7 @@
 #include "cli/progress.hpp"
 #include "engine/batch.hpp"
 #include "engine/records.hpp"
+#include "library/library.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
@@ -28,6 +30,7 @@ struct CommonOptions {
   std::string pack = "default";
   std::string models_dir;
   bool quiet = false;
+  std::string library;
   float min_face = 20;
   std::string small_faces = "auto";
   double max_megapixels = 100;
@@ -190,6 +193,111 @@ int run_faces(const CommonOptions& common, const FacesArgs& args) {
   return kOk;
 }
 
+// ---- library: index, search, status, forget ------------------------------------------------------------------
+
+fs::path library_dir(const CommonOptions& o) { return o.library.empty() ? Library::default_dir() : fs::path(o.library); }
+
+int run_index(const CommonOptions& common, const std::vector<std::string>& folders, bool reembed) {
+  EngineConfig config = engine_config(common);
+  Library library(library_dir(common));
+  Progress progress("index", common.quiet);
+  BatchCallbacks cb;
+  cb.on_skip = [&](const SkippedFile& s) { report_skip(progress, s, common.quiet); };
+  cb.on_progress = [&](size_t d, size_t t, size_t f) { progress.update(d, t, f); };
+  IndexOptions options;
+  options.jobs = common.jobs;
+  options.reembed = reembed;
+  IndexReport r = library.index(std::vector<fs::path>(folders.begin(), folders.end()), config, options, cb);
+  progress.finish();
+  if (!common.quiet)
+    std::fprintf(stderr,
+                 "%zu files: %zu new, %zu changed, %zu unchanged, %zu touched, %zu moved, %zu copied, %zu removed, "
+                 "%zu unusable; %zu faces added from %zu images, %.2f s\n",
+                 r.files, r.added, r.changed, r.unchanged, r.touched, r.moved, r.copied, r.removed, r.failed,
+                 r.faces_added, r.embedded_images, r.seconds);
+  return kOk;
+}
+
+struct SearchArgs {
+  std::vector<std::string> queries;
+  float threshold = 0;
+  bool threshold_given = false;
+  size_t top = 0;
+  std::string query_face = "best";
+  bool json = false;
+  std::string backend = "auto";
+};
+
+int run_search(const CommonOptions& common, const SearchArgs& args) {
+  Library library(library_dir(common), /*create=*/false);
+  Engine engine(engine_config(common));
+  library.check_pack(engine.pack());
+  std::vector<Embedding> embeddings;
+  for (const auto& q : args.queries) {
+    ImageFaces faces;
+    try {
+      faces = engine.analyze_file(q);
+    } catch (const ImageError& e) {
+      std::fprintf(stderr, "error: query %s: %s\n", q.c_str(), e.what());
+      return kUsage;
+    }
+    int qi = choose_face(faces, args.query_face);
+    if (qi < 0) {
+      std::fprintf(stderr, "error: no face %sin the query %s\n",
+                   faces.faces.empty() ? "" : ("'" + args.query_face + "' ").c_str(), q.c_str());
+      return kNoQueryFace;
+    }
+    embeddings.push_back(faces.faces[static_cast<size_t>(qi)].embedding);
+  }
+  SearchOptions options;
+  options.threshold = args.threshold_given ? args.threshold : static_cast<float>(engine.pack().default_threshold());
+  options.top = args.top;
+  options.backend = args.backend == "exact" ? VectorBackend::Exact : args.backend == "hnsw" ? VectorBackend::Hnsw : VectorBackend::Auto;
+  const auto start = std::chrono::steady_clock::now();
+  auto matches = library.search(combine_queries(embeddings), options);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (args.json) {
+    for (const auto& m : matches) std::cout << match_json(m).dump() << '\n';
+  } else if (!matches.empty()) {
+    std::cout << fmt::format("{:>10}  {:<24}  {}\n", "similarity", "box (x1,y1,x2,y2)", "path");
+    for (const auto& m : matches) {
+      auto box = fmt::format("{:.0f},{:.0f},{:.0f},{:.0f}", m.face.box.x1, m.face.box.y1, m.face.box.x2, m.face.box.y2);
+      std::cout << fmt::format("{:>10.4f}  {:<24}  {}\n", m.similarity, box, m.path.string());
+    }
+  }
+  std::cout.flush();
+  if (!common.quiet)
+    std::fprintf(stderr, "%zu matches (threshold %.3f), library search %.1f ms\n", matches.size(), options.threshold, ms);
+  return kOk;
+}
+
+int run_status(const CommonOptions& common, bool json) {
+  Library library(library_dir(common), /*create=*/false);
+  LibraryStatus s = library.status();
+  if (json) {
+    std::cout << nlohmann::json{{"library", s.dir.string()},       {"pack", s.pack},
+                                {"images", s.images},              {"faces", s.faces},
+                                {"zero_face_images", s.zero_face_images}, {"skipped_files", s.failed_images},
+                                {"bytes_on_disk", s.bytes_on_disk}, {"vector_backend", s.vector_backend}}
+                     .dump()
+              << '\n';
+  } else {
+    std::cout << fmt::format(
+        "library:        {}\nmodel pack:     {}\nimages:         {} ({} without faces, {} unusable files)\n"
+        "faces:          {}\nsize on disk:   {:.1f} MiB\nvector search:  {}\n",
+        s.dir.string(), s.pack.empty() ? "(none yet)" : s.pack, s.images, s.zero_face_images, s.failed_images, s.faces,
+        s.bytes_on_disk / 1048576.0, s.vector_backend);
+  }
+  return kOk;
+}
+
+int run_forget(const CommonOptions& common, const std::vector<std::string>& paths) {
+  Library library(library_dir(common), /*create=*/false);
+  size_t n = library.forget(std::vector<fs::path>(paths.begin(), paths.end()));
+  if (!common.quiet) std::fprintf(stderr, "removed %zu image(s) and their faces\n", n);
+  return kOk;
+}
+
 // ---- models --------------------------------------------------------------------------------------------------
 
 fs::path chosen_models_root(const CommonOptions& o) { return o.models_dir.empty() ? models_root() : fs::path(o.models_dir); }
@@ -254,6 +362,8 @@ int main(int argc, char** argv) {
   CommonOptions common;
   app.add_option("--pack", common.pack, "Model pack")->capture_default_str();
   app.add_option("--models", common.models_dir, "Where model packs are installed (default: $FACESEARCH_MODELS or ~/.cache/facesearch/models)");
+  app.add_option("--library", common.library,
+                 "Face library directory (default: $FACESEARCH_LIBRARY or ~/.local/share/facesearch/default)");
   app.add_flag("--quiet", common.quiet, "No progress, warnings or summary on stderr");
 
   ScanArgs scan;
@@ -278,6 +388,36 @@ int main(int argc, char** argv) {
   faces_cmd->add_flag("--recursive,!--no-recursive", faces.recursive, "Descend into sub-folders (default on)");
   add_engine_options(faces_cmd, common);
 
+
+  std::vector<std::string> index_folders;
+  bool reembed = false;
+  auto* index_cmd = app.add_subcommand("index", "Add photos to the library (only what changed since the last run)");
+  index_cmd->add_option("folders", index_folders, "Folders or photos")->required();
+  index_cmd->add_flag("--reembed", reembed, "Forget every face and index again (e.g. after changing --pack)");
+  add_engine_options(index_cmd, common);
+
+  SearchArgs search;
+  auto* search_cmd = app.add_subcommand("search", "Find a person in the library");
+  search_cmd->add_option("-q,--query", search.queries, "Photo of the person; several photos make one better query")
+      ->required();
+  auto* search_threshold = search_cmd->add_option("--threshold", search.threshold, "Minimum cosine similarity")
+                               ->check(CLI::Range(-1.0, 1.0));
+  search_cmd->add_option("--top", search.top, "Show at most N matches (0: all)");
+  search_cmd->add_option("--query-face", search.query_face, "Which face of the query: best, largest or its number")
+      ->capture_default_str();
+  search_cmd->add_flag("--json", search.json, "JSON Lines: one match per line");
+  search_cmd->add_option("--vector-search", search.backend, "exact, hnsw or auto (by library size)")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "exact", "hnsw"}));
+  add_engine_options(search_cmd, common);
+
+  bool status_json = false;
+  auto* status_cmd = app.add_subcommand("status", "What the library holds");
+  status_cmd->add_flag("--json", status_json, "One JSON object");
+
+  std::vector<std::string> forget_paths;
+  auto* forget_cmd = app.add_subcommand("forget", "Remove photos (or folders) and their faces from the library");
+  forget_cmd->add_option("paths", forget_paths, "Photos or folders")->required();
+
   auto* models_cmd = app.add_subcommand("models", "Model packs: list, fetch");
   models_cmd->require_subcommand(1);
   bool models_json = false;
@@ -295,11 +435,19 @@ int main(int argc, char** argv) {
   }
   if (faces.embeddings) faces.json = true;
   scan.threshold_given = threshold_opt->count() > 0;
+  search.threshold_given = search_threshold->count() > 0;
   try {
     if (*scan_cmd) return run_scan(common, scan);
     if (*faces_cmd) return run_faces(common, faces);
+    if (*index_cmd) return run_index(common, index_folders, reembed);
+    if (*search_cmd) return run_search(common, search);
+    if (*status_cmd) return run_status(common, status_json);
+    if (*forget_cmd) return run_forget(common, forget_paths);
     if (*list_cmd) return run_models_list(common, models_json);
     if (*fetch_cmd) return run_models_fetch(common, fetch_ids);
+  } catch (const ModelMismatchError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kUsage;

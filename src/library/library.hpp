@@ -1,0 +1,104 @@
+// The face library: a SQLite catalog (source of truth) plus a vector index rebuilt from it when stale.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/batch.hpp"
+#include "vector/vector_index.hpp"
+
+namespace facesearch {
+
+namespace sql {
+class Database;
+}
+
+// The library holds embeddings of another model pack: mixing them would give meaningless similarities.
+class ModelMismatchError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class VectorBackend { Auto, Exact, Hnsw };
+
+struct IndexOptions {
+  int jobs = 2;
+  bool reembed = false;  // forget everything and index again (e.g. with another model pack)
+};
+
+struct IndexReport {
+  size_t files = 0;      // files found under the roots
+  size_t unchanged = 0;  // same size and mtime as in the catalog
+  size_t touched = 0;    // new mtime, same content
+  size_t moved = 0;      // same content under a new path: faces kept, nothing re-embedded
+  size_t copied = 0;     // same content as another indexed file: faces copied, nothing re-embedded
+  size_t added = 0;      // new files analysed
+  size_t changed = 0;    // changed content, analysed again
+  size_t removed = 0;    // gone from disk, removed from the catalog
+  size_t failed = 0;     // unusable files (recorded with their reason, retried when they change)
+  size_t embedded_images = 0;  // images that went through the engine in this run
+  size_t faces_added = 0;
+  double seconds = 0;
+  std::vector<SkippedFile> skipped;
+};
+
+struct LibraryStatus {
+  std::filesystem::path dir;
+  std::string pack;  // fingerprint, empty while the library is empty
+  size_t images = 0, zero_face_images = 0, failed_images = 0, faces = 0;
+  std::uintmax_t bytes_on_disk = 0;
+  std::string vector_backend;  // what `search` would use
+};
+
+struct SearchOptions {
+  float threshold = 0.34f;
+  size_t top = 0;  // 0: all over the threshold (exact) or the best 1000 (HNSW)
+  VectorBackend backend = VectorBackend::Auto;
+};
+
+class Library {
+ public:
+  // Opens (and with `create`, makes) the library in `dir`. Throws std::runtime_error on failure.
+  explicit Library(const std::filesystem::path& dir, bool create = true);
+  ~Library();
+
+  // $FACESEARCH_LIBRARY, else $XDG_DATA_HOME/facesearch/default, else ~/.local/share/facesearch/default.
+  static std::filesystem::path default_dir();
+  // Faces up to this count are searched exactly; above it with HNSW (unless overridden).
+  static constexpr size_t kExactLimit = 100'000;
+
+  const std::filesystem::path& dir() const { return dir_; }
+
+  // Throws ModelMismatchError unless the library is empty or was built with this pack.
+  void check_pack(const ModelPack& pack);
+
+  IndexReport index(const std::vector<std::filesystem::path>& roots, const EngineConfig& config,
+                    const IndexOptions& options, const BatchCallbacks& callbacks = {});
+
+  std::vector<Match> search(std::span<const float> query, const SearchOptions& options);
+
+  LibraryStatus status();
+
+  // Removes these files (or everything under these folders) and their faces. Returns the number of images removed.
+  size_t forget(const std::vector<std::filesystem::path>& paths);
+
+  // Brings the on-disk HNSW file up to date with the catalog (incrementally when possible) and returns it.
+  std::unique_ptr<VectorIndex> sync_hnsw();
+
+ private:
+  std::unique_ptr<VectorIndex> load_exact();
+  std::int64_t generation();
+  size_t face_count();
+
+  std::filesystem::path dir_;
+  std::unique_ptr<sql::Database> db_;
+};
+
+// Average of several L2-normalised embeddings of one person, normalised again: one better query.
+Embedding combine_queries(const std::vector<Embedding>& embeddings);
+
+}  // namespace facesearch
