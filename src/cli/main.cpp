@@ -187,6 +187,7 @@ int run_faces(const CommonOptions& common, const FacesArgs& args) {
       }
     }
   }
+  std::cout.flush();  // results before the summary when both go to one terminal or log
   if (!common.quiet)
     std::fprintf(stderr, "%zu images, %zu faces, %zu skipped, %.2f s\n", stats.images, stats.faces, stats.skipped,
                  stats.seconds);

@@ -6,6 +6,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "detect/scrfd.hpp"
+#include "detect/yunet.hpp"
+
 namespace facesearch {
 
 static cv::dnn::Net load_net(const std::filesystem::path& onnx) {
@@ -86,6 +89,8 @@ Landmarks5 Landmark68Landmarker::locate(const cv::Mat& bgr, const Box& box) {
 std::unique_ptr<Detector> make_detector(const nlohmann::json& params, const std::filesystem::path& onnx) {
   const std::string type = params.value("type", "");
   if (type == "ultralight") return std::make_unique<UltraLightDetector>(onnx, params);
+  if (type == "scrfd") return std::make_unique<ScrfdDetector>(onnx, params);
+  if (type == "yunet") return std::make_unique<YunetDetector>(onnx, params);
   throw std::runtime_error("unknown detector type '" + type + "'");
 }
 

@@ -1,0 +1,89 @@
+#include "detect/yunet.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "detect/onnx_static.hpp"
+#include "detect/scrfd.hpp"
+
+namespace facesearch {
+
+namespace {
+
+constexpr std::array<int, 3> kStrides = {8, 16, 32};
+
+// Output names of the 2023 export, per stride: classification, objectness, box, keypoints.
+std::vector<cv::String> output_names() {
+  std::vector<cv::String> names;
+  for (const char* head : {"cls", "obj", "bbox", "kps"})
+    for (int s : kStrides) names.push_back(std::string(head) + "_" + std::to_string(s));
+  return names;
+}
+
+}  // namespace
+
+YunetDetector::YunetDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
+    : input_(detail::input_from_params(params, {640, 640})) {
+  score_threshold_ = params.value("score_threshold", score_threshold_);
+  nms_iou_ = params.value("nms_iou", nms_iou_);
+  min_face_ = params.value("min_reliable_face", min_face_);
+  // The published files are static already (then this changes nothing); a dynamic export would need it.
+  net_ = read_onnx_static(onnx, {1, 3, input_.height, input_.width});
+  const auto have = net_.getUnconnectedOutLayersNames();
+  for (const auto& name : output_names())
+    if (std::find(have.begin(), have.end(), name) == have.end())
+      throw std::runtime_error("YuNet: " + onnx.string() + " has no output '" + name +
+                               "' (only the 2023 cls/obj/bbox/kps format is supported)");
+}
+
+std::vector<Detection> YunetDetector::detect(const cv::Mat& bgr) {
+  if (bgr.empty()) return {};
+  if (bgr.type() != CV_8UC3) throw std::invalid_argument("YunetDetector expects a CV_8UC3 BGR image");
+  // Same top-left letterbox as SCRFD: the aspect is kept, as YuNet was trained on undistorted faces.
+  const detail::Letterbox lb(bgr, input_);
+  net_.setInput(cv::dnn::blobFromImage(lb.canvas));  // BGR, 0-255, no mean
+  std::vector<cv::Mat> outs;
+  const std::vector<cv::String> names = output_names();
+  net_.forward(outs, names);
+
+  std::vector<Detection> dets;
+  const std::size_t ns = kStrides.size();
+  for (std::size_t li = 0; li < ns; ++li) {
+    const int s = kStrides[li];
+    const int cols = input_.width / s, rows = input_.height / s;
+    const std::size_t n = static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows);
+    const cv::Mat &cls = outs[li], &obj = outs[ns + li], &bbox = outs[2 * ns + li], &kps = outs[3 * ns + li];
+    for (const auto* m : {&cls, &obj, &bbox, &kps})
+      if (m->type() != CV_32F || !m->isContinuous())
+        throw std::runtime_error("YuNet: unexpected output layout");
+    if (cls.total() != n || obj.total() != n || bbox.total() != 4 * n || kps.total() != 10 * n)
+      throw std::runtime_error("YuNet: output sizes do not match stride " + std::to_string(s));
+    const float *c = cls.ptr<float>(), *o = obj.ptr<float>(), *b = bbox.ptr<float>(), *k = kps.ptr<float>();
+    const float fs = static_cast<float>(s);
+    for (std::size_t i = 0; i < n; ++i) {
+      // Both heads are probabilities already; clamp guards sqrt against tiny negative rounding.
+      const float score = std::sqrt(std::clamp(c[i], 0.f, 1.f) * std::clamp(o[i], 0.f, 1.f));
+      if (score < score_threshold_) continue;
+      const float col = static_cast<float>(i % static_cast<std::size_t>(cols));
+      const float row = static_cast<float>(i / static_cast<std::size_t>(cols));
+      const float* bi = b + 4 * i;
+      const float cx = (col + bi[0]) * fs, cy = (row + bi[1]) * fs;
+      const float w = std::exp(bi[2]) * fs, h = std::exp(bi[3]) * fs;
+      Detection d;
+      d.score = score;
+      d.box = lb.to_image(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, bgr.size());
+      if (d.box.area() <= 0) continue;
+      const float* ki = k + 10 * i;
+      Landmarks5 pts;
+      for (int p = 0; p < 5; ++p) pts[p] = lb.to_image((col + ki[2 * p]) * fs, (row + ki[2 * p + 1]) * fs);
+      d.landmarks = pts;
+      dets.push_back(d);
+    }
+  }
+  return nms(std::move(dets), nms_iou_);
+}
+
+}  // namespace facesearch

@@ -1,0 +1,669 @@
+// HNSW index on Debian's hnswlib (0.6.x, header-only), with our own distance kernel, per-query beam width and
+// a checked file format.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+// hnswlib.h defines a few functions and function-pointer variables non-inline at namespace scope: give them
+// private names so that another translation unit of the program may include hnswlib too without duplicate
+// symbols at link time.
+#include <cpuid.h>
+#include <x86intrin.h>
+#define cpuid facesearch_hnswlib_cpuid
+#define xgetbv facesearch_hnswlib_xgetbv
+#define AVXCapable facesearch_hnswlib_AVXCapable
+#define AVX512Capable facesearch_hnswlib_AVX512Capable
+#define InnerProductSIMD16Ext facesearch_hnswlib_InnerProductSIMD16Ext
+#define InnerProductSIMD4Ext facesearch_hnswlib_InnerProductSIMD4Ext
+#define InnerProductDistanceSIMD16Ext facesearch_hnswlib_InnerProductDistanceSIMD16Ext
+#define InnerProductDistanceSIMD4Ext facesearch_hnswlib_InnerProductDistanceSIMD4Ext
+#define L2SqrSIMD16Ext facesearch_hnswlib_L2SqrSIMD16Ext
+#include <hnswlib/hnswlib.h>
+#undef cpuid
+#undef xgetbv
+#undef AVXCapable
+#undef AVX512Capable
+#undef InnerProductSIMD16Ext
+#undef InnerProductSIMD4Ext
+#undef InnerProductDistanceSIMD16Ext
+#undef InnerProductDistanceSIMD4Ext
+#undef L2SqrSIMD16Ext
+
+#include "vector/hnsw_file.hpp"
+#include "vector/kernels.hpp"
+#include "vector/top_k.hpp"
+#include "vector/vector_index.hpp"
+
+namespace facesearch {
+
+namespace {
+
+namespace vd = vector_detail;
+namespace fs = std::filesystem;
+using Graph = hnswlib::HierarchicalNSW<float>;
+using hnswlib::tableint;
+
+// hnswlib's InnerProductSpace picks its kernel at compile time (SSE only in a baseline build); this one uses
+// the runtime-dispatched AVX2/FMA kernel. Same distance: 1 - dot.
+class InnerProductSpace final : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit InnerProductSpace(std::size_t dim) : dim_(dim) {}
+  std::size_t get_data_size() override { return dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return vd::inner_product_distance(); }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  std::size_t dim_;
+};
+
+hnswlib::labeltype to_label(FaceId id) { return static_cast<hnswlib::labeltype>(id); }
+FaceId to_id(hnswlib::labeltype label) { return static_cast<FaceId>(label); }
+
+[[noreturn]] void throw_errno(const char* what, const fs::path& path) {
+  throw std::system_error(errno, std::generic_category(),
+                          std::string("save_hnsw_index: ") + what + " " + path.string());
+}
+
+// Buffered writer that checksums the payload as it goes.
+class FileWriter {
+ public:
+  explicit FileWriter(const fs::path& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw_errno("cannot create", path);
+    buffer_.reserve(kBufferBytes);
+  }
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
+  ~FileWriter() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void start_payload() {
+    payload_bytes_ = 0;
+    hashing_ = true;
+  }
+  std::uint64_t payload_bytes() const { return payload_bytes_; }
+  std::uint64_t payload_checksum() const { return sum_.digest(); }
+
+  void write(const void* data, std::size_t size) {
+    if (hashing_) {
+      sum_.update(data, size);
+      payload_bytes_ += size;
+    }
+    if (buffer_.size() + size > kBufferBytes) flush();
+    if (size >= kBufferBytes) {
+      write_fully(data, size);
+    } else {
+      auto* bytes = static_cast<const unsigned char*>(data);
+      buffer_.insert(buffer_.end(), bytes, bytes + size);
+    }
+  }
+
+  template <typename T>
+  void put(const T& value) {
+    write(&value, sizeof value);
+  }
+
+  void write_at(off_t offset, const void* data, std::size_t size) {
+    flush();
+    auto* bytes = static_cast<const unsigned char*>(data);
+    while (size > 0) {
+      const ssize_t n = ::pwrite(fd_, bytes, size, offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw_errno("cannot write", path_);
+      bytes += n;
+      size -= static_cast<std::size_t>(n);
+      offset += n;
+    }
+  }
+
+  void sync_and_close() {
+    flush();
+    if (::fsync(fd_) != 0) throw_errno("cannot sync", path_);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw_errno("cannot close", path_);
+  }
+
+ private:
+  static constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+
+  void flush() {
+    write_fully(buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+
+  void write_fully(const void* data, std::size_t size) {
+    auto* bytes = static_cast<const unsigned char*>(data);
+    while (size > 0) {
+      const ssize_t n = ::write(fd_, bytes, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw_errno("cannot write", path_);
+      bytes += n;
+      size -= static_cast<std::size_t>(n);
+    }
+  }
+
+  fs::path path_;
+  int fd_ = -1;
+  std::vector<unsigned char> buffer_;
+  bool hashing_ = false;
+  vd::Checksum sum_;
+  std::uint64_t payload_bytes_ = 0;
+};
+
+// Buffered reader that never reads past the end of the file it measured at open, checksumming the payload.
+class FileReader {
+ public:
+  FileReader() = default;
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+  ~FileReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool open(const fs::path& path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd_ < 0 || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    remaining_ = static_cast<std::uint64_t>(st.st_size);
+    buffer_.resize(kBufferBytes);
+    return true;
+  }
+
+  std::uint64_t remaining() const { return remaining_; }
+  void start_payload() { hashing_ = true; }
+  std::uint64_t payload_checksum() const { return sum_.digest(); }
+
+  // Exactly `size` bytes, or false (past the end, I/O error, file shrank).
+  bool read(void* data, std::size_t size) {
+    if (size > remaining_) return false;
+    auto* out = static_cast<unsigned char*>(data);
+    std::size_t left = size;
+    while (left > 0) {
+      if (begin_ == end_) {
+        if (left >= buffer_.size()) {  // big blocks go straight to the destination
+          if (!read_fully(out, left)) return false;
+          out += left;
+          left = 0;
+          break;
+        }
+        const ssize_t n = read_some(buffer_.data(), buffer_.size());
+        if (n <= 0) return false;
+        begin_ = 0;
+        end_ = static_cast<std::size_t>(n);
+      }
+      const std::size_t take = std::min(left, end_ - begin_);
+      std::memcpy(out, buffer_.data() + begin_, take);
+      begin_ += take;
+      out += take;
+      left -= take;
+    }
+    if (hashing_) sum_.update(data, size);
+    remaining_ -= size;
+    return true;
+  }
+
+  template <typename T>
+  bool get(T& value) {
+    return read(&value, sizeof value);
+  }
+
+ private:
+  static constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+
+  ssize_t read_some(unsigned char* out, std::size_t size) {
+    for (;;) {
+      const ssize_t n = ::read(fd_, out, size);
+      if (n < 0 && errno == EINTR) continue;
+      return n;
+    }
+  }
+
+  bool read_fully(unsigned char* out, std::size_t size) {
+    while (size > 0) {
+      const ssize_t n = read_some(out, size);
+      if (n <= 0) return false;
+      out += n;
+      size -= static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  int fd_ = -1;
+  std::vector<unsigned char> buffer_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::uint64_t remaining_ = 0;
+  bool hashing_ = false;
+  vd::Checksum sum_;
+};
+
+void sync_directory(const fs::path& dir) {
+  // Makes the rename durable; best effort (some file systems refuse fsync on directories).
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+// hnswlib's saveIndex header fields, in file order.
+struct GraphHeader {
+  std::size_t offset_level0 = 0;
+  std::size_t max_elements = 0;
+  std::size_t elements = 0;
+  std::size_t bytes_per_element = 0;
+  std::size_t label_offset = 0;
+  std::size_t data_offset = 0;
+  int max_level = 0;
+  tableint entry_point = 0;
+  std::size_t max_m = 0;
+  std::size_t max_m0 = 0;
+  std::size_t m = 0;
+  double mult = 0;
+  std::size_t ef_construction = 0;
+
+  bool read(FileReader& in) {
+    return in.get(offset_level0) && in.get(max_elements) && in.get(elements) && in.get(bytes_per_element) &&
+           in.get(label_offset) && in.get(data_offset) && in.get(max_level) && in.get(entry_point) &&
+           in.get(max_m) && in.get(max_m0) && in.get(m) && in.get(mult) && in.get(ef_construction);
+  }
+
+  // The layout hnswlib derives from M and the dimension; anything else is not a file we wrote.
+  bool consistent(std::size_t dim) const {
+    constexpr int kMaxLevel = 64;  // -ln(2^-53) / ln(2) < 37: no real graph comes close
+    if (m < 2 || m > 10000 || max_m != m || max_m0 != 2 * m) return false;
+    const std::size_t links0 = max_m0 * sizeof(tableint) + sizeof(hnswlib::linklistsizeint);
+    if (offset_level0 != 0 || data_offset != links0 || label_offset != data_offset + dim * sizeof(float) ||
+        bytes_per_element != label_offset + sizeof(hnswlib::labeltype)) {
+      return false;
+    }
+    if (max_elements < elements || elements >= std::numeric_limits<tableint>::max()) return false;
+    if (!std::isfinite(mult) || mult <= 0 || mult > 10 || ef_construction < m) return false;
+    if (elements == 0) return max_level == -1;
+    return max_level >= 0 && max_level <= kMaxLevel && entry_point < elements;
+  }
+};
+
+class HnswIndex final : public VectorIndex {
+ public:
+  HnswIndex(int dim, const HnswParams& params) : dim_(dim), ef_search_(params.ef_search) {
+    if (dim <= 0) throw std::invalid_argument("vector index: dimension must be positive");
+    if (params.M < 2 || params.M > 10000) throw std::invalid_argument("hnsw index: M must be in [2, 10000]");
+    space_ = std::make_unique<InnerProductSpace>(static_cast<std::size_t>(dim));
+    graph_ = std::make_unique<Graph>(space_.get(), std::max<std::size_t>(params.initial_capacity, 1),
+                                     params.M, params.ef_construction);
+  }
+
+  int dim() const override { return dim_; }
+
+  std::size_t size() const override {
+    std::shared_lock lock(mutex_);
+    return live_locked();
+  }
+
+  void add(FaceId id, std::span<const float> vector) override {
+    check_dim(vector.size(), "add");
+    std::unique_lock lock(mutex_);
+    add_locked(id, vector.data());
+  }
+
+  void add_batch(std::span<const FaceId> ids, std::span<const float> vectors, unsigned threads) override {
+    const auto d = static_cast<std::size_t>(dim_);
+    if (vectors.size() != ids.size() * d)
+      throw std::invalid_argument("vector index: add_batch needs ids.size() rows");
+    std::unique_lock lock(mutex_);
+    // Rows whose id is new go into the graph in parallel; hnswlib's addPoint is built for concurrent inserts
+    // once the capacity is reserved (its Python bindings do the same). One caveat of 0.6: the level of a new
+    // node comes from a generator shared without a lock, so racing inserts may draw the same level; the level
+    // distribution, and so the graph's quality, is unaffected. Re-added ids (and repeats within the batch)
+    // are updates: done one by one, last wins.
+    std::unordered_map<FaceId, std::size_t> last_row;
+    last_row.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) last_row[ids[i]] = i;
+    std::vector<std::size_t> fresh, updates;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (last_row[ids[i]] != i) continue;
+      (graph_->label_lookup_.count(to_label(ids[i])) ? updates : fresh).push_back(i);
+    }
+    reserve_locked(graph_->cur_element_count + fresh.size());
+    std::size_t first = 0;
+    if (graph_->cur_element_count == 0 && !fresh.empty()) {  // the first node becomes the entry point: alone
+      graph_->addPoint(vectors.data() + fresh[0] * d, to_label(ids[fresh[0]]));
+      first = 1;
+    }
+    const auto workers =
+        static_cast<unsigned>(std::clamp<std::size_t>(fresh.size() - first, 1, std::max(threads, 1u)));
+    std::atomic<std::size_t> next{first};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    auto work = [&] {
+      try {
+        for (std::size_t j; (j = next.fetch_add(1)) < fresh.size();) {
+          graph_->addPoint(vectors.data() + fresh[j] * d, to_label(ids[fresh[j]]));
+        }
+      } catch (...) {
+        std::scoped_lock guard(error_mutex);
+        if (!error) error = std::current_exception();
+        next = fresh.size();
+      }
+    };
+    {
+      std::vector<std::jthread> pool;
+      for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+      work();
+    }
+    if (error) std::rethrow_exception(error);
+    for (const std::size_t i : updates) add_locked(ids[i], vectors.data() + i * d);
+  }
+
+  void remove(FaceId id) override {
+    std::unique_lock lock(mutex_);
+    const auto it = graph_->label_lookup_.find(to_label(id));
+    if (it == graph_->label_lookup_.end() || graph_->isMarkedDeleted(it->second)) return;
+    graph_->markDeletedInternal(it->second);
+  }
+
+  std::vector<Neighbor> search(std::span<const float> query, std::size_t k,
+                               float min_similarity) const override {
+    check_dim(query.size(), "search");
+    std::shared_lock lock(mutex_);
+    k = std::min(k, live_locked());
+    if (k == 0) return {};
+    const std::size_t fixed_ef = ef_search_.load(std::memory_order_relaxed);
+    const std::size_t ef = std::max(k, fixed_ef > 0 ? fixed_ef : std::max<std::size_t>(k * 4, 128));
+    const Graph& g = *graph_;
+    const float* q = query.data();
+
+    // hnswlib's searchKnn reads the beam width from the index (setEf), which would race between threads; this
+    // is the same walk with ef passed in: greedy descent through the upper layers, then a beam search of
+    // layer 0.
+    tableint current = g.enterpoint_node_;
+    float current_distance = g.fstdistfunc_(q, g.getDataByInternalId(current), g.dist_func_param_);
+    for (int level = g.maxlevel_; level > 0; --level) {
+      for (bool moved = true; moved;) {
+        moved = false;
+        hnswlib::linklistsizeint* list = g.get_linklist(current, level);
+        const auto* neighbours = reinterpret_cast<const tableint*>(list + 1);
+        for (std::size_t i = 0, n = g.getListCount(list); i < n; ++i) {
+          const float distance = g.fstdistfunc_(q, g.getDataByInternalId(neighbours[i]), g.dist_func_param_);
+          if (distance < current_distance) {
+            current_distance = distance;
+            current = neighbours[i];
+            moved = true;
+          }
+        }
+      }
+    }
+    auto candidates = g.num_deleted_ > 0 ? g.searchBaseLayerST<true>(current, q, ef)
+                                         : g.searchBaseLayerST<false>(current, q, ef);
+
+    // Re-score with the exact index's kernel so both report identical similarities, then order by
+    // (similarity, id).
+    const auto dot = vd::dot_f32();
+    vd::TopK top(k, candidates.size());
+    for (; !candidates.empty(); candidates.pop()) {
+      const tableint internal = candidates.top().second;
+      const float s = dot(q, reinterpret_cast<const float*>(g.getDataByInternalId(internal)), query.size());
+      if (s >= min_similarity) top.push({to_id(g.getExternalLabel(internal)), s});
+    }
+    return std::move(top).sorted();
+  }
+
+  std::string name() const override { return "hnsw"; }
+
+  void set_ef_search(std::size_t ef) { ef_search_.store(ef, std::memory_order_relaxed); }
+
+  std::size_t memory_bytes() const override {
+    std::shared_lock lock(mutex_);
+    const Graph& g = *graph_;
+    const std::size_t capacity = g.max_elements_;
+    // Per slot: layer-0 links + vector + label, a lock, a level, an upper-layer pointer, a visited-list
+    // entry.
+    std::size_t bytes = capacity * (g.size_data_per_element_ + sizeof(std::mutex) + sizeof(int) +
+                                    sizeof(char*) + sizeof(hnswlib::vl_type));
+    for (std::size_t i = 0; i < g.cur_element_count; ++i) {
+      if (g.element_levels_[i] > 0)
+        bytes += g.size_links_per_element_ * static_cast<std::size_t>(g.element_levels_[i]);
+    }
+    constexpr std::size_t kNodeBytes = sizeof(void*) + 2 * sizeof(std::size_t) + sizeof(tableint);
+    bytes += g.label_lookup_.bucket_count() * sizeof(void*) + g.label_lookup_.size() * kNodeBytes;
+    bytes += Graph::max_update_element_locks * sizeof(std::mutex);
+    return bytes;
+  }
+
+  void save(const fs::path& file) const;
+  static std::unique_ptr<VectorIndex> load(const fs::path& file, int dim, const HnswParams& params);
+
+ private:
+  HnswIndex(int dim, std::size_t ef_search, std::unique_ptr<InnerProductSpace> space,
+            std::unique_ptr<Graph> graph)
+      : dim_(dim), ef_search_(ef_search), space_(std::move(space)), graph_(std::move(graph)) {}
+
+  // Graph nodes not marked deleted.
+  std::size_t live_locked() const { return graph_->cur_element_count - graph_->num_deleted_; }
+
+  void check_dim(std::size_t n, const char* what) const {
+    if (n != static_cast<std::size_t>(dim_)) {
+      throw std::invalid_argument(std::string("vector index: ") + what + " with a vector of " +
+                                  std::to_string(n) + " values, the index has dimension " +
+                                  std::to_string(dim_));
+    }
+  }
+
+  void reserve_locked(std::size_t needed) {
+    if (needed <= graph_->max_elements_) return;
+    if (needed >= std::numeric_limits<tableint>::max())
+      throw std::length_error("hnsw index: too many vectors");
+    // Doubling keeps one-by-one adds amortised O(1); a big batch gets exactly what it needs.
+    const std::size_t capacity = std::max(needed, 2 * graph_->max_elements_);
+    graph_->resizeIndex(std::min<std::size_t>(capacity, std::numeric_limits<tableint>::max() - 1));
+  }
+
+  void add_locked(FaceId id, const float* vector) {
+    const auto label = to_label(id);
+    if (const auto it = graph_->label_lookup_.find(label); it != graph_->label_lookup_.end()) {
+      // hnswlib moves the existing node (updatePoint) and clears its deletion mark.
+      graph_->addPoint(vector, label);
+      return;
+    }
+    reserve_locked(graph_->cur_element_count + 1);
+    graph_->addPoint(vector, label);
+  }
+
+  const int dim_;
+  std::atomic<std::size_t> ef_search_;        // HnswParams::ef_search, adjustable while searches run
+  std::unique_ptr<InnerProductSpace> space_;  // declared before graph_: the graph points into it
+  std::unique_ptr<Graph> graph_;
+  mutable std::shared_mutex mutex_;
+  mutable std::mutex save_mutex_;  // two saves of one index would share the ".tmp" file
+};
+
+void HnswIndex::save(const fs::path& file) const {
+  std::scoped_lock save_lock(save_mutex_);
+  std::shared_lock lock(mutex_);
+  const Graph& g = *graph_;
+  fs::path tmp = file;
+  tmp += ".tmp";
+  try {
+    FileWriter out(tmp);
+    const unsigned char placeholder[vd::kHnswHeaderBytes] = {};
+    out.write(placeholder, sizeof placeholder);
+    out.start_payload();
+    // Exactly hnswlib's saveIndex layout (0.6/0.7), so the payload stays loadable by hnswlib itself.
+    out.put(g.offsetLevel0_);
+    out.put(g.max_elements_);
+    out.put(g.cur_element_count);
+    out.put(g.size_data_per_element_);
+    out.put(g.label_offset_);
+    out.put(g.offsetData_);
+    out.put(g.maxlevel_);
+    out.put(g.enterpoint_node_);
+    out.put(g.maxM_);
+    out.put(g.maxM0_);
+    out.put(g.M_);
+    out.put(g.mult_);
+    out.put(g.ef_construction_);
+    out.write(g.data_level0_memory_, g.cur_element_count * g.size_data_per_element_);
+    for (std::size_t i = 0; i < g.cur_element_count; ++i) {
+      const auto level = static_cast<unsigned>(std::max(g.element_levels_[i], 0));
+      const auto link_bytes = static_cast<unsigned>(g.size_links_per_element_ * level);
+      out.put(link_bytes);
+      if (link_bytes > 0) out.write(g.linkLists_[i], link_bytes);
+    }
+    vd::HnswFileHeader header;
+    header.dim = static_cast<std::uint32_t>(dim_);
+    header.elements = g.cur_element_count;
+    header.live = live_locked();
+    header.payload_bytes = out.payload_bytes();
+    header.payload_checksum = out.payload_checksum();
+    const auto bytes = vd::encode_header(header);
+    out.write_at(0, bytes.data(), bytes.size());
+    out.sync_and_close();
+    if (::rename(tmp.c_str(), file.c_str()) != 0) throw_errno("cannot rename to", file);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+  sync_directory(file.parent_path());
+}
+
+std::unique_ptr<VectorIndex> HnswIndex::load(const fs::path& file, int dim, const HnswParams& params) {
+  if (dim <= 0) return nullptr;
+  const auto d = static_cast<std::size_t>(dim);
+  FileReader in;
+  if (!in.open(file)) return nullptr;
+  unsigned char raw[vd::kHnswHeaderBytes];
+  if (!in.read(raw, sizeof raw)) return nullptr;
+  const auto header = vd::decode_header(raw);
+  if (!header || header->dim != static_cast<std::uint32_t>(dim) || header->payload_bytes != in.remaining()) {
+    return nullptr;
+  }
+  in.start_payload();
+  GraphHeader h;
+  if (!h.read(in) || !h.consistent(d) || h.elements != header->elements || header->live > h.elements)
+    return nullptr;
+  // Every node costs at least its layer-0 block and a 4-byte link size: bounds the allocation by the file
+  // size.
+  if (h.elements > in.remaining() / (h.bytes_per_element + sizeof(unsigned))) return nullptr;
+
+  auto space = std::make_unique<InnerProductSpace>(d);
+  const std::size_t capacity = std::max<std::size_t>({h.elements, params.initial_capacity, 1});
+  auto graph = std::make_unique<Graph>(space.get(), capacity, h.m, h.ef_construction);
+  if (graph->size_data_per_element_ != h.bytes_per_element || graph->offsetData_ != h.data_offset ||
+      graph->label_offset_ != h.label_offset) {
+    return nullptr;
+  }
+  if (!in.read(graph->data_level0_memory_, h.elements * h.bytes_per_element)) return nullptr;
+  const std::size_t link_block = graph->size_links_per_element_;
+  for (std::size_t i = 0; i < h.elements; ++i) {
+    unsigned link_bytes = 0;
+    if (!in.get(link_bytes) || link_bytes % link_block != 0) return nullptr;
+    const std::size_t level = link_bytes / link_block;
+    if (level > static_cast<std::size_t>(h.max_level) || link_bytes > in.remaining()) return nullptr;
+    graph->linkLists_[i] = nullptr;
+    if (level > 0) {
+      graph->linkLists_[i] = static_cast<char*>(std::malloc(link_bytes));
+      if (graph->linkLists_[i] == nullptr) return nullptr;
+      graph->element_levels_[i] = static_cast<int>(level);
+    }
+    graph->cur_element_count = i + 1;  // from here the graph's destructor frees this node's links
+    if (level > 0 && !in.read(graph->linkLists_[i], link_bytes)) return nullptr;
+  }
+  if (in.remaining() != 0 || in.payload_checksum() != header->payload_checksum) return nullptr;
+
+  // The checksum says the bytes are the ones we wrote; the structure is checked anyway, since a search
+  // follows these links without bounds checks: every neighbour must exist and reach the layer it is linked
+  // on.
+  std::size_t deleted = 0;
+  int top_level = -1;
+  auto links_ok = [&](hnswlib::linklistsizeint* list, std::size_t max_links, int level) {
+    const auto* neighbours = reinterpret_cast<const tableint*>(list + 1);
+    const std::size_t n = graph->getListCount(list);
+    if (n > max_links) return false;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (neighbours[j] >= h.elements || graph->element_levels_[neighbours[j]] < level) return false;
+    }
+    return true;
+  };
+  for (tableint i = 0; i < h.elements; ++i) {
+    hnswlib::linklistsizeint* list0 = graph->get_linklist0(i);
+    const auto* flags =
+        reinterpret_cast<const unsigned char*>(list0) + 2;  // byte 2: deletion mark, byte 3: unused
+    if ((flags[0] & ~Graph::DELETE_MARK) != 0 || flags[1] != 0 || !links_ok(list0, h.max_m0, 0))
+      return nullptr;
+    deleted += (flags[0] & Graph::DELETE_MARK) ? 1 : 0;
+    const int level = graph->element_levels_[i];
+    for (int l = 1; l <= level; ++l) {
+      if (!links_ok(graph->get_linklist(i, l), h.max_m, l)) return nullptr;
+    }
+    top_level = std::max(top_level, level);
+  }
+  if (top_level != h.max_level || (h.elements > 0 && graph->element_levels_[h.entry_point] != h.max_level)) {
+    return nullptr;
+  }
+  if (h.elements - deleted != header->live) return nullptr;
+  graph->label_lookup_.reserve(h.elements);
+  for (tableint i = 0; i < h.elements; ++i) {
+    if (!graph->label_lookup_.emplace(graph->getExternalLabel(i), i).second)
+      return nullptr;  // duplicate label
+  }
+  graph->num_deleted_ = deleted;
+  graph->maxlevel_ = h.max_level;
+  graph->enterpoint_node_ = h.elements > 0 ? h.entry_point : static_cast<tableint>(-1);
+  graph->mult_ = h.mult;
+  graph->revSize_ = 1.0 / h.mult;
+
+  // M and ef_construction come from the file (they shaped the graph); the caller's params give ef_search.
+  return std::unique_ptr<VectorIndex>(
+      new HnswIndex(dim, params.ef_search, std::move(space), std::move(graph)));
+}
+
+}  // namespace
+
+std::unique_ptr<VectorIndex> make_hnsw_index(int dim, const HnswParams& params) {
+  return std::make_unique<HnswIndex>(dim, params);
+}
+
+void set_hnsw_ef_search(VectorIndex& index, std::size_t ef_search) {
+  auto* hnsw = dynamic_cast<HnswIndex*>(&index);
+  if (hnsw == nullptr)
+    throw std::invalid_argument("set_hnsw_ef_search: " + index.name() + " is not an HNSW index");
+  hnsw->set_ef_search(ef_search);
+}
+
+void save_hnsw_index(const VectorIndex& index, const fs::path& file) {
+  const auto* hnsw = dynamic_cast<const HnswIndex*>(&index);
+  if (hnsw == nullptr)
+    throw std::invalid_argument("save_hnsw_index: " + index.name() + " is not an HNSW index");
+  hnsw->save(file);
+}
+
+std::unique_ptr<VectorIndex> load_hnsw_index(const fs::path& file, int dim, const HnswParams& params) {
+  try {
+    return HnswIndex::load(file, dim, params);
+  } catch (...) {  // allocation failures and the like: the caller rebuilds from the catalog
+    return nullptr;
+  }
+}
+
+}  // namespace facesearch
