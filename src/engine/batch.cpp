@@ -113,7 +113,7 @@ ScanResult scan_files(const EngineConfig& config, const Embedding& query, const 
     for (auto& f : img.faces) {
       float sim = dot(query, f.embedding);
       if (sim < options.threshold) continue;
-      Match m{img.path, img.width, img.height, std::move(f), sim};
+      Match m{img.path, img.width, img.height, std::move(f), sim, 0, 0};
       m.face.embedding.clear();
       result.matches.push_back(std::move(m));
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -44,6 +45,8 @@ struct Match {
   int width = 0, height = 0;
   Face face;  // without embedding
   float similarity = 0;
+  // Set by library searches (0 for `scan`): stable ids the server and people commands refer to.
+  std::int64_t face_id = 0, image_id = 0;
 };
 
 struct ScanOptions {

@@ -33,13 +33,18 @@ nlohmann::json image_json(const ImageFaces& img, bool with_embeddings) {
 }
 
 nlohmann::json match_json(const Match& m) {
-  return {{"path", m.path.string()},
+  nlohmann::json j = {{"path", m.path.string()},
           {"similarity", round_to(m.similarity, 1e-4)},
           {"box", box_json(m.face.box)},
           {"landmarks", landmarks_json(m.face.landmarks)},
           {"score", round_to(m.face.score, 1e-4)},
           {"width", m.width},
           {"height", m.height}};
+  if (m.face_id) {  // library searches only: ids for `forget`, the server and people commands
+    j["face_id"] = m.face_id;
+    j["image_id"] = m.image_id;
+  }
+  return j;
 }
 
 }  // namespace facesearch

@@ -495,7 +495,7 @@ std::vector<Match> Library::search(std::span<const float> query, const SearchOpt
 
   std::vector<Match> matches;
   auto st = db_->prepare(
-      "SELECT i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks FROM faces f "
+      "SELECT i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, f.image_id FROM faces f "
       "JOIN images i ON i.id = f.image_id WHERE f.id = ?");
   for (const auto& n : found) {
     st.bind(1, n.id);
@@ -508,6 +508,8 @@ std::vector<Match> Library::search(std::span<const float> query, const SearchOpt
       m.face.score = st.i64(7) / 10000.f;
       m.face.landmarks = decode_landmarks(m.face.box, st.blob(8));
       m.similarity = n.similarity;
+      m.face_id = n.id;
+      m.image_id = st.i64(9);
       matches.push_back(std::move(m));
     }
     st.reset();
@@ -537,6 +539,64 @@ LibraryStatus Library::status() {
     if (e.is_regular_file(ec)) s.bytes_on_disk += e.file_size(ec);
   s.vector_backend = s.faces > kExactLimit ? "hnsw" : "exact";
   return s;
+}
+
+namespace {
+// Columns: f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks[, f.embedding]
+constexpr const char* kFaceColumns =
+    "f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks";
+
+LibraryFace read_face(sql::Statement& st, bool with_embedding) {
+  LibraryFace f;
+  f.id = st.i64(0);
+  f.image_id = st.i64(1);
+  f.path = st.text(2);
+  f.width = static_cast<int>(st.i64(3));
+  f.height = static_cast<int>(st.i64(4));
+  f.face.box = {st.i64(5) / 10.f, st.i64(6) / 10.f, st.i64(7) / 10.f, st.i64(8) / 10.f};
+  f.face.score = st.i64(9) / 10000.f;
+  f.face.landmarks = decode_landmarks(f.face.box, st.blob(10));
+  if (with_embedding) f.face.embedding = decode_embedding(st.blob(11));
+  return f;
+}
+}  // namespace
+
+std::optional<LibraryFace> Library::face(std::int64_t id, bool with_embedding) {
+  const std::string q = std::string("SELECT ") + kFaceColumns +
+                        ", f.embedding FROM faces f JOIN images i ON i.id = f.image_id WHERE f.id = ?";
+  auto st = db_->prepare(q.c_str());
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return read_face(st, with_embedding);
+}
+
+std::optional<LibraryImage> Library::image(std::int64_t id) {
+  auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, '') "
+                         "FROM images WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  LibraryImage img;
+  img.id = st.i64(0);
+  img.path = st.text(1);
+  img.width = static_cast<int>(st.i64(2));
+  img.height = static_cast<int>(st.i64(3));
+  img.format = st.text(4);
+  img.status = st.text(5);
+  img.error = st.text(6);
+  const std::string q = std::string("SELECT ") + kFaceColumns +
+                        " FROM faces f JOIN images i ON i.id = f.image_id WHERE f.image_id = ? ORDER BY f.x1, f.id";
+  auto fs_ = db_->prepare(q.c_str());
+  fs_.bind(1, id);
+  while (fs_.step()) img.faces.push_back(read_face(fs_, false));
+  return img;
+}
+
+void Library::for_each_face(const std::function<bool(const LibraryFace&)>& visit) {
+  const std::string q = std::string("SELECT ") + kFaceColumns +
+                        ", f.embedding FROM faces f JOIN images i ON i.id = f.image_id ORDER BY f.id";
+  auto st = db_->prepare(q.c_str());
+  while (st.step())
+    if (!visit(read_face(st, true))) break;
 }
 
 size_t Library::forget(const std::vector<fs::path>& paths) {

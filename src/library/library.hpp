@@ -1,8 +1,11 @@
 // The face library: a SQLite catalog (source of truth) plus a vector index rebuilt from it when stale.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -54,12 +57,30 @@ struct LibraryStatus {
   std::string vector_backend;  // what `search` would use
 };
 
+// One face of the library, with the photo it was found in.
+struct LibraryFace {
+  std::int64_t id = 0, image_id = 0;
+  std::filesystem::path path;
+  int width = 0, height = 0;  // of the upright photo
+  Face face;                  // embedding filled only when asked for
+};
+
+// One photo of the library.
+struct LibraryImage {
+  std::int64_t id = 0;
+  std::filesystem::path path;
+  int width = 0, height = 0;
+  std::string format, status, error;  // status: "ok" or "error" (unusable file, with its reason)
+  std::vector<LibraryFace> faces;      // left to right, without embeddings
+};
+
 struct SearchOptions {
   float threshold = 0.34f;
   size_t top = 0;  // 0: all over the threshold (exact) or the best 1000 (HNSW)
   VectorBackend backend = VectorBackend::Auto;
 };
 
+// Not thread-safe: one Library per thread (several may open the same directory, in one or many processes).
 class Library {
  public:
   // Opens (and with `create`, makes) the library in `dir`. Throws std::runtime_error on failure.
@@ -82,6 +103,12 @@ class Library {
   std::vector<Match> search(std::span<const float> query, const SearchOptions& options);
 
   LibraryStatus status();
+
+  // Lookups by id (ids come from search results; they never change while the face or image exists).
+  std::optional<LibraryFace> face(std::int64_t id, bool with_embedding = false);
+  std::optional<LibraryImage> image(std::int64_t id);
+  // Every face with its embedding, in id order (clustering, exports). Stops early when `visit` returns false.
+  void for_each_face(const std::function<bool(const LibraryFace&)>& visit);
 
   // Removes these files (or everything under these folders) and their faces. Returns the number of images removed.
   size_t forget(const std::vector<std::filesystem::path>& paths);
