@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev libhnswlib-dev
   nodejs npm
   python3 python3-opencv python3-numpy
+  libcurl4-openssl-dev unzip
 )
 
 missing=()

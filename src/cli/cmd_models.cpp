@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
+#include "detect/detector.hpp"
+#include "embed/embedder.hpp"
 #include "models/model_pack.hpp"
 
 namespace fs = std::filesystem;
@@ -16,14 +18,25 @@ namespace facesearch::cli {
 
 namespace {
 
+std::string describe_source(const ModelPack& pack) {
+  const std::string type = pack.source.value("type", "");
+  if (type == "npm") return "npm " + pack.source.value("package", "") + "@" + pack.source.value("version", "");
+  if (type == "url" && pack.source.contains("archive")) return pack.source["archive"].value("url", "");
+  if (type == "url") {
+    std::string urls;
+    for (const auto& [role, f] : pack.files) urls += (urls.empty() ? "" : " ") + f.url;
+    return urls;
+  }
+  if (type == "local") return "local files (models add)";
+  return pack.source.dump();
+}
+
 int run_models_list(const CommonOptions& common, bool json) {
   const fs::path root = chosen_models_root(common);
-  for (const auto& pack : builtin_packs()) {
+  for (const auto& pack : list_packs(root)) {
     auto states = verify_pack(pack, pack_dir(pack, root));
     bool ok = std::all_of(states.begin(), states.end(), [](auto& s) { return s.second == FileState::Ok; });
-    std::string source = pack.source.value("type", "") == "npm"
-                             ? "npm " + pack.source.value("package", "") + "@" + pack.source.value("version", "")
-                             : pack.source.dump();
+    const std::string source = describe_source(pack);
     if (json) {
       nlohmann::json files = nlohmann::json::object();
       for (auto& [role, st] : states) files[role] = {{"name", pack.files.at(role).name}, {"state", file_state_name(st)}};
@@ -31,13 +44,15 @@ int run_models_list(const CommonOptions& common, bool json) {
                                   {"source", source},       {"license", pack.license},
                                   {"installed", ok},        {"dir", pack_dir(pack, root).string()},
                                   {"fingerprint", pack.fingerprint()}, {"thresholds", pack.thresholds},
-                                  {"files", files}}
+                                  {"builtin", pack.builtin}, {"files", files}}
                        .dump()
                 << '\n';
     } else {
-      std::cout << fmt::format("{}  {}\n  source:  {}\n  license: {}\n  dir:     {}\n", pack.id,
-                               ok ? "installed, sha256 verified" : "NOT INSTALLED", source, pack.license,
+      std::cout << fmt::format("{}  {}{}\n  source:  {}\n  license: {}\n  dir:     {}\n", pack.id,
+                               ok ? "installed, sha256 verified" : "NOT INSTALLED",
+                               pack.builtin ? "" : " (manifest in its dir)", source, pack.license,
                                pack_dir(pack, root).string());
+      if (!ok && !pack.notes.empty()) std::cout << fmt::format("  note:    {}\n", pack.notes);
       for (auto& [role, st] : states)
         std::cout << fmt::format("  {:<11} {:<18} {}\n", role, pack.files.at(role).name, file_state_name(st));
     }
@@ -45,15 +60,29 @@ int run_models_list(const CommonOptions& common, bool json) {
   return kOk;
 }
 
-int run_models_fetch(const CommonOptions& common, const std::vector<std::string>& ids) {
+int run_models_fetch(const CommonOptions& common, const std::vector<std::string>& ids, bool no_verify) {
   const fs::path root = chosen_models_root(common);
   int rc = kOk;
   for (const auto& id : ids.empty() ? std::vector<std::string>{"default"} : ids) {
-    ModelPack pack = find_builtin_pack(id);
+    ModelPack pack = find_pack(id, root);
     auto states = verify_pack(pack, pack_dir(pack, root));
     if (std::all_of(states.begin(), states.end(), [](auto& s) { return s.second == FileState::Ok; })) continue;
+    const std::string type = pack.source.value("type", "");
+    if (type == "local") {
+      std::fprintf(stderr, "error: pack %s was added from local files; add it again with `facesearch models add`\n",
+                   id.c_str());
+      rc = kUsage;
+      continue;
+    }
+    // A pinned install is found as the installed manifest; fetching again starts from the built-in one.
+    if (!pack.builtin) {
+      for (const auto& b : builtin_packs())
+        if (b.id == id) pack = b;
+    }
     std::string error;
-    if (!install_pack_from_npm(pack, root, error, common.quiet)) {
+    const bool installed = type == "npm" ? install_pack_from_npm(pack, root, error, common.quiet)
+                                         : install_pack_from_url(pack, root, error, common.quiet, no_verify);
+    if (!installed) {
       std::fprintf(stderr, "error: cannot install pack %s: %s\n", id.c_str(), error.c_str());
       rc = kUsage;
       continue;
@@ -63,19 +92,107 @@ int run_models_fetch(const CommonOptions& common, const std::vector<std::string>
   return rc;
 }
 
+// Used when `models add` is given no --threshold: the default pack's measured value for its recogniser, the
+// OpenCV sample's value for SFace, and a conservative ArcFace value (measure yours with `facesearch eval lfw`).
+double default_threshold_for(const std::string& recognizer_type) {
+  if (recognizer_type == "sface") return 0.363;
+  if (recognizer_type == "mobilefacenet") return 0.34;
+  return 0.3;
+}
+
+struct AddArgs {
+  std::string name;
+  std::string detector, detector_type;
+  std::vector<int> detector_input;
+  std::string landmarker, landmarker_type = "pfld68";
+  std::string recognizer, recognizer_type;
+  float threshold = 0;
+  std::string license = "unknown (added from local files)";
+  bool replace = false;
+};
+
+int run_models_add(const CommonOptions& common, const AddArgs& a, bool threshold_given) {
+  const fs::path root = chosen_models_root(common);
+  ModelPack pack;
+  pack.id = a.name;
+  pack.description = "added from local files: " + a.detector_type + " detector, " + a.recognizer_type + " recogniser";
+  pack.license = a.license;
+  pack.detector = {{"type", a.detector_type}};
+  if (a.detector_input.size() == 2) pack.detector["input"] = a.detector_input;
+  pack.embedder = embedder_defaults(a.recognizer_type);
+  std::map<std::string, fs::path> sources = {{"detector", a.detector}, {"embedder", a.recognizer}};
+  if (!a.landmarker.empty()) {
+    pack.landmarker = {{"type", a.landmarker_type}};
+    sources["landmarker"] = a.landmarker;
+  } else if (a.detector_type == "ultralight") {
+    std::fprintf(stderr, "error: an ultralight detector has no keypoints: give --landmarker too\n");
+    return kUsage;
+  }
+  // Load every network once before installing, so a wrong or broken file is refused now, not at the first scan.
+  // The recogniser's real output size becomes the pack's dimension.
+  try {
+    make_detector(pack.detector, a.detector);
+    if (!a.landmarker.empty()) make_landmarker(pack.landmarker, a.landmarker);
+    pack.embedder["dim"] = probe_embedding_dim(pack.embedder, a.recognizer);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: cannot use these files as a pack: %s\n", e.what());
+    return kUsage;
+  }
+  pack.thresholds["default"] = threshold_given ? a.threshold : default_threshold_for(a.recognizer_type);
+  try {
+    pack = add_pack_from_files(pack, sources, root, a.replace);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kUsage;
+  }
+  if (!common.quiet) {
+    std::fprintf(stderr, "installed pack %s in %s (%d-d embeddings, threshold %.3f)\n", pack.id.c_str(),
+                 pack_dir(pack, root).c_str(), pack.embedding_dim(), pack.default_threshold());
+    for (const auto& [role, f] : pack.files)
+      std::fprintf(stderr, "  %-10s %s  sha256 %s\n", role.c_str(), f.name.c_str(), f.sha256.c_str());
+  }
+  return kOk;
+}
+
 }  // namespace
 
 void add_models_commands(CLI::App& app, CommonOptions& common, Commands& commands) {
-  auto* models_cmd = app.add_subcommand("models", "Model packs: list, fetch");
+  auto* models_cmd = app.add_subcommand("models", "Model packs: list, fetch, add");
   models_cmd->require_subcommand(1);
   auto json = std::make_shared<bool>(false);
   auto* list_cmd = models_cmd->add_subcommand("list", "Packs, their source, license and install state");
   list_cmd->add_flag("--json", *json, "JSON Lines");
   commands.push_back({list_cmd, [&common, json] { return run_models_list(common, *json); }});
   auto fetch_ids = std::make_shared<std::vector<std::string>>();
-  auto* fetch_cmd = models_cmd->add_subcommand("fetch", "Download (npm), verify and install packs");
+  auto no_verify = std::make_shared<bool>(false);
+  auto* fetch_cmd = models_cmd->add_subcommand("fetch", "Download (npm or HTTPS), verify and install packs");
   fetch_cmd->add_option("packs", *fetch_ids, "Pack ids (default: default)");
-  commands.push_back({fetch_cmd, [&common, fetch_ids] { return run_models_fetch(common, *fetch_ids); }});
+  fetch_cmd->add_flag("--no-verify", *no_verify,
+                      "Accept files whose sha256 the manifest does not record, and pin the hashes computed now");
+  commands.push_back(
+      {fetch_cmd, [&common, fetch_ids, no_verify] { return run_models_fetch(common, *fetch_ids, *no_verify); }});
+
+  auto add = std::make_shared<AddArgs>();
+  auto* add_cmd = models_cmd->add_subcommand("add", "Install a pack from local model files");
+  add_cmd->add_option("name", add->name, "Name of the new pack (for --pack)")->required();
+  add_cmd->add_option("--detector", add->detector, "Detector ONNX file")->required()->check(CLI::ExistingFile);
+  add_cmd->add_option("--detector-type", add->detector_type, "scrfd, yunet or ultralight")
+      ->required()->check(CLI::IsMember({"scrfd", "yunet", "ultralight"}));
+  add_cmd->add_option("--detector-input", add->detector_input, "Network input W H (default: the type's)")
+      ->expected(2);
+  add_cmd->add_option("--landmarker", add->landmarker, "68-point landmarker ONNX (detectors without keypoints)")
+      ->check(CLI::ExistingFile);
+  add_cmd->add_option("--recognizer", add->recognizer, "Recogniser (embedder) ONNX file")
+      ->required()->check(CLI::ExistingFile);
+  add_cmd->add_option("--recognizer-type", add->recognizer_type, "arcface, sface or mobilefacenet")
+      ->required()->check(CLI::IsMember({"arcface", "sface", "mobilefacenet"}));
+  auto* add_threshold = add_cmd->add_option("--threshold", add->threshold, "Default cosine threshold for scan/search")
+                            ->check(CLI::Range(-1.0, 1.0));
+  add_cmd->add_option("--license", add->license, "License of the weights, recorded in the manifest");
+  add_cmd->add_flag("--replace", add->replace, "Overwrite an installed pack of that name");
+  commands.push_back({add_cmd, [&common, add, add_threshold] {
+                        return run_models_add(common, *add, add_threshold->count() > 0);
+                      }});
 }
 
 }  // namespace facesearch::cli

@@ -338,6 +338,8 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }
+  // Packs added with `models add` are looked up where --models points, by every command.
+  if (!common.models_dir.empty()) set_models_root(common.models_dir);
   if (faces.embeddings) faces.json = true;
   scan.threshold_given = threshold_opt->count() > 0;
   search.threshold_given = search_threshold->count() > 0;

@@ -3,17 +3,38 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "detect/onnx_static.hpp"
+
 namespace facesearch {
 
-OnnxEmbedder::OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::json& params) {
-  net_ = cv::dnn::readNetFromONNX(onnx.string());
-  if (net_.empty()) throw std::runtime_error("cannot load model " + onnx.string());
-  net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-  if (params.contains("input")) size_ = params["input"][0].get<int>();
+nlohmann::json embedder_defaults(const std::string& type) {
+  if (type == "mobilefacenet")
+    return {{"type", type}, {"input", {112, 112}}, {"dim", 512}, {"mean", 127.0}, {"scale", 128.0}, {"swap_rb", true}};
+  if (type == "arcface")
+    return {{"type", type}, {"input", {112, 112}}, {"dim", 512}, {"mean", 127.5}, {"scale", 127.5}, {"swap_rb", true}};
+  if (type == "sface")
+    return {{"type", type}, {"input", {112, 112}}, {"dim", 128}, {"mean", 0.0}, {"scale", 1.0}, {"swap_rb", true}};
+  throw std::runtime_error("unknown embedder type '" + type + "' (known: mobilefacenet, arcface, sface)");
+}
+
+OnnxEmbedder::OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::json& pack_params) {
+  nlohmann::json params = embedder_defaults(pack_params.value("type", ""));
+  params.update(pack_params);
+  size_ = params["input"][0].get<int>();
   dim_ = params.value("dim", dim_);
   mean_ = params.value("mean", mean_);
   scale_ = params.value("scale", scale_);
+  swap_rb_ = params.value("swap_rb", swap_rb_);
+  net_ = read_onnx_static(onnx, {1, 3, size_, size_});
+}
+
+int probe_embedding_dim(const nlohmann::json& params, const std::filesystem::path& onnx) {
+  nlohmann::json full = embedder_defaults(params.value("type", ""));
+  full.update(params);
+  const int side = full["input"][0].get<int>();
+  cv::dnn::Net net = read_onnx_static(onnx, {1, 3, side, side});
+  net.setInput(cv::dnn::blobFromImage(cv::Mat(side, side, CV_8UC3, cv::Scalar::all(128)), 1.0));
+  return static_cast<int>(net.forward().total());
 }
 
 std::vector<Embedding> OnnxEmbedder::embed(const std::vector<cv::Mat>& aligned) {
@@ -24,7 +45,7 @@ std::vector<Embedding> OnnxEmbedder::embed(const std::vector<cv::Mat>& aligned) 
     if (crop.rows != size_ || crop.cols != size_ || crop.type() != CV_8UC3)
       throw std::invalid_argument("embedder expects a " + std::to_string(size_) + "x" + std::to_string(size_) +
                                   " BGR crop");
-    cv::Mat blob = cv::dnn::blobFromImage(crop, 1.0 / scale_, {}, cv::Scalar(mean_, mean_, mean_), true);
+    cv::Mat blob = cv::dnn::blobFromImage(crop, 1.0 / scale_, {}, cv::Scalar(mean_, mean_, mean_), swap_rb_);
     net_.setInput(blob);
     cv::Mat o = net_.forward();
     if (static_cast<int>(o.total()) != dim_)
@@ -39,7 +60,8 @@ std::vector<Embedding> OnnxEmbedder::embed(const std::vector<cv::Mat>& aligned) 
 
 std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& onnx) {
   const std::string type = params.value("type", "");
-  if (type == "mobilefacenet" || type == "arcface") return std::make_unique<OnnxEmbedder>(onnx, params);
+  if (type == "mobilefacenet" || type == "arcface" || type == "sface")
+    return std::make_unique<OnnxEmbedder>(onnx, params);
   throw std::runtime_error("unknown embedder type '" + type + "'");
 }
 

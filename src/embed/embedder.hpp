@@ -23,7 +23,12 @@ class Embedder {
   virtual std::vector<Embedding> embed(const std::vector<cv::Mat>& aligned) = 0;
 };
 
-// ArcFace-style network on a 112x112 RGB crop with (x - mean) / scale input, e.g. MobileFaceNet.
+// A network on an aligned square crop (ArcFace 5-point template) with (x - mean) / scale input, RGB unless
+// "swap_rb": false. Types and their conventions (each key may be overridden in the pack's "embedder"):
+//   mobilefacenet  default pack: (x - 127) / 128, 512-d
+//   arcface        insightface w600k_r50 / w600k_mbf: (x - 127.5) / 127.5, 512-d
+//   sface          OpenCV FaceRecognizerSF: raw 0..255 RGB (blobFromImage scale 1, no mean), 128-d
+// The input shape is fixed to 1x3xSxS at load time, so exports with a dynamic batch load in OpenCV 4.6.
 class OnnxEmbedder : public Embedder {
  public:
   OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::json& params);
@@ -37,7 +42,14 @@ class OnnxEmbedder : public Embedder {
   int dim_ = 512;
   double mean_ = 127.0;
   double scale_ = 128.0;
+  bool swap_rb_ = true;
 };
+
+// The conventions of an embedder type (see OnnxEmbedder); throws for an unknown type.
+nlohmann::json embedder_defaults(const std::string& type);
+
+// Loads the network and runs it once on a grey crop: the length of its output (to check a file and learn its dim).
+int probe_embedding_dim(const nlohmann::json& params, const std::filesystem::path& onnx);
 
 std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& onnx);
 

