@@ -136,3 +136,14 @@ TEST(Cli, ExitCodes) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(json_lines(r.out).size(), 1u);
 }
+
+// --quiet means nothing on stderr but errors: not even the warnings libraries print for odd-but-valid files
+// (this PNG carries a known-broken sRGB colour profile that libpng complains about).
+TEST(Cli, QuietMeansQuiet) {
+  const fs::path data = fstest::shared_data() / "facenet_pytorch_testimages";
+  CliRun r = facesearch("--quiet faces --json " + quoted(data));
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_GE(json_lines(r.out).size(), 5u);
+  const auto err = fstest::read_file(fs::path(FACESEARCH_BINARY_DIR) / "test-cli-stderr.txt");
+  EXPECT_EQ(std::string(err.begin(), err.end()), "");
+}

@@ -207,6 +207,28 @@ std::optional<ImageInfo> probe_png(Bytes b) {
   return ImageInfo{ImageFormat::Png, static_cast<int>(w), static_cast<int>(h), 1};
 }
 
+// The PNG without its colour-profile chunks (iCCP, sRGB): OpenCV ignores them anyway, and libpng would print a
+// warning straight to stderr for some common broken profiles, which no caller can silence. Empty when there are none.
+std::vector<std::uint8_t> png_without_profiles(Bytes b) {
+  std::vector<std::uint8_t> out;
+  bool dropped = false;
+  std::size_t at = 8, copied = 0;
+  while (at + 12 <= b.size()) {
+    const std::size_t total = std::size_t{12} + be32(&b[at]);
+    if (total > b.size() - at) break;  // truncated: leave the rest to the decoder's own checks
+    if (has(b, at + 4, "iCCP") || has(b, at + 4, "sRGB")) {
+      if (!dropped) out.reserve(b.size());
+      out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied), b.begin() + static_cast<std::ptrdiff_t>(at));
+      copied = at + total;
+      dropped = true;
+    }
+    if (has(b, at + 4, "IDAT")) break;  // profiles come before the image data
+    at += total;
+  }
+  if (dropped) out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(copied), b.end());
+  return out;
+}
+
 // RIFF chunks: "VP8 " (lossy), "VP8L" (lossless) or "VP8X" (extended: canvas size, then maybe EXIF).
 std::optional<ImageInfo> probe_webp(Bytes b) {
   if (b.size() < 20) return std::nullopt;
@@ -564,9 +586,11 @@ DecodedImage decode_image(Bytes bytes, const DecodeOptions& options) {
           }
         }
       }
+      std::vector<std::uint8_t> cleaned;
+      if (format == ImageFormat::Png) cleaned = png_without_profiles(bytes);
+      const Bytes data = cleaned.empty() ? Bytes(bytes) : Bytes(cleaned);
       // imdecode only reads through this header.
-      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                           const_cast<std::uint8_t*>(bytes.data()));
+      const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8UC1, const_cast<std::uint8_t*>(data.data()));
       out.bgr = cv::imdecode(buffer, reduced_flag(factor) | cv::IMREAD_IGNORE_ORIENTATION);
       if (out.bgr.empty()) throw ImageError("corrupt or unsupported " + name + " data");
       if (orient_here) out.bgr = apply_orientation(out.bgr, info->orientation);
