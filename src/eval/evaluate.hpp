@@ -1,0 +1,67 @@
+// `facesearch eval`: how accurate a model pack is, on LFW pairs and on a folder-per-person photo set.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "eval/metrics.hpp"
+
+namespace facesearch {
+
+struct LfwEvalOptions {
+  EngineConfig engine;  // pack and models root; detection options when the images are not aligned
+  // Images are crops already aligned to the pack's template: only the embedder runs (resized to its input
+  // when needed). Otherwise every image goes through the whole pipeline and its largest face is used.
+  bool aligned = false;
+  int jobs = 2;
+  // Also score every pair of distinct images (identity = LFW name) to calibrate thresholds at low FAR with far
+  // more different-person pairs than the protocol's 3,000.
+  bool all_pairs = true;
+};
+
+struct RocPoint {
+  double threshold = 0, far = 0, tar = 0;
+};
+
+struct LfwEvaluation {
+  std::size_t pairs = 0, images = 0;
+  std::size_t images_without_face = 0;  // their pairs score -1 (a miss for same-person pairs)
+  std::vector<float> scores;            // per protocol pair
+  std::vector<bool> same;
+  VerificationResult verification;      // 10-fold accuracy, threshold learnt on 9 folds
+  RateAtFar far_1e3, far_1e4;           // over the protocol's different-person pairs
+  // All-pairs calibration (when asked): how many pairs, and the thresholds at FAR 1e-2/1e-3/1e-4.
+  std::size_t all_same_pairs = 0, all_different_pairs = 0;
+  std::vector<RateAtFar> all_pairs_far;
+  double seconds = 0;
+};
+
+// Throws std::runtime_error when the pairs file or an image cannot be read.
+LfwEvaluation evaluate_lfw(const std::filesystem::path& pairs_txt, const std::filesystem::path& images_dir,
+                           const LfwEvalOptions& options);
+
+// ROC points from the highest threshold down, one per distinct score.
+std::vector<RocPoint> roc_curve(const std::vector<float>& scores, const std::vector<bool>& same);
+
+struct SearchEvalResult {
+  std::size_t persons = 0, images = 0;
+  std::size_t images_without_face = 0, unreadable = 0;
+  std::size_t queries = 0;         // images whose person has at least one other usable image
+  double rank1 = 0;                // share of queries whose most similar other image is the same person
+  double mean_average_precision = 0;
+  double threshold = 0;            // the pack's (or the given) threshold
+  std::size_t true_accepts = 0, false_accepts = 0, false_rejects = 0;  // over all image pairs
+  double precision = 0, recall = 0;
+  double seconds = 0;
+};
+
+// labels_dir/<person>/<photos...>: each photo's largest face stands for that person. Every usable photo is a
+// query against all the others.
+SearchEvalResult evaluate_search(const std::filesystem::path& labels_dir, const EngineConfig& config, int jobs,
+                                 std::optional<double> threshold = std::nullopt);
+
+}  // namespace facesearch
