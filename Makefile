@@ -33,8 +33,13 @@ demo: models samples
 	@echo "== facesearch scan -q sample1.jpg --query-face largest -t $(SAMPLES)"
 	@$(FACESEARCH) scan -q "$(SAMPLES)/sample1.jpg" --query-face largest -t "$(SAMPLES)"
 
-test: models
+test: models e2e-deps
 	@cd $(BUILD) && ctest --output-on-failure -j 1 $(CTEST_ARGS)
+
+# npm packages of the browser test (tests/e2e): quiet when already installed.
+.PHONY: e2e-deps
+e2e-deps: deps
+	@tests/e2e/install.sh
 
 bench: models
 	@bench/run.sh

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libhnswlib-dev
   nodejs npm
+  libcpp-httplib-dev chromium
   python3 python3-opencv python3-numpy
   libcurl4-openssl-dev unzip
 )

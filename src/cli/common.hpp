@@ -45,6 +45,7 @@ std::filesystem::path chosen_models_root(const CommonOptions& o);
 
 // Registrations, one per cmd_*.cpp file.
 void add_models_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace facesearch::cli

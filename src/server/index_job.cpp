@@ -1,0 +1,83 @@
+#include "server/index_job.hpp"
+
+namespace facesearch::server {
+
+IndexJob::IndexJob(std::string library_spec, EngineConfig config, int jobs)
+    : library_spec_(std::move(library_spec)), config_(std::move(config)), jobs_(jobs) {}
+
+IndexJob::~IndexJob() {
+  if (thread_.joinable()) thread_.join();
+}
+
+bool IndexJob::running() const {
+  std::lock_guard lock(mutex_);
+  return state_ == "running";
+}
+
+bool IndexJob::start(std::vector<std::filesystem::path> roots, bool reembed) {
+  std::lock_guard lock(mutex_);
+  if (state_ == "running") return false;
+  if (thread_.joinable()) thread_.join();  // the previous job has finished: only its thread object is left
+  state_ = "running";
+  roots_.clear();
+  for (const auto& r : roots) roots_.push_back(r.string());
+  done_ = total_ = faces_ = skipped_ = 0;
+  seconds_ = 0;
+  report_ = nullptr;
+  error_.clear();
+  started_ = std::chrono::steady_clock::now();
+  thread_ = std::thread(&IndexJob::run, this, std::move(roots), reembed);
+  return true;
+}
+
+void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
+  nlohmann::json report;
+  std::string error;
+  try {
+    // Its own Library: connections are not shared across threads, and SQLite WAL lets searches go on meanwhile.
+    Library library(library_spec_);
+    library.check_pack(find_builtin_pack(config_.pack_id));
+    IndexOptions options;
+    options.jobs = jobs_;
+    options.reembed = reembed;
+    BatchCallbacks callbacks;
+    callbacks.on_progress = [this](size_t done, size_t total, size_t faces) {
+      std::lock_guard lock(mutex_);
+      done_ = done;
+      total_ = total;
+      faces_ = faces;
+    };
+    callbacks.on_skip = [this](const SkippedFile&) {
+      std::lock_guard lock(mutex_);
+      ++skipped_;
+    };
+    IndexReport r = library.index(roots, config_, options, callbacks);
+    report = {{"files", r.files},     {"added", r.added},         {"changed", r.changed},
+              {"unchanged", r.unchanged}, {"touched", r.touched}, {"moved", r.moved},
+              {"copied", r.copied},   {"removed", r.removed},     {"unusable", r.failed},
+              {"embedded_images", r.embedded_images}, {"faces_added", r.faces_added},
+              {"seconds", r.seconds}};
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  std::lock_guard lock(mutex_);
+  seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  state_ = error.empty() ? "done" : "failed";
+  report_ = std::move(report);
+  error_ = std::move(error);
+}
+
+nlohmann::json IndexJob::state() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json j = {{"state", state_}, {"roots", roots_}, {"done", done_},
+                      {"total", total_}, {"faces", faces_}, {"skipped", skipped_}};
+  if (state_ == "running")
+    j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  else if (state_ != "idle")
+    j["seconds"] = seconds_;
+  if (!report_.is_null()) j["report"] = report_;
+  if (!error_.empty()) j["error"] = error_;
+  return j;
+}
+
+}  // namespace facesearch::server

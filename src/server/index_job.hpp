@@ -1,0 +1,46 @@
+// One background indexing job at a time, with progress others can read while it runs.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "library/library.hpp"
+
+namespace facesearch::server {
+
+class IndexJob {
+ public:
+  IndexJob(std::string library_spec, EngineConfig config, int jobs);
+  ~IndexJob();  // waits for a running job (the catalog is crash-safe, but a clean finish is better)
+
+  // Starts indexing these folders in a thread with its own Library. False when a job is already running.
+  bool start(std::vector<std::filesystem::path> roots, bool reembed);
+  bool running() const;
+  // {"state": "idle|running|done|failed", "roots", "done", "total", "faces", "seconds", "report"?, "error"?}
+  nlohmann::json state() const;
+
+ private:
+  void run(std::vector<std::filesystem::path> roots, bool reembed);
+
+  const std::string library_spec_;
+  const EngineConfig config_;
+  const int jobs_;
+
+  mutable std::mutex mutex_;
+  std::string state_ = "idle";
+  std::vector<std::string> roots_;
+  size_t done_ = 0, total_ = 0, faces_ = 0, skipped_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  double seconds_ = 0;
+  nlohmann::json report_;
+  std::string error_;
+  std::thread thread_;
+};
+
+}  // namespace facesearch::server

@@ -1,0 +1,172 @@
+// End-to-end test of `facesearch serve` in headless Chromium, driven like a person would use the page:
+// index a folder from the page, upload a group photo, pick each face, check the result grid shows that person's
+// photos, open one photo, move the threshold slider. Screenshots go under the build directory.
+//
+//   node serve.e2e.mjs --facesearch build/facesearch --data ../shared/data --out build/e2e
+//
+// Uses Debian's /usr/bin/chromium (playwright never downloads a browser here).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
+const facesearch = path.resolve(args.facesearch || 'build/facesearch');
+const data = path.resolve(process.env.FACESEARCH_TEST_DATA || args.data || path.join(here, '../../../shared/data'));
+const out = path.resolve(args.out || 'build/e2e');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let failures = 0;
+let passes = 0;
+function check(ok, what) {
+  if (ok) { passes++; console.log(`ok    ${what}`); } else { failures++; console.log(`FAIL  ${what}`); }
+  return ok;
+}
+function fatal(message) {
+  console.error(`e2e: ${message}`);
+  process.exit(1);
+}
+
+// ---- preconditions: fail loudly, never skip ----------------------------------------------------------------
+const testset = path.join(data, 'deepface_testset');
+if (!existsSync(testset)) fatal(`test data not found at ${data} (needs ../shared/data beside the checkout, or --data)`);
+if (!existsSync(facesearch)) fatal(`no facesearch binary at ${facesearch}`);
+if (!existsSync(chromiumPath)) fatal(`no Chromium at ${chromiumPath} (scripts/install-deps.sh installs Debian's chromium)`);
+let chromium;
+try {
+  ({ chromium } = createRequire(import.meta.url)('playwright-core'));
+} catch (e) {
+  fatal(`playwright-core is not installed in ${here}: run tests/e2e/install.sh (make test does) — ${e.message}`);
+}
+
+const identityOf = (p) => p.split(path.sep + 'deepface_testset' + path.sep)[1]?.split(path.sep)[0] ?? '?';
+const photosOf = (identity) => readdirSync(path.join(testset, identity)).length;
+
+// ---- the server, on a free loopback port, over a fresh library ---------------------------------------------
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const library = path.join(out, 'library');
+const server = spawn(facesearch, ['--library', library, 'serve', '--port', '0', '--quiet'],
+                     { stdio: ['ignore', 'pipe', 'inherit'] });
+const baseUrl = await new Promise((resolve, reject) => {
+  let text = '';
+  const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60000);
+  server.stdout.on('data', (chunk) => {
+    text += chunk;
+    const m = text.match(/listening on (http:\/\/\S+)/);
+    if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')); }
+  });
+  server.on('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)));
+}).catch((e) => fatal(e.message));
+
+const browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+const started = Date.now();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  await page.goto(baseUrl + '/');
+  check(await page.title() === 'facesearch', 'the page loads');
+
+  // 1. Index the test set from the page's own form, and wait for the job's report.
+  await page.click('.index-panel summary');
+  await page.fill('#index-roots', testset);
+  await page.click('#index-form button');
+  await page.waitForFunction(() => /^(Done|Indexing failed)/.test(document.getElementById('index-progress').textContent),
+                             null, { timeout: 300000 });
+  const report = await page.textContent('#index-progress');
+  check(report.startsWith('Done'), `indexing from the page: ${report}`);
+  await page.waitForFunction(() => Number((document.getElementById('library-status').textContent.match(/([\d,]+) faces/) || [0, '0'])[1].replace(/,/g, '')) > 0);
+  const libraryFaces = Number((await page.textContent('#library-status')).match(/([\d,]+) faces/)[1].replace(/,/g, ''));
+  check(libraryFaces >= 60, `the header shows the library: ${libraryFaces} faces`);
+
+  // 2. Upload a photo of two people; pick each face in turn.
+  const visibleCards = () => page.$$eval('#grid li.card:not([hidden])',
+                                         (lis) => lis.map((li) => ({ path: li.dataset.path, similarity: Number(li.dataset.similarity) })));
+  const pickFace = async (i) => {
+    await page.click(`#query-faces button[data-face="${i}"]`);
+    await page.waitForFunction((face) => document.body.dataset.search === 'done' &&
+        document.querySelector(`#query-faces button[data-face="${face}"]`)?.getAttribute('aria-checked') === 'true', i);
+    return visibleCards();
+  };
+  await page.setInputFiles('#file', path.join(testset, 'group', 'couple.jpg'));
+  await page.waitForFunction(() => document.body.dataset.search === 'done', null, { timeout: 60000 });
+  const faceCount = await page.locator('#query-faces button').count();
+  check(faceCount === 2, `couple.jpg: ${faceCount} faces offered to pick from`);
+
+  const angelinaPhotos = photosOf('id01_Angelina_Jolie');
+  let angelinaFace = -1;
+  for (let i = 0; i < faceCount; i++) {
+    const cards = await pickFace(i);
+    const people = cards.map((c) => identityOf(c.path));
+    const id01 = people.filter((p) => p === 'id01_Angelina_Jolie').length;
+    const sorted = cards.every((c, k) => k === 0 || cards[k - 1].similarity >= c.similarity);
+    check(sorted && cards.length > 0, `face ${i}: ${cards.length} matches, sorted by similarity`);
+    console.log(`      face ${i}: ${people.join(' ')}`);
+    if (id01 > 0) {
+      check(angelinaFace < 0, `face ${i}: only one face of couple.jpg finds Angelina Jolie's photos`);
+      angelinaFace = i;
+      // Her folder's photos, the two group photos she is in, and nobody else.
+      check(people.every((p) => p === 'id01_Angelina_Jolie' || p === 'group'), `face ${i}: every match is her or a group photo with her`);
+      check(id01 >= angelinaPhotos - 1, `face ${i}: ${id01} of her ${angelinaPhotos} photos in the grid`);
+      await page.screenshot({ path: path.join(out, 'search.png'), fullPage: true });
+    } else {
+      check(!people.includes('id01_Angelina_Jolie'), `face ${i}: the other person's matches hold none of her photos`);
+    }
+  }
+  check(angelinaFace >= 0, 'one face of couple.jpg is Angelina Jolie (id01)');
+  if (angelinaFace >= 0) await pickFace(angelinaFace);
+
+  // 3. Click a result: the whole photo, with the matched face outlined.
+  const firstId01 = page.locator('#grid li.card:not([hidden])').filter({ has: page.locator('.name', { hasText: 'id01_' }) }).first();
+  await firstId01.locator('button').click();
+  await page.waitForFunction(() => {
+    const img = document.getElementById('viewer-photo');
+    return document.getElementById('viewer').open && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 30000 });
+  const viewer = await page.evaluate(() => {
+    const img = document.getElementById('viewer-photo');
+    const rect = document.querySelector('#viewer-boxes rect.chosen');
+    return { width: img.naturalWidth, height: img.naturalHeight, chosen: !!rect,
+             inside: rect ? Number(rect.getAttribute('x')) >= 0 && Number(rect.getAttribute('width')) > 10 : false,
+             viewBox: document.getElementById('viewer-boxes').getAttribute('viewBox') };
+  });
+  check(viewer.width > 0 && Math.max(viewer.width, viewer.height) <= 1600, `the photo opens (${viewer.width}x${viewer.height})`);
+  check(viewer.chosen && viewer.inside, `the matched face is outlined (viewBox ${viewer.viewBox})`);
+  await page.waitForTimeout(200);  // let the dialog finish painting
+  await page.screenshot({ path: path.join(out, 'viewer.png') });
+  await page.keyboard.press('Escape');
+
+  // 4. The slider filters the grid without asking the server again.
+  const before = (await visibleCards()).length;
+  await page.fill('#threshold', '0.75');
+  const after = await visibleCards();
+  check(after.length > 0 && after.length < before && after.every((c) => c.similarity >= 0.75),
+        `threshold 0.75 keeps ${after.length} of ${before} matches, all >= 0.75`);
+
+  // 5. A one-person photo: the grid is that person's folder.
+  const query = path.join(testset, 'id10', readdirSync(path.join(testset, 'id10')).sort()[0]);
+  await page.fill('#threshold', '0.34');
+  await page.setInputFiles('#file', query);
+  await page.waitForFunction(() => document.body.dataset.search === 'done' && document.querySelectorAll('#query-faces button').length > 0,
+                             null, { timeout: 60000 });
+  const cards = await visibleCards();
+  const people = cards.map((c) => identityOf(c.path));
+  check(people.length > 0 && people.every((p) => p === 'id10'), `${path.basename(query)} (id10): all ${people.length} matches are id10`);
+  check(people.length >= photosOf('id10') - 2, `id10: ${people.length} of its ${photosOf('id10')} photos found`);
+  await page.screenshot({ path: path.join(out, 'search-id10.png'), fullPage: true });
+
+  check(pageErrors.length === 0, `no errors in the page console${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
+} catch (e) {
+  check(false, `unexpected: ${e.stack || e.message}`);
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+}
+console.log(`screenshots in ${out}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passes} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,336 @@
+// facesearch page: upload a photo, pick a face, browse the matches. Talks only to this server's /api (docs/API.md).
+'use strict';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+// Matches are fetched once down to the slider's minimum; the slider then only filters what is already here.
+const FETCH_THRESHOLD = 0.2;
+const FETCH_TOP = 500;
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  token: sessionStorage.getItem('facesearch-token') || '',
+  tokenRequired: false,
+  file: null,          // the uploaded photo, sent again when another face is picked
+  photoUrl: null,      // object URL of that photo for the preview
+  query: null,         // the server's description of the query photo
+  chosen: -1,
+  matches: [],
+  searchSeq: 0,        // a newer search makes older answers stale
+};
+
+// ---- API ----------------------------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  if (state.token) headers.set('Authorization', 'Bearer ' + state.token);
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401) {
+    await askToken();
+    return api(path, options);
+  }
+  if (!response.ok) {
+    let message = response.statusText;
+    try { message = (await response.json()).error || message; } catch (_) { /* not JSON */ }
+    throw new ApiError(response.status, message);
+  }
+  return response;
+}
+
+function askToken() {
+  return new Promise((resolve) => {
+    const dialog = $('token-dialog');
+    $('token-form').addEventListener('submit', () => {
+      state.token = $('token-input').value.trim();
+      sessionStorage.setItem('facesearch-token', state.token);
+      resolve();
+    }, { once: true });
+    if (!dialog.open) dialog.showModal();
+  });
+}
+
+// Pictures need the token too when one is set: then they are fetched and shown from blob URLs.
+const thumbnailObserver = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    thumbnailObserver.unobserve(entry.target);
+    showPicture(entry.target, entry.target.dataset.src);
+  }
+}, { rootMargin: '300px' });
+
+async function showPicture(img, url) {
+  if (!state.token) { img.src = url; return; }
+  try {
+    const blob = await (await api(url)).blob();
+    if (img.dataset.blob) URL.revokeObjectURL(img.dataset.blob);
+    img.dataset.blob = URL.createObjectURL(blob);
+    img.src = img.dataset.blob;
+  } catch (e) {
+    img.alt = 'unavailable: ' + e.message;
+  }
+}
+
+// ---- status and messages ------------------------------------------------------------------------------------
+
+function say(text, isError = false) {
+  $('message').textContent = text;
+  $('message').classList.toggle('error', isError);
+}
+
+async function refreshStatus() {
+  try {
+    const s = await (await api('/api/status')).json();
+    state.tokenRequired = s.server.token_required;
+    $('library-status').textContent =
+      `${s.images.toLocaleString()} photos · ${s.faces.toLocaleString()} faces · ${s.library}`;
+    const t = Number(s.server.default_threshold).toFixed(2);
+    if (!state.matches.length) { $('threshold').value = t; $('threshold-value').textContent = t; }
+    return s;
+  } catch (e) {
+    $('library-status').textContent = 'cannot reach the server: ' + e.message;
+    return null;
+  }
+}
+
+// ---- query photo --------------------------------------------------------------------------------------------
+
+function choosePhoto(file) {
+  if (!file) return;
+  state.file = file;
+  if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
+  state.photoUrl = URL.createObjectURL(file);
+  $('query-photo').src = state.photoUrl;
+  $('query-faces').replaceChildren();
+  $('query-boxes').replaceChildren();
+  $('query-view').hidden = false;
+  search('best');
+}
+
+async function search(face) {
+  const seq = ++state.searchSeq;
+  document.body.dataset.search = 'busy';  // for scripts driving the page (tests/e2e)
+  say('Looking for faces…');
+  const form = new FormData();
+  form.append('image', state.file);
+  form.append('face', String(face));
+  form.append('threshold', String(FETCH_THRESHOLD));
+  form.append('top', String(FETCH_TOP));
+  try {
+    const result = await (await api('/api/search', { method: 'POST', body: form })).json();
+    if (seq !== state.searchSeq) return;
+    state.query = result.query;
+    state.chosen = result.query.face === null ? -1 : result.query.face;
+    state.matches = result.matches;
+    drawQuery();
+    if (state.chosen < 0) {
+      say('No face found in this photo.', true);
+      showMatches();
+      document.body.dataset.search = 'done';
+      return;
+    }
+    const n = result.query.faces.length;
+    say(n > 1 ? `${n} faces found: showing matches for the highlighted one.` : '');
+    showMatches();
+    document.body.dataset.search = 'done';
+  } catch (e) {
+    if (seq !== state.searchSeq) return;
+    say(e.message, true);
+    document.body.dataset.search = 'failed';
+  }
+}
+
+function setBoxes(svg, width, height, boxes) {
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.replaceChildren(...boxes.map(({ box, chosen }) => {
+    const rect = document.createElementNS(SVG_NS, 'rect');
+    rect.setAttribute('x', box[0]);
+    rect.setAttribute('y', box[1]);
+    rect.setAttribute('width', Math.max(1, box[2] - box[0]));
+    rect.setAttribute('height', Math.max(1, box[3] - box[1]));
+    if (chosen) rect.classList.add('chosen');
+    return rect;
+  }));
+}
+
+function drawQuery() {
+  const q = state.query;
+  setBoxes($('query-boxes'), q.width, q.height, q.faces.map((f, i) => ({ box: f.box, chosen: i === state.chosen })));
+  const picker = $('query-faces');
+  const photo = $('query-photo');
+  picker.replaceChildren(...q.faces.map((f, i) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.setAttribute('role', 'radio');
+    button.setAttribute('aria-checked', String(i === state.chosen));
+    button.setAttribute('aria-label', `Face ${i + 1} (detection score ${f.score.toFixed(2)})`);
+    button.dataset.face = String(i);
+    button.addEventListener('click', () => { if (i !== state.chosen) search(i); else showMatches(); });
+    button.append(faceCrop(photo, f.box, q.width, q.height, i));
+    return button;
+  }));
+}
+
+// The face cut out of the local preview (the browser shows photos EXIF-upright, like the server's boxes).
+function faceCrop(photo, box, width, height, i) {
+  if (!photo.complete || !photo.naturalWidth) {
+    const label = document.createElement('span');
+    label.className = 'no-preview';
+    label.textContent = `#${i + 1}`;
+    if (!photo.complete) photo.addEventListener('load', () => drawQuery(), { once: true });
+    return label;
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 168;
+  const sx = photo.naturalWidth / width;
+  const sy = photo.naturalHeight / height;
+  const side = Math.max(box[2] - box[0], box[3] - box[1]) * 1.5;
+  const cx = (box[0] + box[2]) / 2;
+  const cy = (box[1] + box[3]) / 2;
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#303030';
+  ctx.fillRect(0, 0, 168, 168);
+  ctx.drawImage(photo, (cx - side / 2) * sx, (cy - side / 2) * sy, side * sx, side * sy, 0, 0, 168, 168);
+  return canvas;
+}
+
+// ---- results ------------------------------------------------------------------------------------------------
+
+function fileName(path) {
+  const parts = path.split('/');
+  return parts.slice(-2).join('/');
+}
+
+function showMatches() {
+  const grid = $('grid');
+  grid.replaceChildren(...state.matches.map((m) => {
+    const li = document.createElement('li');
+    li.className = 'card';
+    li.dataset.path = m.path;
+    li.dataset.similarity = String(m.similarity);
+    li.dataset.faceId = String(m.face_id);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.title = m.path;
+    const img = document.createElement('img');
+    img.alt = `face in ${fileName(m.path)}`;
+    img.dataset.src = `/api/faces/${m.face_id}/thumbnail?size=200`;
+    thumbnailObserver.observe(img);
+    const meta = document.createElement('span');
+    meta.className = 'meta';
+    const similarity = document.createElement('span');
+    similarity.className = 'similarity';
+    similarity.textContent = m.similarity.toFixed(2);
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = fileName(m.path);
+    meta.append(similarity, name);
+    button.append(img, meta);
+    button.addEventListener('click', () => openViewer(m));
+    li.append(button);
+    return li;
+  }));
+  $('results').hidden = state.chosen < 0;
+  applyThreshold();
+}
+
+function applyThreshold() {
+  const t = Number($('threshold').value);
+  $('threshold-value').textContent = t.toFixed(2);
+  let shown = 0;
+  for (const li of $('grid').children) {
+    const visible = Number(li.dataset.similarity) >= t;
+    li.hidden = !visible;
+    if (visible) shown++;
+  }
+  const photos = new Set(state.matches.filter((m) => m.similarity >= t).map((m) => m.image_id)).size;
+  $('count').textContent = shown ? `${shown} face${shown === 1 ? '' : 's'} in ${photos} photo${photos === 1 ? '' : 's'}`
+                                 : 'no match at this similarity';
+}
+
+// ---- whole photo --------------------------------------------------------------------------------------------
+
+async function openViewer(m) {
+  const dialog = $('viewer');
+  const img = $('viewer-photo');
+  img.removeAttribute('src');
+  img.alt = fileName(m.path);
+  $('viewer-caption').textContent = `${m.path} — similarity ${m.similarity.toFixed(3)}`;
+  setBoxes($('viewer-boxes'), m.width, m.height, [{ box: m.box, chosen: true }]);
+  dialog.showModal();
+  showPicture(img, `/api/images/${m.image_id}?max_side=1600`);
+  try {
+    // The other faces of the photo, dashed, so the matched one stands out among them.
+    const info = await (await api(`/api/images/${m.image_id}/faces`)).json();
+    setBoxes($('viewer-boxes'), info.width, info.height,
+             info.faces.map((f) => ({ box: f.box, chosen: f.face_id === m.face_id })));
+  } catch (_) { /* the matched box is already drawn */ }
+}
+
+// ---- indexing -----------------------------------------------------------------------------------------------
+
+async function pollIndex() {
+  try {
+    const job = await (await api('/api/index')).json();
+    const p = $('index-progress');
+    if (job.state === 'running') {
+      p.textContent = `Indexing ${job.roots.join(', ')}: ${job.done} / ${job.total || '?'} files, ${job.faces} faces…`;
+      setTimeout(pollIndex, 1000);
+    } else if (job.state === 'done') {
+      const r = job.report;
+      p.textContent = `Done in ${job.seconds.toFixed(1)} s: ${r.files} files, ${r.added} new, ${r.faces_added} faces added, ` +
+                      `${r.unusable} unusable.`;
+      refreshStatus();
+    } else if (job.state === 'failed') {
+      p.textContent = 'Indexing failed: ' + job.error;
+    }
+  } catch (e) {
+    $('index-progress').textContent = e.message;
+  }
+}
+
+async function startIndex(event) {
+  event.preventDefault();
+  const roots = $('index-roots').value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  try {
+    await api('/api/index', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ roots }),
+    });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 409)) { $('index-progress').textContent = e.message; return; }
+  }
+  pollIndex();
+}
+
+// ---- wiring -------------------------------------------------------------------------------------------------
+
+function init() {
+  const drop = $('drop');
+  $('file').addEventListener('change', (e) => choosePhoto(e.target.files[0]));
+  drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('file').click(); } });
+  for (const type of ['dragenter', 'dragover']) {
+    document.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add('dragging'); });
+  }
+  document.addEventListener('dragleave', (e) => { if (!e.relatedTarget) drop.classList.remove('dragging'); });
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('dragging');
+    const file = [...(e.dataTransfer?.files || [])].find((f) => f.type.startsWith('image/') || !f.type);
+    if (file) choosePhoto(file);
+  });
+  document.addEventListener('paste', (e) => {
+    const item = [...(e.clipboardData?.items || [])].find((i) => i.type.startsWith('image/'));
+    if (item) choosePhoto(item.getAsFile());
+  });
+  $('threshold').addEventListener('input', applyThreshold);
+  $('index-form').addEventListener('submit', startIndex);
+  $('viewer').addEventListener('click', (e) => { if (e.target === $('viewer')) $('viewer').close(); });
+  refreshStatus().then((s) => { if (s && s.index.state === 'running') pollIndex(); });
+}
+
+init();
