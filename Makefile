@@ -33,8 +33,10 @@ demo: models samples
 	@echo "== facesearch scan -q sample1.jpg --query-face largest -t $(SAMPLES)"
 	@$(FACESEARCH) scan -q "$(SAMPLES)/sample1.jpg" --query-face largest -t "$(SAMPLES)"
 
+# The storage tests also run against PostgreSQL + pgvector: scripts/postgres-test.sh installs it if needed and runs
+# ctest with a throw-away server.
 test: models e2e-deps
-	@cd $(BUILD) && ctest --output-on-failure -j 1 $(CTEST_ARGS)
+	@cd $(BUILD) && $(CURDIR)/scripts/postgres-test.sh ctest --output-on-failure -j 1 $(CTEST_ARGS)
 
 # npm packages of the browser test (tests/e2e): quiet when already installed.
 .PHONY: e2e-deps

@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libhnswlib-dev
+  libpq-dev
   nodejs npm
   libcpp-httplib-dev chromium
   python3 python3-opencv python3-numpy

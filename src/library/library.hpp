@@ -1,4 +1,5 @@
-// The face library: a SQLite catalog (source of truth) plus a vector index rebuilt from it when stale.
+// The face library: a catalog (source of truth) in an embedded SQLite directory, with a vector index rebuilt from it
+// when stale, or in a PostgreSQL + pgvector database (src/library/storage.hpp has the interface both implement).
 #pragma once
 
 #include <cstdint>
@@ -16,9 +17,7 @@
 
 namespace facesearch {
 
-namespace sql {
-class Database;
-}
+class Storage;
 
 // The library holds embeddings of another model pack: mixing them would give meaningless similarities.
 class ModelMismatchError : public std::runtime_error {
@@ -83,7 +82,8 @@ struct SearchOptions {
 // Not thread-safe: one Library per thread (several may open the same directory, in one or many processes).
 class Library {
  public:
-  // Opens (and with `create`, makes) the library in `dir`. Throws std::runtime_error on failure.
+  // Opens (and with `create`, makes) the library in `dir`, or in the PostgreSQL database of a postgresql:// URL
+  // (a std::string converts implicitly). Throws std::runtime_error on failure.
   explicit Library(const std::filesystem::path& dir, bool create = true);
   ~Library();
 
@@ -92,7 +92,9 @@ class Library {
   // Faces up to this count are searched exactly; above it with HNSW (unless overridden).
   static constexpr size_t kExactLimit = 100'000;
 
+  // The directory, or the database URL without its password.
   const std::filesystem::path& dir() const { return dir_; }
+  bool is_database() const;
 
   // Throws ModelMismatchError unless the library is empty or was built with this pack.
   void check_pack(const ModelPack& pack);
@@ -109,20 +111,19 @@ class Library {
   std::optional<LibraryImage> image(std::int64_t id);
   // Every face with its embedding, in id order (clustering, exports). Stops early when `visit` returns false.
   void for_each_face(const std::function<bool(const LibraryFace&)>& visit);
+  // Every image (with its faces, without embeddings), in path order. Stops early when `visit` returns false.
+  void for_each_image(const std::function<bool(const LibraryImage&)>& visit);
 
   // Removes these files (or everything under these folders) and their faces. Returns the number of images removed.
   size_t forget(const std::vector<std::filesystem::path>& paths);
 
-  // Brings the on-disk HNSW file up to date with the catalog (incrementally when possible) and returns it.
+  // Embedded libraries: brings the on-disk HNSW file up to date with the catalog (incrementally when possible) and
+  // returns it. A database library keeps its HNSW index in the server: nullptr.
   std::unique_ptr<VectorIndex> sync_hnsw();
 
  private:
-  std::unique_ptr<VectorIndex> load_exact();
-  std::int64_t generation();
-  size_t face_count();
-
   std::filesystem::path dir_;
-  std::unique_ptr<sql::Database> db_;
+  std::unique_ptr<Storage> store_;
 };
 
 // Average of several L2-normalised embeddings of one person, normalised again: one better query.

@@ -1,0 +1,102 @@
+// Where a face library keeps its catalog: one interface, two backends (an embedded SQLite directory and a
+// PostgreSQL + pgvector database). Library (library.hpp) holds the index diffing logic on top of it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/batch.hpp"
+#include "library/library.hpp"
+
+namespace facesearch {
+
+// An image row as the diffing needs it.
+struct StoredImage {
+  std::int64_t id = 0;
+  std::int64_t size = 0, mtime = 0;
+  std::string hash, status;
+};
+
+// One analysed (or unusable) file, written with all its faces; replaces any row with the same path.
+struct ImageRecord {
+  std::filesystem::path path;
+  std::int64_t size = 0, mtime = 0;
+  std::string hash;
+  std::optional<ImageFaces> faces;  // empty: unusable file
+  std::string error;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // The directory or the URL (without a password) the user would recognise.
+  virtual std::string location() const = 0;
+
+  // The model pack fingerprint the library was built with; empty while it has none.
+  virtual std::string pack() = 0;
+  virtual int dim() = 0;
+  // Records this pack if the library has none yet (safe against other processes doing the same); returns the
+  // pack the library holds afterwards.
+  virtual std::string claim_pack(const std::string& fingerprint, int dim) = 0;
+  // Forgets every image, face and the pack (index --reembed).
+  virtual void clear() = 0;
+
+  // Every image at `root` or under it, by path.
+  virtual std::unordered_map<std::string, StoredImage> images_under(const std::filesystem::path& root) = 0;
+
+  // The reconciliation step of `index` runs between begin() and commit(); a destroyed or failed one rolls back.
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual void move_image(std::int64_t id, const std::filesystem::path& path, std::int64_t size, std::int64_t mtime) = 0;
+  virtual std::optional<std::int64_t> find_ok_image_by_hash(const std::string& hash) = 0;
+  // A new image row with the faces of `source` (same content under another path).
+  virtual void copy_image(std::int64_t source, const std::filesystem::path& path, std::int64_t size,
+                          std::int64_t mtime) = 0;
+  virtual void delete_image(std::int64_t id) = 0;
+
+  // One transaction for the whole batch: a crash keeps all of it or none of it.
+  virtual void write_images(const std::vector<ImageRecord>& batch) = 0;
+  // Called when `index` is done (e.g. to refresh a vector index or planner statistics).
+  virtual void after_index() {}
+
+  virtual size_t face_count() = 0;
+  virtual std::vector<Match> search(std::span<const float> query, const SearchOptions& options) = 0;
+  virtual LibraryStatus status() = 0;
+  virtual std::optional<LibraryFace> face(std::int64_t id, bool with_embedding) = 0;
+  virtual std::optional<LibraryImage> image(std::int64_t id) = 0;
+  virtual void for_each_face(const std::function<bool(const LibraryFace&)>& visit) = 0;
+  virtual void for_each_image(const std::function<bool(const LibraryImage&)>& visit) = 0;
+  virtual size_t forget(const std::vector<std::filesystem::path>& paths) = 0;
+  // Only the embedded backend keeps an HNSW file; the server's index lives in the database.
+  virtual std::unique_ptr<VectorIndex> sync_hnsw() { return nullptr; }
+};
+
+// True for postgresql:// and postgres:// URLs (and libpq key=value strings starting with "dbname=" or "host=").
+bool is_database_url(const std::string& spec);
+std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& dir, bool create);
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, bool create);
+
+// ---- encodings shared by both backends -------------------------------------------------------------------------
+// Box corners in tenths of a pixel, score in 1/10000, landmarks as 10 int16 relative to the box in 1/10000 of its size.
+std::int64_t box_tenths(float v);
+std::int64_t score_units(float v);
+std::array<std::int16_t, 10> encode_landmarks(const Box& box, const Landmarks5& lm);
+Landmarks5 decode_landmarks(const Box& box, std::span<const std::uint8_t> blob);
+// Rows under a folder: path == root or root + "/" <= path < root + "0" ('0' follows '/' in byte order).
+std::pair<std::string, std::string> prefix_range(const std::filesystem::path& root);
+std::filesystem::path absolute_path(const std::filesystem::path& p);
+std::int64_t now_seconds();
+// The order of `scan`: similarity, then path, then left to right.
+void sort_like_scan(std::vector<Match>& matches);
+
+}  // namespace facesearch

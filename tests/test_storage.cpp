@@ -1,0 +1,449 @@
+// The catalog behaviour of the face library, run unchanged against both storage backends: the embedded SQLite
+// directory and a PostgreSQL + pgvector database. The PostgreSQL server comes from $FACESEARCH_TEST_PG_URL
+// (scripts/postgres-test.sh starts a throw-away one; `make test` runs the suite through it).
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "engine/batch.hpp"
+#include "library/library.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace facesearch;
+
+namespace {
+
+std::string binary() { return std::string(FACESEARCH_BINARY_DIR) + "/facesearch"; }
+
+// Copies real photos into a scratch folder (the build tree, never the repo).
+void copy_photos(const std::vector<fs::path>& sources, const fs::path& dir) {
+  fs::create_directories(dir);
+  for (size_t i = 0; i < sources.size(); ++i)
+    fs::copy_file(sources[i], dir / (std::to_string(i) + "_" + sources[i].filename().string()),
+                  fs::copy_options::overwrite_existing);
+}
+
+std::vector<fs::path> jpegs_under(const std::vector<fs::path>& roots) {
+  auto files = collect_files(roots, true);
+  std::erase_if(files, [](const fs::path& p) { return p.extension() != ".jpg"; });
+  return files;
+}
+
+std::vector<fs::path> some_photos(size_t n) {
+  auto files = jpegs_under({fstest::shared_data() / "deepface_testset"});
+  std::erase_if(files, [](const fs::path& p) { return p.string().find("/group/") != std::string::npos; });
+  if (files.size() > n) files.resize(n);
+  return files;
+}
+
+// Runs SQL without parameters on the test server (database administration only; the library itself binds all data).
+void pg_admin(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
+  PGresult* r = PQexec(c, sql.c_str());
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  const std::string err = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(c);
+  ASSERT_TRUE(ok) << sql << ": " << err;
+}
+
+// The URL with another database name.
+std::string with_database(const std::string& url, const std::string& db) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const size_t query = url.find('?');
+  std::string base = slash == std::string::npos ? url.substr(0, query) : url.substr(0, slash);
+  return base + "/" + db + (query == std::string::npos ? "" : url.substr(query));
+}
+
+class StorageBackend : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      const char* url = std::getenv("FACESEARCH_TEST_PG_URL");
+      if (!url || !*url)
+        FAIL() << "FACESEARCH_TEST_PG_URL is not set: the PostgreSQL backend tests need a server with pgvector. "
+                  "Run them through scripts/postgres-test.sh (as `make test` does), e.g. "
+                  "`scripts/postgres-test.sh build/tests/test_storage`";
+      pg_url_ = url;
+    }
+  }
+
+  // A fresh, empty library: a new directory, or a new database on the test server.
+  std::string new_library(const fs::path& scratch, const std::string& name) {
+    if (GetParam() == "sqlite") return (scratch / name).string();
+    std::string db = "fs_" + scratch.filename().string() + "_" + name;
+    for (char& ch : db)
+      if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    pg_admin(pg_url_, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+    pg_admin(pg_url_, "CREATE DATABASE " + db);
+    return with_database(pg_url_, db);
+  }
+
+  // Pretends the library was built with another model pack.
+  void set_pack(const std::string& spec, const std::string& pack) {
+    const std::string sql = "UPDATE " + std::string(GetParam() == "postgres" ? "facesearch." : "") +
+                            "meta SET value = '" + pack + "' WHERE key = 'pack'";
+    if (GetParam() == "postgres") return pg_admin(spec, sql);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((fs::path(spec) / "catalog.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+
+  std::string pg_url_;
+};
+
+// A stable picture of a catalog: each image's path, status and rounded face boxes, through the public API.
+std::map<std::string, std::string> catalog_snapshot(const std::string& spec) {
+  std::map<std::string, std::string> out;
+  Library library(spec, /*create=*/false);
+  library.for_each_image([&](const LibraryImage& img) {
+    std::string v = img.status + " n=" + std::to_string(img.faces.size());
+    for (const auto& f : img.faces)
+      for (float c : {f.face.box.x1, f.face.box.y1, f.face.box.x2, f.face.box.y2}) v += " " + std::to_string(std::lround(c * 10));
+    out[img.path.string()] = v;
+    return true;
+  });
+  return out;
+}
+
+size_t face_count(const std::string& spec) { return Library(spec, false).status().faces; }
+
+pid_t run_cli(const std::vector<std::string>& args) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> argv;
+    static const std::string name = "facesearch";
+    argv.push_back(const_cast<char*>(name.c_str()));
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary().c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool exited_ok(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+
+}  // namespace
+
+// Index three photo sets, then for every labelled photo `search` ranks the same faces as `scan`; HNSW search
+// (--vector-search hnsw, pgvector's index on the server) finds the exact top 10.
+TEST_P(StorageBackend, SearchMatchesScan) {
+  const fs::path data = fstest::shared_data();
+  const std::vector<fs::path> roots = {data / "deepface_testset", data / "faceapi_bbt", data / "face_recognition_examples"};
+  const fs::path scratch = fstest::scratch_dir("storage-vs-scan-" + GetParam());
+  Library library(new_library(scratch, "lib"));
+  IndexReport report = library.index(roots, EngineConfig{}, IndexOptions{});
+  std::printf("indexed %zu files: %zu images analysed, %zu faces, %zu unusable, %.1f s\n", report.files,
+              report.embedded_images, report.faces_added, report.failed, report.seconds);
+  ASSERT_GT(report.faces_added, 150u);
+
+  // What scan computes: every face of every file under the roots, with its fp32 embedding (once for both backends).
+  static std::vector<fs::path> files;
+  static std::map<fs::path, ImageFaces> analysed;
+  if (analysed.empty()) {
+    for (auto& r : roots)
+      for (auto& f : collect_files({fs::absolute(r).lexically_normal()}, true)) files.push_back(f);
+    BatchCallbacks cb;
+    cb.on_image = [&](ImageFaces&& img) { analysed[img.path] = std::move(img); };
+    analyze_files(EngineConfig{}, files, 2, true, cb);
+  }
+
+  std::vector<fs::path> queries;
+  for (auto& [p, img] : analysed)
+    if (p.string().find("/identities/") != std::string::npos || p.string().find("/id") != std::string::npos ||
+        p.string().find("/knn_examples/train/") != std::string::npos)
+      queries.push_back(p);
+  ASSERT_GT(queries.size(), 100u);
+
+  const float threshold = 0.34f;
+  size_t compared = 0, real_scans = 0, hnsw_found = 0, hnsw_wanted = 0;
+  for (const auto& qpath : queries) {
+    const ImageFaces& q = analysed[qpath];
+    int qi = choose_face(q, "best");
+    if (qi < 0) continue;
+    const Embedding& query = q.faces[static_cast<size_t>(qi)].embedding;
+    std::vector<Match> expected;
+    // A few through scan itself (kept for the other backend: the expectation does not depend on it); the rest
+    // with the very same per-face computation.
+    static std::map<fs::path, std::vector<Match>> scanned;
+    if (real_scans < 3) {
+      if (!scanned.count(qpath)) {
+        ScanOptions so;
+        so.threshold = threshold;
+        scanned[qpath] = scan_files({}, query, files, so).matches;
+      }
+      expected = scanned[qpath];
+      ++real_scans;
+    } else {
+      for (auto& [p, img] : analysed)
+        for (auto& f : img.faces)
+          if (float s = dot(query, f.embedding); s >= threshold) expected.push_back({p, img.width, img.height, f, s});
+      std::sort(expected.begin(), expected.end(), [](auto& a, auto& b) {
+        if (a.similarity != b.similarity) return a.similarity > b.similarity;
+        if (a.path != b.path) return a.path < b.path;
+        return a.face.box.x1 < b.face.box.x1;
+      });
+    }
+    SearchOptions so;
+    so.threshold = threshold;
+    auto got = library.search(query, so);
+    // The library stores embeddings in half precision: similarities agree to ~1e-3, so faces within that of the
+    // threshold may fall either side, and near-ties may swap. Everything else must be identical, in order.
+    auto keep = [&](std::vector<Match>& v) {
+      std::erase_if(v, [&](const Match& m) { return std::abs(m.similarity - threshold) < 2e-3f; });
+    };
+    keep(expected);
+    keep(got);
+    ASSERT_EQ(got.size(), expected.size()) << qpath;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_NEAR(got[i].similarity, expected[i].similarity, 2e-3f) << qpath << " rank " << i;
+      bool same = got[i].path == expected[i].path && std::abs(got[i].face.box.x1 - expected[i].face.box.x1) < 0.5f;
+      bool near_tie = (i + 1 < got.size() && std::abs(got[i].similarity - got[i + 1].similarity) < 2e-3f) ||
+                      (i > 0 && std::abs(got[i].similarity - got[i - 1].similarity) < 2e-3f);
+      EXPECT_TRUE(same || near_tie) << qpath << " rank " << i << ": " << got[i].path << " vs " << expected[i].path;
+      EXPECT_GT(got[i].face_id, 0);
+      EXPECT_GT(got[i].image_id, 0);
+    }
+    ++compared;
+    // The approximate index (on 40 queries: each costs two more searches): its top 10 against the exact top 10.
+    if (compared > 40) continue;
+    SearchOptions approx;
+    approx.threshold = -1.f;
+    approx.top = 10;
+    SearchOptions exact = approx;
+    approx.backend = VectorBackend::Hnsw;
+    exact.backend = VectorBackend::Exact;
+    std::set<std::int64_t> truth;
+    for (auto& m : library.search(query, exact)) truth.insert(m.face_id);
+    for (auto& m : library.search(query, approx)) hnsw_found += truth.count(m.face_id);
+    hnsw_wanted += truth.size();
+  }
+  const double recall = static_cast<double>(hnsw_found) / static_cast<double>(std::max<size_t>(hnsw_wanted, 1));
+  std::printf("search == scan for %zu labelled queries (%zu through scan_files); HNSW recall@10 %.3f\n", compared,
+              real_scans, recall);
+  EXPECT_GT(compared, 100u);
+  EXPECT_GE(recall, 0.95);
+}
+
+// Unchanged trees embed nothing; touched, modified, deleted, renamed and copied files are each handled.
+TEST_P(StorageBackend, IncrementalIndexing) {
+  const fs::path scratch = fstest::scratch_dir("storage-incremental-" + GetParam());
+  const fs::path photos = scratch / "photos";
+  const std::string lib = new_library(scratch, "lib");
+  auto sources = some_photos(8);
+  copy_photos(sources, photos);
+  fstest::write_file(photos / "broken.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3});
+  Library library(lib);
+  IndexOptions options;
+  auto first = library.index({photos}, EngineConfig{}, options);
+  EXPECT_EQ(first.added, 9u);
+  EXPECT_EQ(first.embedded_images, 8u);
+  EXPECT_EQ(first.failed, 1u);
+  const size_t faces = face_count(lib);
+  ASSERT_GE(faces, 8u);
+
+  auto second = library.index({photos}, EngineConfig{}, options);
+  EXPECT_EQ(second.unchanged, 9u);
+  EXPECT_EQ(second.embedded_images, 0u);  // nothing re-embedded, the broken file not retried
+  EXPECT_EQ(face_count(lib), faces);
+
+  auto list = collect_files({photos}, false);
+  std::erase_if(list, [](const fs::path& p) { return p.filename() == "broken.jpg"; });
+  // touch: same bytes, new mtime
+  fs::last_write_time(list[0], fs::last_write_time(list[0]) + std::chrono::hours(1));
+  // modify: other content under the same name
+  fs::copy_file(fstest::shared_data() / "faceapi_bbt/group/bbt4.jpg", list[1], fs::copy_options::overwrite_existing);
+  // delete, rename, copy
+  fs::remove(list[2]);
+  fs::rename(list[3], photos / "renamed.jpg");
+  fs::create_directories(photos / "sub");
+  fs::copy_file(list[4], photos / "sub" / "copy.jpg");
+  auto third = library.index({photos}, EngineConfig{}, options);
+  EXPECT_EQ(third.touched, 1u);
+  EXPECT_EQ(third.changed, 1u);
+  EXPECT_EQ(third.removed, 1u);
+  EXPECT_EQ(third.moved, 1u);
+  EXPECT_EQ(third.copied, 1u);
+  EXPECT_EQ(third.embedded_images, 1u);  // only the modified file went through the engine
+  EXPECT_EQ(third.unchanged, 5u);        // the 4 photos left alone and broken.jpg
+  // The catalog equals a clean index of the same tree.
+  const std::string clean = new_library(scratch, "clean");
+  Library(clean).index({photos}, EngineConfig{}, options);
+  const auto clean_snapshot = catalog_snapshot(clean);
+  EXPECT_EQ(catalog_snapshot(lib), clean_snapshot);
+  EXPECT_EQ(clean_snapshot.count((photos / "sub" / "copy.jpg").string()), 1u);
+
+  // forget removes images and their faces.
+  EXPECT_EQ(library.forget({photos / "sub"}), 1u);
+  EXPECT_EQ(library.status().images, clean_snapshot.size() - 1);
+  EXPECT_LT(library.status().faces, face_count(clean));
+}
+
+// kill -9 at random moments, run again: the catalog equals a clean run's.
+TEST_P(StorageBackend, CrashSafeUnderKill9) {
+  const fs::path scratch = fstest::scratch_dir("storage-crash-" + GetParam());
+  const fs::path photos = scratch / "photos";
+  copy_photos(jpegs_under({fstest::shared_data() / "deepface_testset", fstest::shared_data() / "faceapi_bbt/group"}),
+              photos);
+  auto run_index = [&](const std::string& lib) {
+    return run_cli({"--quiet", "--library", lib, "index", photos.string()});
+  };
+  // Clean run first, for the expected catalog and to know how long a whole run takes.
+  const std::string clean = new_library(scratch, "clean");
+  int status = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  waitpid(run_index(clean), &status, 0);
+  const auto clean_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(exited_ok(status));
+  const auto expected = catalog_snapshot(clean);
+  ASSERT_GE(expected.size(), 60u);
+
+  std::mt19937 rng(20261128);
+  // Kill points spread over a whole run. Each cycle starts a fresh library and kills the indexer again and again
+  // (every restart resumes) until a run gets to the end; that run's catalog must equal the clean one.
+  std::uniform_int_distribution<long> delay_ms(100, std::max<long>(200, clean_ms * 7 / 10));
+  int kills = 0;
+  for (int cycle = 0; cycle < 6 && kills < 6; ++cycle) {
+    const std::string lib = new_library(scratch, "lib" + std::to_string(cycle));
+    for (int round = 0; round < 30; ++round) {
+      pid_t pid = run_index(lib);
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+      if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        ++kills;
+        std::printf("cycle %d kill %d: %zu images committed\n", cycle, kills, catalog_snapshot(lib).size());
+        continue;
+      }
+      ASSERT_TRUE(exited_ok(status));
+      break;
+    }
+    // Once more to the end (a no-op when the last run finished), then compare.
+    waitpid(run_index(lib), &status, 0);
+    ASSERT_TRUE(exited_ok(status));
+    EXPECT_EQ(catalog_snapshot(lib), expected) << "cycle " << cycle;
+  }
+  EXPECT_GE(kills, 5);
+}
+
+// A library built with one model pack refuses another.
+TEST_P(StorageBackend, ModelMismatchIsRefused) {
+  const fs::path scratch = fstest::scratch_dir("storage-mismatch-" + GetParam());
+  const fs::path photos = scratch / "photos";
+  const std::string lib = new_library(scratch, "lib");
+  copy_photos(some_photos(2), photos);
+  Library(lib).index({photos}, EngineConfig{}, IndexOptions{});
+  set_pack(lib, "buffalo_l@1:0123456789abcdef");
+  Library library(lib, /*create=*/false);
+  try {
+    library.check_pack(find_builtin_pack("default"));
+    FAIL() << "mismatch not detected";
+  } catch (const ModelMismatchError& e) {
+    EXPECT_NE(std::string(e.what()).find("--reembed"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("buffalo_l"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(library.index({photos}, EngineConfig{}, IndexOptions{}), ModelMismatchError);
+  // The CLI refuses to search it too, with the same message.
+  int status = 0;
+  waitpid(run_cli({"--library", lib, "search", "-q", some_photos(1)[0].string()}), &status, 0);
+  EXPECT_FALSE(exited_ok(status));
+  // --reembed starts over with the current pack.
+  IndexOptions reembed;
+  reembed.reembed = true;
+  auto r = library.index({photos}, EngineConfig{}, reembed);
+  EXPECT_EQ(r.embedded_images, 2u);
+  EXPECT_NO_THROW(library.check_pack(find_builtin_pack("default")));
+  EXPECT_EQ(library.status().images, 2u);
+}
+
+// A search from another process while `index` is writing: it must answer, never fail on a lock.
+TEST_P(StorageBackend, SearchWhileIndexing) {
+  const fs::path scratch = fstest::scratch_dir("storage-concurrent-" + GetParam());
+  const fs::path photos = scratch / "photos";
+  const std::string lib = new_library(scratch, "lib");
+  auto sources = some_photos(40);
+  copy_photos(sources, photos);
+  // A first small library so search has something to open.
+  Library(lib).index({photos / ("0_" + sources[0].filename().string())}, EngineConfig{}, IndexOptions{});
+  // One worker: the index runs long enough for several searches to overlap it.
+  pid_t pid = run_cli({"--quiet", "--library", lib, "index", "--jobs", "1", photos.string()});
+  const std::string query = (fstest::shared_data() / "deepface_testset/id01_Angelina_Jolie/img1.jpg").string();
+  int searches = 0, failures = 0, status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    int rc = 0;
+    waitpid(run_cli({"--quiet", "--library", lib, "search", "--json", "-q", query}), &rc, 0);
+    ++searches;
+    if (!exited_ok(rc)) ++failures;
+  }
+  EXPECT_TRUE(exited_ok(status));
+  std::printf("%d searches while indexing, %d failed\n", searches, failures);
+  EXPECT_GE(searches, 3);
+  EXPECT_EQ(failures, 0);
+}
+
+// Several `index` processes on different folders into one library at once, searched meanwhile: the result equals
+// one process indexing all the folders.
+TEST_P(StorageBackend, ConcurrentIndexersOnDifferentFolders) {
+  const fs::path scratch = fstest::scratch_dir("storage-indexers-" + GetParam());
+  const fs::path data = fstest::shared_data();
+  const std::vector<fs::path> folders = {scratch / "a", scratch / "b", scratch / "c"};
+  copy_photos(some_photos(30), folders[0]);
+  copy_photos(jpegs_under({data / "faceapi_bbt"}), folders[1]);
+  copy_photos(jpegs_under({data / "face_recognition_examples"}), folders[2]);
+  const std::string lib = new_library(scratch, "lib"), clean = new_library(scratch, "clean");
+
+  std::vector<pid_t> indexers;
+  for (const auto& f : folders)
+    indexers.push_back(run_cli({"--quiet", "--library", lib, "index", "--jobs", "1", f.string()}));
+  const std::string query = (data / "deepface_testset/id01_Angelina_Jolie/img1.jpg").string();
+  int searches = 0, search_failures = 0, index_failures = 0;
+  for (pid_t pid : indexers) {
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      int rc = 0;
+      waitpid(run_cli({"--quiet", "--library", lib, "search", "--json", "-q", query}), &rc, 0);
+      ++searches;
+      // The very first searches may come before any indexer created the library.
+      if (!exited_ok(rc) && searches > 3) ++search_failures;
+    }
+    if (!exited_ok(status)) ++index_failures;
+  }
+  std::printf("3 indexers at once, %d searches meanwhile, %d failed\n", searches, search_failures);
+  EXPECT_EQ(index_failures, 0);
+  EXPECT_EQ(search_failures, 0);
+  EXPECT_GE(searches, 3);
+
+  int status = 0;
+  waitpid(run_cli({"--quiet", "--library", clean, "index", folders[0].string(), folders[1].string(),
+                   folders[2].string()}),
+          &status, 0);
+  ASSERT_TRUE(exited_ok(status));
+  const auto expected = catalog_snapshot(clean);
+  EXPECT_GT(expected.size(), 60u);
+  EXPECT_EQ(catalog_snapshot(lib), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageBackend, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
