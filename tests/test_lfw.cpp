@@ -1,16 +1,9 @@
 // Must show 1: the default pack's embedder reaches >= 99.0% on the LFW 6000-pair protocol (10-fold).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <map>
-#include <mutex>
-#include <thread>
-
-#include <opencv2/core.hpp>
-
 #include "embed/embedder.hpp"
+#include "eval/evaluate.hpp"
 #include "eval/metrics.hpp"
-#include "image/image.hpp"
 #include "models/model_pack.hpp"
 #include "test_support.hpp"
 
@@ -18,62 +11,49 @@ namespace fs = std::filesystem;
 using namespace facesearch;
 
 TEST(LfwVerification, DefaultPackReaches99Percent) {
+  // The same code path as `facesearch eval lfw --aligned` (src/eval/evaluate.cpp), run once here for CI.
   const fs::path dir = fstest::shared_data() / "lfw_aligned112_pairs";
-  const auto pairs = read_lfw_pairs(dir / "pairs.txt");
-  ASSERT_EQ(pairs.size(), 6000u);
+  LfwEvalOptions options;
+  options.aligned = true;
+  options.jobs = 2;
+  options.all_pairs = true;
+  const LfwEvaluation e = evaluate_lfw(dir / "pairs.txt", dir / "images", options);
+  ASSERT_EQ(e.pairs, 6000u);
+  ASSERT_EQ(e.images, 7701u);
+  EXPECT_EQ(e.images_without_face, 0u);
 
-  std::vector<fs::path> images;
-  std::map<fs::path, size_t> index;
-  for (const auto& p : pairs)
-    for (auto path : {lfw_image_path(dir / "images", p.name_a, p.index_a), lfw_image_path(dir / "images", p.name_b, p.index_b)})
-      if (index.emplace(path, images.size()).second) images.push_back(path);
-  ASSERT_EQ(images.size(), 7701u);
-
-  const ModelPack pack = find_builtin_pack("default");
-  const auto files = require_pack(pack);
-  std::vector<Embedding> embeddings(images.size());
-  std::atomic<size_t> next{0};
-  std::mutex error_mu;
-  std::string error;
-  cv::setNumThreads(1);
-  auto work = [&] {
-    auto embedder = make_embedder(pack.embedder, files.at("embedder"));
-    for (size_t i = next++; i < images.size(); i = next++) {
-      try {
-        DecodedImage img = load_image(images[i]);
-        embeddings[i] = embedder->embed({img.bgr})[0];
-      } catch (const std::exception& e) {
-        std::lock_guard lock(error_mu);
-        error = images[i].string() + ": " + e.what();
-      }
-    }
-  };
-  std::thread t(work);
-  work();
-  t.join();
-  ASSERT_TRUE(error.empty()) << error;
-
-  std::vector<float> scores;
-  std::vector<bool> same;
-  std::vector<int> folds;
-  for (const auto& p : pairs) {
-    const auto& a = embeddings[index[lfw_image_path(dir / "images", p.name_a, p.index_a)]];
-    const auto& b = embeddings[index[lfw_image_path(dir / "images", p.name_b, p.index_b)]];
-    scores.push_back(dot(a, b));
-    same.push_back(p.same);
-    folds.push_back(p.fold);
-  }
-  const auto r = kfold_verification(scores, same, folds);
-  const auto far3 = tar_at_far(scores, same, 1e-3);
-  const auto far2 = tar_at_far(scores, same, 1e-2);
-  std::printf("LFW 10-fold accuracy %.2f%% +- %.2f (mean threshold %.3f); TAR %.3f @ FAR 1e-2 (t=%.3f), "
-              "TAR %.3f @ FAR 1e-3 (t=%.3f) [FAR over the 3000 different pairs]\n",
-              100 * r.accuracy, 100 * r.accuracy_std, r.mean_threshold, far2.tar, far2.threshold, far3.tar,
-              far3.threshold);
+  const auto& r = e.verification;
+  std::printf("LFW 10-fold accuracy %.2f%% +- %.2f (mean threshold %.3f); TAR %.3f @ FAR 1e-3 (t=%.3f) "
+              "[FAR over the 3000 different pairs]; all pairs (%zu same, %zu different): TAR %.4f/%.4f/%.4f at "
+              "thresholds %.3f/%.3f/%.3f for FAR 1e-2/1e-3/1e-4; %.1f s\n",
+              100 * r.accuracy, 100 * r.accuracy_std, r.mean_threshold, e.far_1e3.tar, e.far_1e3.threshold,
+              e.all_same_pairs, e.all_different_pairs, e.all_pairs_far[0].tar, e.all_pairs_far[1].tar,
+              e.all_pairs_far[2].tar, e.all_pairs_far[0].threshold, e.all_pairs_far[1].threshold,
+              e.all_pairs_far[2].threshold, e.seconds);
   ::testing::Test::RecordProperty("lfw_accuracy", std::to_string(r.accuracy));
   EXPECT_GE(r.accuracy, 0.990);
   // Every fold must be decent, not just the mean.
   for (double a : r.fold_accuracy) EXPECT_GE(a, 0.97);
+
+  // The thresholds the default manifest recommends must be what this calibration finds (all pairs of the 7,701
+  // images: ~30M different-person pairs, enough for FAR 1e-4).
+  const ModelPack pack = find_builtin_pack("default");
+  ASSERT_EQ(e.all_pairs_far.size(), 3u);
+  EXPECT_NEAR(e.all_pairs_far[0].threshold, pack.thresholds.at("far_1e-2"), 0.01);
+  EXPECT_NEAR(e.all_pairs_far[1].threshold, pack.thresholds.at("far_1e-3"), 0.01);
+  EXPECT_NEAR(e.all_pairs_far[2].threshold, pack.thresholds.at("far_1e-4"), 0.01);
+  EXPECT_GT(e.all_pairs_far[1].tar, 0.95);
+
+  // ROC: monotone, from (0, ~0) to (1, 1).
+  const auto roc = roc_curve(e.scores, e.same);
+  ASSERT_FALSE(roc.empty());
+  for (size_t i = 1; i < roc.size(); ++i) {
+    EXPECT_GE(roc[i].far, roc[i - 1].far);
+    EXPECT_GE(roc[i].tar, roc[i - 1].tar);
+    EXPECT_LT(roc[i].threshold, roc[i - 1].threshold);
+  }
+  EXPECT_DOUBLE_EQ(roc.back().far, 1.0);
+  EXPECT_DOUBLE_EQ(roc.back().tar, 1.0);
 }
 
 TEST(LfwVerification, KFoldMetricsOnKnownScores) {
