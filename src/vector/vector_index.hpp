@@ -51,7 +51,7 @@ std::unique_ptr<VectorIndex> make_exact_index(int dim, VectorPrecision precision
 struct HnswParams {
   std::size_t M = 16;
   std::size_t ef_construction = 200;
-  // Search beam width. 0: chosen per query from k (max(k * 4, 128)). Either way it is at least k, and it is
+  // Search beam width. 0: chosen per query from k (max(k * 4, 256)). Either way it is at least k, and it is
   // passed per query rather than through hnswlib's setEf, so concurrent searches with different k never
   // interfere.
   std::size_t ef_search = 0;
@@ -63,7 +63,7 @@ struct HnswParams {
 // slots, so after many removals callers should rebuild the index from the catalog.
 std::unique_ptr<VectorIndex> make_hnsw_index(int dim, const HnswParams& params = {});
 
-// Changes HnswParams::ef_search of an HNSW index (0: back to max(k * 4, 128)), effective for searches that start
+// Changes HnswParams::ef_search of an HNSW index (0: back to max(k * 4, 256)), effective for searches that start
 // afterwards; safe while other threads search. Throws std::invalid_argument for another kind of index.
 void set_hnsw_ef_search(VectorIndex& index, std::size_t ef_search);
 
