@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <thread>
+
+#include <sys/socket.h>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -189,6 +191,13 @@ void send_jpeg(httplib::Response& res, const PictureCache::Bytes& bytes) {
   res.set_content(reinterpret_cast<const char*>(bytes->data()), bytes->size(), "image/jpeg");
 }
 
+// httplib listens with a backlog of 5 (fixed when Debian built it): eight clients connecting at once overflow it and
+// the kernel drops SYNs, which clients retry only after a second. listen() again on the bound socket widens it.
+class HttpServer : public httplib::Server {
+ public:
+  void widen_backlog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
 }  // namespace
 
 struct Server::Impl {
@@ -223,7 +232,7 @@ struct Server::Impl {
   IndexJob index_job;
   PictureCache cache;
   RenderLimits limits;
-  httplib::Server http;
+  HttpServer http;
 };
 
 // Every handler answers errors the same way: JSON with a status code, never an HTML page or a dropped connection.
@@ -536,6 +545,9 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Multipart framing around an upload of exactly the limit must still fit.
   http.set_payload_max_length(o.max_upload_bytes + 64 * 1024);
+  // Headers and body go out in separate writes: without this, Nagle's algorithm meets the client's delayed ACK and
+  // small answers wait ~40 ms.
+  http.set_tcp_nodelay(true);
   http.set_keep_alive_max_count(1000);
   http.set_read_timeout(30);
   http.set_write_timeout(30);
@@ -562,6 +574,7 @@ int Server::bind() {
   if (port <= 0)
     throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
                              " (in use, or not an address of this machine)");
+  impl_->http.widen_backlog(128);
   return port;
 }
 
