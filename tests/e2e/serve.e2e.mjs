@@ -6,7 +6,8 @@
 //
 // Uses Debian's /usr/bin/chromium (playwright never downloads a browser here).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,18 +50,32 @@ const photosOf = (identity) => readdirSync(path.join(testset, identity)).length;
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const library = path.join(out, 'library');
-const server = spawn(facesearch, ['--library', library, 'serve', '--port', '0', '--quiet'],
-                     { stdio: ['ignore', 'pipe', 'inherit'] });
-const baseUrl = await new Promise((resolve, reject) => {
-  let text = '';
-  const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60000);
-  server.stdout.on('data', (chunk) => {
-    text += chunk;
-    const m = text.match(/listening on (http:\/\/\S+)/);
-    if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')); }
-  });
-  server.on('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)));
-}).catch((e) => fatal(e.message));
+const servers = [];
+async function startServer(...extra) {
+  const server = spawn(facesearch, ['--library', library, 'serve', '--port', '0', '--quiet', ...extra],
+                       { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(server);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60000);
+    server.stdout.on('data', (chunk) => {
+      text += chunk;
+      const m = text.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')); }
+    });
+    server.on('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)));
+  }).catch((e) => fatal(e.message));
+}
+const baseUrl = await startServer();
+
+// Every thumbnail of the visible cards has arrived and decoded (scrolled into view first: they load lazily).
+async function thumbnailsLoaded(page) {
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.waitForFunction(() => [...document.querySelectorAll('#grid li.card:not([hidden]) img')]
+    .every((img) => img.complete && img.naturalWidth > 0), null, { timeout: 60000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return page.$$eval('#grid li.card:not([hidden]) img', (imgs) => imgs.map((img) => img.src));
+}
 
 const browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
 const started = Date.now();
@@ -113,6 +128,8 @@ try {
       // Her folder's photos, the two group photos she is in, and nobody else.
       check(people.every((p) => p === 'id01_Angelina_Jolie' || p === 'group'), `face ${i}: every match is her or a group photo with her`);
       check(id01 >= angelinaPhotos - 1, `face ${i}: ${id01} of her ${angelinaPhotos} photos in the grid`);
+      const thumbs = await thumbnailsLoaded(page);
+      check(thumbs.length === cards.length, `face ${i}: all ${thumbs.length} face thumbnails load`);
       await page.screenshot({ path: path.join(out, 'search.png'), fullPage: true });
     } else {
       check(!people.includes('id01_Angelina_Jolie'), `face ${i}: the other person's matches hold none of her photos`);
@@ -158,14 +175,43 @@ try {
   const people = cards.map((c) => identityOf(c.path));
   check(people.length > 0 && people.every((p) => p === 'id10'), `${path.basename(query)} (id10): all ${people.length} matches are id10`);
   check(people.length >= photosOf('id10') - 2, `id10: ${people.length} of its ${photosOf('id10')} photos found`);
+  await thumbnailsLoaded(page);
   await page.screenshot({ path: path.join(out, 'search-id10.png'), fullPage: true });
-
   check(pageErrors.length === 0, `no errors in the page console${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
+
+  // 6. A server with a token: the page asks for it (again after a wrong one), then works, pictures included.
+  const token = randomBytes(24).toString('hex');
+  writeFileSync(path.join(out, 'token.txt'), token + '\n', { mode: 0o600 });
+  const tokenUrl = await startServer('--token-file', path.join(out, 'token.txt'));
+  const tokenPage = await (await browser.newContext()).newPage();
+  const tokenErrors = [];
+  tokenPage.on('pageerror', (e) => tokenErrors.push(e.message));
+  await tokenPage.goto(tokenUrl + '/');
+  const dialogOpens = () => tokenPage.waitForFunction(() => document.getElementById('token-dialog').open, null,
+                                                      { timeout: 15000 }).then(() => true, () => false);
+  const enterToken = async (value) => {
+    await tokenPage.fill('#token-input', value);
+    await tokenPage.click('#token-form button');
+  };
+  check(await dialogOpens(), 'token server: the page asks for the token');
+  await enterToken('not-the-token-0000000000000000');
+  check(await dialogOpens(), 'token server: a wrong token (401) is asked for again');
+  await enterToken(token);
+  const loaded = await tokenPage.waitForFunction(() => / faces/.test(document.getElementById('library-status').textContent),
+                                                 null, { timeout: 15000 }).then(() => true, () => false);
+  check(loaded, 'token server: with the right token the page shows the library');
+  await tokenPage.setInputFiles('#file', query);
+  await tokenPage.waitForFunction(() => document.body.dataset.search === 'done', null, { timeout: 60000 });
+  const tokenCards = await tokenPage.$$eval('#grid li.card:not([hidden])', (lis) => lis.length);
+  const srcs = await thumbnailsLoaded(tokenPage);
+  check(tokenCards === cards.length && srcs.every((src) => src.startsWith('blob:')),
+        `token server: same ${tokenCards} matches, thumbnails fetched with the token (blob URLs)`);
+  check(tokenErrors.length === 0, `token server: no page errors${tokenErrors.length ? ': ' + tokenErrors.join(' | ') : ''}`);
 } catch (e) {
   check(false, `unexpected: ${e.stack || e.message}`);
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
+  for (const server of servers) server.kill('SIGTERM');
 }
 console.log(`screenshots in ${out}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`${passes} passed, ${failures} failed`);
