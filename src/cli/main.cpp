@@ -188,9 +188,15 @@ struct SearchArgs {
   std::string query_face = "best";
   bool json = false;
   std::string backend = "auto";
+  std::string person;  // --person NAME|ID
 };
 
 int run_search(const CommonOptions& common, const SearchArgs& args) {
+  if (args.queries.empty() && args.person.empty()) {
+    std::fprintf(stderr, "error: search needs -q PHOTO or --person NAME|ID\n");
+    return kUsage;
+  }
+  if (args.queries.empty()) return run_search_person(common, args.person, args.top, args.json);
   Library library(library_dir(common), /*create=*/false);
   Engine engine(engine_config(common));
   library.check_pack(engine.pack());
@@ -217,6 +223,7 @@ int run_search(const CommonOptions& common, const SearchArgs& args) {
   options.backend = args.backend == "exact" ? VectorBackend::Exact : args.backend == "hnsw" ? VectorBackend::Hnsw : VectorBackend::Auto;
   const auto start = std::chrono::steady_clock::now();
   auto matches = library.search(combine_queries(embeddings), options);
+  if (!args.person.empty()) keep_person_matches(common, args.person, matches);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (args.json) {
     for (const auto& m : matches) std::cout << match_json(m).dump() << '\n';
@@ -309,8 +316,9 @@ int main(int argc, char** argv) {
 
   SearchArgs search;
   auto* search_cmd = app.add_subcommand("search", "Find a person in the library");
-  search_cmd->add_option("-q,--query", search.queries, "Photo of the person; several photos make one better query")
-      ->required();
+  search_cmd->add_option("-q,--query", search.queries, "Photo of the person; several photos make one better query");
+  search_cmd->add_option("--person", search.person, "A person of `people list` (id or name): its photos, or with -q "
+                         "the query's matches among them");
   auto* search_threshold = search_cmd->add_option("--threshold", search.threshold, "Minimum cosine similarity")
                                ->check(CLI::Range(-1.0, 1.0));
   search_cmd->add_option("--top", search.top, "Show at most N matches (0: all)");
@@ -331,6 +339,7 @@ int main(int argc, char** argv) {
 
   Commands commands;
   add_models_commands(app, common, commands);
+  add_people_commands(app, common, commands);
   add_serve_command(app, common, commands);
   add_eval_commands(app, common, commands);
 

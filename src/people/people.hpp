@@ -1,0 +1,93 @@
+// People of a library: automatic grouping of its faces into persons, and the user's corrections on top of it.
+//
+// What survives what:
+//  - `cluster` (incremental): faces already in a person stay there; new and unassigned faces join a person they
+//    match or form new persons among themselves.
+//  - `cluster --reset`: automatic assignments are redone; user decisions stay. Any edit of a person (name, merge,
+//    move into it, split, reject) confirms the faces it has then: the user has looked at it, so a reset leaves it
+//    whole (new faces may still join it). "Not this person" rejections are kept as constraints.
+//  - Re-indexing: a photo analysed again gets new face ids; every decision follows its face to the new id found at
+//    the same place (same path, box IoU >= 0.5) in the next `cluster`. Faces that are gone are forgotten.
+//  - Two faces of one photo are never one person, for the clustering and for the user's own moves and merges.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "library/library.hpp"
+#include "people/cluster.hpp"
+#include "people/people_store.hpp"
+
+namespace facesearch::people {
+
+// A request that cannot be done (unknown person or face, a constraint it would break); the message says why.
+class PeopleError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct PersonSummary {
+  PersonId id = 0;
+  std::string name;
+  size_t face_count = 0;
+  std::optional<LibraryFace> cover;  // representative face
+};
+
+struct PersonFace {
+  LibraryFace face;  // without embedding
+  bool by_user = false;
+  float similarity = 0;  // to the person's mean face
+};
+
+struct ClusterReport {
+  size_t faces = 0;        // in the library
+  size_t seeds = 0;        // already in a person before this run
+  size_t joined = 0;       // free faces that joined an existing person
+  size_t new_persons = 0;
+  size_t new_person_faces = 0;
+  size_t unassigned = 0;   // faces in no person after the run
+  size_t persons = 0;      // persons with at least one face
+  size_t relinked = 0;     // decisions carried over to a re-indexed face's new id
+  size_t dropped = 0;      // decisions about faces that are gone
+  double seconds = 0;
+};
+
+class People {
+ public:
+  People(Library& library, PeopleStore& store, ClusterParams params);
+
+  ClusterReport cluster(bool reset);
+
+  // Persons with at least one face, or a name; most faces first.
+  std::vector<PersonSummary> list();
+  // "17" (an id, following merges) or a name (case-insensitive). Throws PeopleError when unknown.
+  PersonId resolve(const std::string& spec);
+  // The person's faces, most typical first.
+  std::vector<PersonFace> faces_of(PersonId person);
+
+  // Names a person and confirms its faces. A name belongs to one person (merge instead).
+  void name(PersonId person, const std::string& name);
+  // `from` goes into `into` (its faces, rejections and name if `into` has none); both confirmed.
+  void merge(PersonId from, PersonId into);
+  // The face goes to `to` (0: a new person), as a user decision. Returns the person it is in now.
+  PersonId move(FaceId face, PersonId to);
+  // These faces of `from` become a new person. Returns its id.
+  PersonId split(PersonId from, const std::vector<FaceId>& faces);
+  // "This face is not that person": it leaves the person and never goes back automatically.
+  void reject(FaceId face, PersonId person);
+
+ private:
+  LibraryFace require_face(FaceId id);
+  void require_person(const PeopleSnapshot& s, PersonId id);
+  // Throws PeopleError when one of `person`'s faces (other than `face`) comes from `face`'s photo.
+  void check_same_photo(const PeopleSnapshot& s, PersonId person, const LibraryFace& face);
+  void update(const std::function<void(PeopleWriter&)>& change);
+
+  Library& library_;
+  PeopleStore& store_;
+  ClusterParams params_;
+};
+
+}  // namespace facesearch::people
