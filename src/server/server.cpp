@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -233,6 +234,7 @@ struct Server::Impl {
   PictureCache cache;
   RenderLimits limits;
   HttpServer http;
+  std::atomic<bool> stopping{false}, in_run{false};
 };
 
 // Every handler answers errors the same way: JSON with a status code, never an HTML page or a dropped connection.
@@ -578,10 +580,18 @@ int Server::bind() {
   return port;
 }
 
-void Server::run() { impl_->http.listen_after_bind(); }
+void Server::run() {
+  impl_->in_run = true;
+  if (!impl_->stopping) impl_->http.listen_after_bind();
+  impl_->in_run = false;
+}
 
 void Server::stop() {
-  if (impl_) impl_->http.stop();
+  if (!impl_) return;
+  impl_->stopping = true;
+  // httplib ignores stop() until its loop runs: wait for it when run() has begun (a signal right at start-up).
+  while (impl_->in_run && !impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl_->http.stop();
 }
 
 bool Server::indexing() const { return impl_->index_job.running(); }

@@ -34,7 +34,7 @@ class Server {
 
   // Binds the listening socket; returns the port (useful with port 0). Throws std::runtime_error.
   int bind();
-  // Serves requests on the thread pool until stop(); call bind() first.
+  // Serves requests on the thread pool until stop() (at once if stop() came first); call bind() first.
   void run();
   // Thread-safe; run() returns soon after.
   void stop();
