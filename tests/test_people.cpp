@@ -401,4 +401,18 @@ TEST(PeopleLibrary, UserDecisionsSurviveReclusterAndReindex) {
   EXPECT_NE(listed.find("\"name\":\"Angelina Jolie\""), std::string::npos) << listed;
   run_cli(lib + " people show 'Nobody At All' --json", &rc);
   EXPECT_EQ(rc, 2);
+  // Renaming through the CLI, then `show --json` by the new name: search records plus person and assigned_by.
+  run_cli(lib + " people name 'Angelina Jolie' 'Angelina'", &rc);
+  EXPECT_EQ(rc, 0);
+  const std::string shown = run_cli(lib + " people show angelina --json", &rc);
+  EXPECT_EQ(rc, 0);
+  size_t shown_lines = 0;
+  std::istringstream shown_in(shown);
+  for (std::string line; std::getline(shown_in, line); ++shown_lines) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.value("person", PersonId{0}), people.resolve("Angelina"));
+    EXPECT_EQ(j.value("assigned_by", std::string()), "user");  // naming confirmed every face
+    EXPECT_TRUE(j.contains("face_id") && j.contains("similarity") && j.contains("box")) << line;
+  }
+  EXPECT_EQ(shown_lines, lines);
 }
