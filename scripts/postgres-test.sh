@@ -69,9 +69,11 @@ trap stop EXIT
 
 "${run_as[@]}" "$PG_BIN/initdb" -D "$cluster/data" -U facesearch --auth=trust -E UTF8 --locale=C >/dev/null
 # Throw-away data: no fsync. Enough connections for parallel indexers and searchers in the tests.
+# FACESEARCH_PG_OPTIONS adds or overrides server settings (benchmarks: "-c fsync=on -c synchronous_commit=on").
 "${run_as[@]}" "$PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -s \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $cluster -c fsync=off -c synchronous_commit=off \
-      -c full_page_writes=off -c max_connections=60 -c shared_buffers=256MB -c maintenance_work_mem=512MB" start \
+      -c full_page_writes=off -c max_connections=60 -c shared_buffers=256MB -c maintenance_work_mem=512MB \
+      ${FACESEARCH_PG_OPTIONS:-}" start \
   || { cat "$cluster/server.log" >&2; exit 1; }
 "${run_as[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U facesearch facesearch
 

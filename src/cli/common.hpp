@@ -45,11 +45,11 @@ std::filesystem::path chosen_models_root(const CommonOptions& o);
 
 // Registrations, one per cmd_*.cpp file.
 void add_models_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_people_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 // search --person (cmd_people.cpp): the person's faces alone, or query matches narrowed to that person.
 int run_search_person(const CommonOptions& common, const std::string& person, size_t top, bool json);
 void keep_person_matches(const CommonOptions& common, const std::string& person, std::vector<Match>& matches);
 void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
-void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace facesearch::cli

@@ -339,9 +339,9 @@ int main(int argc, char** argv) {
 
   Commands commands;
   add_models_commands(app, common, commands);
+  add_eval_commands(app, common, commands);
   add_people_commands(app, common, commands);
   add_serve_command(app, common, commands);
-  add_eval_commands(app, common, commands);
 
   try {
     app.parse(argc, argv);
