@@ -300,6 +300,96 @@ TEST_P(StorageBackend, IncrementalIndexing) {
   EXPECT_LT(library.status().faces, face_count(clean));
 }
 
+// Identical files met in one run are analysed once; the others become copies with the same faces. Identical broken
+// files each get their own error row.
+TEST_P(StorageBackend, IdenticalFilesInOneRunAreEmbeddedOnce) {
+  const fs::path scratch = fstest::scratch_dir("storage-twins-" + GetParam());
+  const fs::path photos = scratch / "photos";
+  const std::string lib = new_library(scratch, "lib");
+  auto sources = some_photos(2);
+  copy_photos(sources, photos);
+  for (const char* name : {"twin1.jpg", "sub/twin2.jpg", "sub/deeper/twin3.jpg"}) {
+    fs::create_directories((photos / name).parent_path());
+    fs::copy_file(sources[0], photos / name);
+  }
+  fstest::write_file(photos / "broken1.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3});
+  fstest::write_file(photos / "sub/broken2.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3});
+  Library library(lib);
+  auto report = library.index({photos}, EngineConfig{}, IndexOptions{});
+  EXPECT_EQ(report.files, 7u);
+  EXPECT_EQ(report.embedded_images, 2u);  // one of the four identical photos, and the other photo
+  EXPECT_EQ(report.copied, 3u);
+  EXPECT_EQ(report.added, 4u);            // two photos, two broken files
+  EXPECT_EQ(report.failed, 2u);
+  const auto snapshot = catalog_snapshot(lib);
+  ASSERT_EQ(snapshot.size(), 7u);
+  const std::string first = snapshot.at((photos / ("0_" + sources[0].filename().string())).string());
+  EXPECT_EQ(first.rfind("ok n=", 0), 0u) << first;
+  for (const char* name : {"twin1.jpg", "sub/twin2.jpg", "sub/deeper/twin3.jpg"})
+    EXPECT_EQ(snapshot.at((photos / name).string()), first) << name;
+  EXPECT_EQ(snapshot.at((photos / "broken1.jpg").string()).rfind("error", 0), 0u);
+  EXPECT_EQ(snapshot.at((photos / "sub/broken2.jpg").string()).rfind("error", 0), 0u);
+  // Changing two files to the same new content: analysed once too.
+  fs::copy_file(sources[1], photos / "twin1.jpg", fs::copy_options::overwrite_existing);
+  fs::copy_file(sources[1], photos / "sub/twin2.jpg", fs::copy_options::overwrite_existing);
+  auto again = library.index({photos}, EngineConfig{}, IndexOptions{});
+  EXPECT_EQ(again.changed, 2u);
+  EXPECT_EQ(again.embedded_images, 1u);
+  const std::string clean = new_library(scratch, "clean");
+  Library(clean).index({photos}, EngineConfig{}, IndexOptions{});
+  EXPECT_EQ(catalog_snapshot(lib), catalog_snapshot(clean));
+}
+
+// A long-lived searcher (serve keeps its Library objects and their loaded vectors) sees every face another
+// process adds or removes, exact and HNSW, and Library objects sharing one VectorCache agree.
+TEST_P(StorageBackend, LongLivedSearcherSeesChanges) {
+  const fs::path scratch = fstest::scratch_dir("storage-longlived-" + GetParam());
+  const std::string lib = new_library(scratch, "lib");
+  auto sources = some_photos(8);
+  copy_photos({sources.begin(), sources.begin() + 4}, scratch / "a");
+  copy_photos({sources.begin() + 4, sources.end()}, scratch / "b");
+  Library writer(lib);
+  writer.index({scratch / "a"}, EngineConfig{}, IndexOptions{});
+
+  auto vectors = std::make_shared<VectorCache>();
+  Library reader(lib, false, vectors), other_reader(lib, false, vectors);
+  Embedding query;
+  reader.for_each_face([&](const LibraryFace& f) {
+    query = f.face.embedding;
+    return false;
+  });
+  ASSERT_FALSE(query.empty());
+  auto everything = [&](Library& l, VectorBackend backend) {
+    SearchOptions o;
+    o.top = 1000;
+    o.threshold = -1.f;
+    o.backend = backend;
+    return l.search(query, o);
+  };
+  auto faces_under = [](const std::vector<Match>& ms, const fs::path& dir) {
+    return std::count_if(ms.begin(), ms.end(), [&](const Match& m) {
+      return m.path.string().rfind(dir.string() + "/", 0) == 0;
+    });
+  };
+  for (auto backend : {VectorBackend::Exact, VectorBackend::Hnsw}) {
+    SCOPED_TRACE(backend == VectorBackend::Exact ? "exact" : "hnsw");
+    const size_t before = face_count(lib);
+    EXPECT_EQ(everything(reader, backend).size(), before);
+    writer.index({scratch / "b"}, EngineConfig{}, IndexOptions{});
+    const size_t after = face_count(lib);
+    ASSERT_GT(after, before);
+    auto grown = everything(reader, backend);
+    EXPECT_EQ(grown.size(), after);
+    EXPECT_EQ(static_cast<size_t>(faces_under(grown, scratch / "b")), after - before);
+    EXPECT_EQ(everything(other_reader, backend).size(), after);
+    EXPECT_EQ(writer.forget({scratch / "b"}), 4u);
+    auto shrunk = everything(reader, backend);
+    EXPECT_EQ(shrunk.size(), before);
+    EXPECT_EQ(faces_under(shrunk, scratch / "b"), 0);
+    EXPECT_EQ(everything(other_reader, backend).size(), before);
+  }
+}
+
 // kill -9 at random moments, run again: the catalog equals a clean run's.
 TEST_P(StorageBackend, CrashSafeUnderKill9) {
   const fs::path scratch = fstest::scratch_dir("storage-crash-" + GetParam());

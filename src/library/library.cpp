@@ -129,7 +129,22 @@ struct ReconcileTransaction {
 
 // ---- Library ---------------------------------------------------------------------------------------------------
 
-Library::Library(const fs::path& dir, bool create) {
+std::shared_ptr<const VectorIndex> VectorCache::find(const std::string& kind, std::int64_t generation) const {
+  std::scoped_lock lock(mutex_);
+  auto it = entries_.find(kind);
+  return it != entries_.end() && it->second.generation == generation ? it->second.index : nullptr;
+}
+
+void VectorCache::keep(const std::string& kind, std::int64_t generation, std::shared_ptr<const VectorIndex> index) {
+  std::scoped_lock lock(mutex_);
+  Entry& e = entries_[kind];
+  // Never replace a newer load with an older one (two searches may load at once while an indexer writes).
+  if (generation >= e.generation) e = {generation, std::move(index)};
+}
+
+// ---- Library ---------------------------------------------------------------------------------------------------
+
+Library::Library(const fs::path& dir, bool create, std::shared_ptr<VectorCache> vectors) {
   const std::string spec = dir.string();
   if (is_database_url(spec)) {
     store_ = open_postgres_storage(spec, create);
@@ -138,6 +153,7 @@ Library::Library(const fs::path& dir, bool create) {
     store_ = open_sqlite_storage(dir, create);
     dir_ = absolute_path(dir);
   }
+  if (vectors) store_->use_vector_cache(std::move(vectors));
 }
 
 Library::~Library() = default;
@@ -222,6 +238,19 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
 
   std::vector<fs::path> to_analyze;
   std::map<fs::path, Candidate> pending;
+  // Identical files met in this run are analysed once: the first goes to the engine, the others wait for its row
+  // and become copies of it.
+  std::set<std::string> queued_hashes;
+  std::vector<Candidate> same_as_queued;
+  auto queue = [&](Candidate& c) {
+    if (!c.hash.empty() && !queued_hashes.insert(c.hash).second) {
+      same_as_queued.push_back(c);
+      return false;
+    }
+    pending[c.path] = c;
+    to_analyze.push_back(c.path);
+    return true;
+  };
   {
     ReconcileTransaction tx(*store_);
     for (auto& c : candidates) {
@@ -232,8 +261,7 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
           ++report.touched;
         } else {
           ++report.changed;
-          pending[c.path] = c;
-          to_analyze.push_back(c.path);
+          queue(c);
         }
         continue;
       }
@@ -257,9 +285,7 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
         ++report.copied;
         continue;
       }
-      ++report.added;
-      pending[c.path] = c;
-      to_analyze.push_back(c.path);
+      if (queue(c)) ++report.added;
     }
     for (auto& [gpath, gimg] : gone) {
       store_->delete_image(gimg.id);
@@ -303,6 +329,30 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
   };
   if (!to_analyze.empty()) analyze_files(config, to_analyze, options.jobs, /*embed=*/true, cb);
   writer.flush();
+
+  // The identical files held back above: copies of the row just written. If that file turned out unusable, each
+  // is analysed itself (it gets its own error).
+  std::vector<fs::path> unusable_twins;
+  if (!same_as_queued.empty()) {
+    ReconcileTransaction tx(*store_);
+    for (const auto& c : same_as_queued) {
+      const bool is_new = !known.count(c.path.string());
+      if (auto source = store_->find_ok_image_by_hash(c.hash)) {
+        if (!is_new) store_->delete_image(known.at(c.path.string()).id);  // a changed file: its old row goes
+        store_->copy_image(*source, c.path, c.size, c.mtime);
+        if (is_new) ++report.copied;
+      } else {
+        if (is_new) ++report.added;
+        pending[c.path] = c;
+        unusable_twins.push_back(c.path);
+      }
+    }
+    tx.commit();
+  }
+  if (!unusable_twins.empty()) {
+    analyze_files(config, unusable_twins, options.jobs, /*embed=*/true, cb);
+    writer.flush();
+  }
   std::sort(report.skipped.begin(), report.skipped.end(), [](auto& a, auto& b) { return a.path < b.path; });
 
   store_->after_index();

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -80,11 +82,30 @@ struct SearchOptions {
 };
 
 // Not thread-safe: one Library per thread (several may open the same directory, in one or many processes).
+// Vector indexes loaded from an embedded catalog, kept while the catalog's generation (bumped by every face added
+// or removed) stays the same, so a long-lived process (serve) pays for loading the vectors once, not per search.
+// Thread-safe; one cache may be shared by several Library objects of the same library (a server's pool).
+class VectorCache {
+ public:
+  std::shared_ptr<const VectorIndex> find(const std::string& kind, std::int64_t generation) const;
+  void keep(const std::string& kind, std::int64_t generation, std::shared_ptr<const VectorIndex> index);
+
+ private:
+  struct Entry {
+    std::int64_t generation = -1;
+    std::shared_ptr<const VectorIndex> index;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+};
+
 class Library {
  public:
   // Opens (and with `create`, makes) the library in `dir`, or in the PostgreSQL database of a postgresql:// URL
   // (a std::string converts implicitly). Throws std::runtime_error on failure.
-  explicit Library(const std::filesystem::path& dir, bool create = true);
+  // `vectors` shares loaded vectors between Library objects of the same library; by default each has its own.
+  explicit Library(const std::filesystem::path& dir, bool create = true,
+                   std::shared_ptr<VectorCache> vectors = nullptr);
   ~Library();
 
   // $FACESEARCH_LIBRARY, else $XDG_DATA_HOME/facesearch/default, else ~/.local/share/facesearch/default.

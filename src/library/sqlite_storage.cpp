@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -295,9 +296,24 @@ class SqliteStorage final : public Storage {
       while (st.step()) index->remove(st.i64(0));
     }
     {
+      // New faces go in as one batch: the graph is built on every core.
       auto st = db_->prepare("SELECT id, embedding FROM faces WHERE id > ? ORDER BY id");
       st.bind(1, max_id);
-      while (st.step()) index->add(st.i64(0), decode_embedding(st.blob(1)));
+      std::vector<FaceId> ids;
+      std::vector<float> vectors;
+      const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+      auto flush = [&] {
+        index->add_batch(ids, vectors, threads);
+        ids.clear();
+        vectors.clear();
+      };
+      while (st.step()) {
+        ids.push_back(st.i64(0));
+        const Embedding e = decode_embedding(st.blob(1));
+        vectors.insert(vectors.end(), e.begin(), e.end());
+        if (ids.size() == 65536) flush();  // bounded memory for a first build of millions
+      }
+      flush();
     }
     auto seq = db_->prepare("SELECT coalesce(max(seq), 0) FROM face_log");
     seq.step();
@@ -314,11 +330,24 @@ class SqliteStorage final : public Storage {
     return index;
   }
 
+  void use_vector_cache(std::shared_ptr<VectorCache> cache) override { vectors_ = std::move(cache); }
+
+  // The vectors to search, from the cache while no face was added or removed since they were loaded. The
+  // generation is read before loading: a write in between makes the entry look older than it is, never newer.
+  std::shared_ptr<const VectorIndex> searchable(bool hnsw) {
+    const std::int64_t gen = std::stoll(meta_get(*db_, "generation"));
+    const std::string kind = hnsw ? "hnsw" : "exact";
+    if (auto cached = vectors_->find(kind, gen)) return cached;
+    std::shared_ptr<const VectorIndex> index = hnsw ? sync_hnsw() : load_exact();
+    vectors_->keep(kind, gen, index);
+    return index;
+  }
+
   std::vector<Match> search(std::span<const float> query, const SearchOptions& options) override {
     const size_t faces = face_count();
     const bool hnsw = options.backend == VectorBackend::Hnsw ||
                       (options.backend == VectorBackend::Auto && faces > Library::kExactLimit);
-    std::unique_ptr<VectorIndex> index = hnsw ? sync_hnsw() : load_exact();
+    std::shared_ptr<const VectorIndex> index = searchable(hnsw);
     size_t k = options.top ? options.top : (hnsw ? 1000 : std::max<size_t>(faces, 1));
     std::vector<Neighbor> found = index->search(query, k, options.threshold);
 
@@ -433,6 +462,7 @@ class SqliteStorage final : public Storage {
  private:
   fs::path dir_;
   std::unique_ptr<sql::Database> db_;
+  std::shared_ptr<VectorCache> vectors_ = std::make_shared<VectorCache>();
   std::optional<sql::Transaction> tx_;
 };
 

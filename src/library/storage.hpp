@@ -79,6 +79,8 @@ class Storage {
   virtual size_t forget(const std::vector<std::filesystem::path>& paths) = 0;
   // Only the embedded backend keeps an HNSW file; the server's index lives in the database.
   virtual std::unique_ptr<VectorIndex> sync_hnsw() { return nullptr; }
+  // Where an embedded backend keeps the vectors it loads for searching (the database keeps its own).
+  virtual void use_vector_cache(std::shared_ptr<VectorCache>) {}
 };
 
 // True for postgresql:// and postgres:// URLs (and libpq key=value strings starting with "dbname=" or "host=").

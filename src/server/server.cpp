@@ -207,7 +207,9 @@ struct Server::Impl {
         engines(static_cast<size_t>(std::max(1, options.engines)),
                 [cfg = options.engine] { return std::make_unique<Engine>(cfg); }),
         libraries(static_cast<size_t>(std::max(1, options.threads)) + 1,
-                  [spec = options.library] { return std::make_unique<Library>(spec, false); }),
+                  [spec = options.library, vectors = std::make_shared<VectorCache>()] {
+                    return std::make_unique<Library>(spec, false, vectors);
+                  }),
         index_job(options.library, options.engine, options.index_jobs),
         cache(options.cache_bytes) {
     limits.max_pixels = options.engine.max_pixels;
