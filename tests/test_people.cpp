@@ -299,9 +299,11 @@ PersonId person_of_photo(Library& library, PeopleStore& store, const fs::path& p
 
 // Must show: user decisions (name, merge, reject, move) survive re-clustering and re-indexing; one photo never
 // gives two faces to one person; new faces join existing persons.
-TEST(PeopleLibrary, UserDecisionsSurviveReclusterAndReindex) {
+class PeopleBackend : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PeopleBackend, UserDecisionsSurviveReclusterAndReindex) {
   const fs::path data = fstest::shared_data() / "deepface_testset";
-  const fs::path scratch = fstest::scratch_dir("people-decisions");
+  const fs::path scratch = fstest::scratch_dir("people-decisions-" + GetParam());
   const fs::path photos = scratch / "photos";
   for (const auto& f : fs::recursive_directory_iterator(data)) {
     if (!f.is_regular_file() || f.path().extension() != ".jpg") continue;
@@ -310,10 +312,10 @@ TEST(PeopleLibrary, UserDecisionsSurviveReclusterAndReindex) {
     fs::create_directories((photos / rel).parent_path());
     fs::copy_file(f.path(), photos / rel);
   }
-  const fs::path lib_dir = scratch / "lib";
-  Library library(lib_dir);
+  const std::string lib_spec = fstest::new_library(GetParam(), scratch, "lib");
+  Library library(lib_spec);
   library.index({photos}, EngineConfig{}, IndexOptions{});
-  auto store = open_sqlite_people_store(lib_dir);
+  auto store = open_people_store(lib_spec, library);
   People people(library, *store, ClusterParams::from_pack(find_builtin_pack("default")));
   people.cluster(false);
 
@@ -381,7 +383,7 @@ TEST(PeopleLibrary, UserDecisionsSurviveReclusterAndReindex) {
   check("after an incremental cluster");
 
   // The command line: search --person keeps the search record format; people list/show work on the same store.
-  const std::string lib = "--library " + lib_dir.string();
+  const std::string lib = "--library '" + lib_spec + "'";
   int rc = -1;
   const std::string out = run_cli(lib + " search --person 'Angelina Jolie' --json", &rc);
   EXPECT_EQ(rc, 0);
@@ -416,3 +418,6 @@ TEST(PeopleLibrary, UserDecisionsSurviveReclusterAndReindex) {
   }
   EXPECT_EQ(shown_lines, lines);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, PeopleBackend, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });

@@ -49,57 +49,22 @@ std::vector<fs::path> some_photos(size_t n) {
   return files;
 }
 
-// Runs SQL without parameters on the test server (database administration only; the library itself binds all data).
-void pg_admin(const std::string& url, const std::string& sql) {
-  PGconn* c = PQconnectdb(url.c_str());
-  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
-  PGresult* r = PQexec(c, sql.c_str());
-  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-  const std::string err = PQresultErrorMessage(r);
-  PQclear(r);
-  PQfinish(c);
-  ASSERT_TRUE(ok) << sql << ": " << err;
-}
-
-// The URL with another database name.
-std::string with_database(const std::string& url, const std::string& db) {
-  const size_t scheme = url.find("://");
-  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const size_t query = url.find('?');
-  std::string base = slash == std::string::npos ? url.substr(0, query) : url.substr(0, slash);
-  return base + "/" + db + (query == std::string::npos ? "" : url.substr(query));
-}
-
 class StorageBackend : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgres") {
-      const char* url = std::getenv("FACESEARCH_TEST_PG_URL");
-      if (!url || !*url)
-        FAIL() << "FACESEARCH_TEST_PG_URL is not set: the PostgreSQL backend tests need a server with pgvector. "
-                  "Run them through scripts/postgres-test.sh (as `make test` does), e.g. "
-                  "`scripts/postgres-test.sh build/tests/test_storage`";
-      pg_url_ = url;
-    }
+    if (GetParam() == "postgres") pg_url_ = fstest::pg_test_url();
   }
 
   // A fresh, empty library: a new directory, or a new database on the test server.
   std::string new_library(const fs::path& scratch, const std::string& name) {
-    if (GetParam() == "sqlite") return (scratch / name).string();
-    std::string db = "fs_" + scratch.filename().string() + "_" + name;
-    for (char& ch : db)
-      if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    pg_admin(pg_url_, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-    pg_admin(pg_url_, "CREATE DATABASE " + db);
-    return with_database(pg_url_, db);
+    return fstest::new_library(GetParam(), scratch, name);
   }
 
   // Pretends the library was built with another model pack.
   void set_pack(const std::string& spec, const std::string& pack) {
     const std::string sql = "UPDATE " + std::string(GetParam() == "postgres" ? "facesearch." : "") +
                             "meta SET value = '" + pack + "' WHERE key = 'pack'";
-    if (GetParam() == "postgres") return pg_admin(spec, sql);
+    if (GetParam() == "postgres") return fstest::pg_admin(spec, sql);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((fs::path(spec) / "catalog.sqlite").c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);

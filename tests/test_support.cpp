@@ -1,5 +1,8 @@
 #include "test_support.hpp"
 
+#include <libpq-fe.h>
+
+#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -60,6 +63,53 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string pg_test_url() {
+  const char* url = std::getenv("FACESEARCH_TEST_PG_URL");
+  if (!url || !*url)
+    throw std::runtime_error(
+        "FACESEARCH_TEST_PG_URL is not set: the PostgreSQL backend tests need a server with pgvector. Run them "
+        "through scripts/postgres-test.sh (as `make test` does), e.g. `scripts/postgres-test.sh build/tests/test_storage`");
+  return url;
+}
+
+void pg_admin(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    const std::string err = PQerrorMessage(c);
+    PQfinish(c);
+    throw std::runtime_error("cannot connect to the test server: " + err);
+  }
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
+  PGresult* r = PQexec(c, sql.c_str());
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  const std::string err = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(c);
+  if (!ok) throw std::runtime_error(sql + ": " + err);
+}
+
+namespace {
+// The URL with another database name.
+std::string with_database(const std::string& url, const std::string& db) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const size_t query = url.find('?');
+  std::string base = slash == std::string::npos ? url.substr(0, query) : url.substr(0, slash);
+  return base + "/" + db + (query == std::string::npos ? "" : url.substr(query));
+}
+}  // namespace
+
+std::string new_library(const std::string& backend, const std::filesystem::path& scratch, const std::string& name) {
+  if (backend == "sqlite") return (scratch / name).string();
+  const std::string url = pg_test_url();
+  std::string db = "fs_" + scratch.filename().string() + "_" + name;
+  for (char& ch : db)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  pg_admin(url, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+  pg_admin(url, "CREATE DATABASE " + db);
+  return with_database(url, db);
 }
 
 }  // namespace fstest

@@ -12,6 +12,15 @@ std::filesystem::path shared_data();
 // A fresh, empty directory under the build tree for one test's files.
 std::filesystem::path scratch_dir(const std::string& name);
 
+// The PostgreSQL test server ($FACESEARCH_TEST_PG_URL, set by scripts/postgres-test.sh, which `make test` uses).
+// Throws with a message saying how to run the test when it is not set.
+std::string pg_test_url();
+// Runs SQL without parameters on the test server (database administration only; the library binds all data).
+void pg_admin(const std::string& url, const std::string& sql);
+// A fresh, empty face library for `backend` ("sqlite": a directory under `scratch`; "postgres": a new database on
+// the test server) and its --library spec.
+std::string new_library(const std::string& backend, const std::filesystem::path& scratch, const std::string& name);
+
 }  // namespace fstest
 
 #include <cstdint>

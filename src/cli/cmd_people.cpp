@@ -30,7 +30,7 @@ struct PeopleSession {
 
   PeopleSession(const CommonOptions& common, const people::ClusterParams& params)
       : library(library_spec(common), /*create=*/false),
-        store(people::open_sqlite_people_store(library.dir())),
+        store(people::open_people_store(library_spec(common), library)),
         people(library, *store, params) {}
 };
 

@@ -13,6 +13,10 @@
 #include "detect/face.hpp"
 #include "people/cluster.hpp"
 
+namespace facesearch {
+class Library;
+}
+
 namespace facesearch::people {
 
 // Where a face was: re-indexing a changed photo (or --reembed) gives its faces new ids, and a decision about the
@@ -80,6 +84,11 @@ class PeopleStore {
 
 // The embedded library's store: its own tables in <library>/catalog.sqlite, on a separate connection.
 std::unique_ptr<PeopleStore> open_sqlite_people_store(const std::filesystem::path& library_dir);
+// A PostgreSQL library's store: tables in its `facesearch` schema (created when missing), its own connection.
+std::unique_ptr<PeopleStore> open_postgres_people_store(const std::string& url);
+// The store beside `library`, whichever backend holds it (`library_spec`: the directory or URL it was opened with,
+// password included).
+std::unique_ptr<PeopleStore> open_people_store(const std::string& library_spec, const Library& library);
 
 // Follows recorded merges: the person an old id refers to now.
 PersonId current_person(const PeopleSnapshot& snapshot, PersonId id);
