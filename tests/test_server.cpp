@@ -14,6 +14,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include "library/library.hpp"
+#include "models/model_pack.hpp"
+#include "people/people.hpp"
+#include "people/people_store.hpp"
 #include "server/security.hpp"
 #include "server/server.hpp"
 #include "test_support.hpp"
@@ -490,6 +493,72 @@ TEST_F(ServerApi, ConcurrentSearchesAgree) {
 }
 
 // Must show: 401 without (or with a wrong) token when a token is set.
+// People in the API: persons with their cover face, a person's faces as search records, naming (with the same
+// rules as the CLI: one name, one person), and the CLI sees the name given through the API.
+TEST(ServerPeople, ListShowAndName) {
+  const fs::path dir = fstest::scratch_dir("server-people") / "library";
+  fs::copy(shared_library(), dir, fs::copy_options::recursive);
+  {
+    Library library(dir, false);
+    auto store = people::open_people_store(dir.string(), library);
+    people::People people(library, *store, people::ClusterParams::from_pack(find_builtin_pack("default")));
+    ASSERT_GT(people.cluster(false).persons, 10u);
+  }
+  RunningServer server(options_for(dir));
+  auto c = server.client();
+  auto listed = c.Get("/api/people");
+  ASSERT_TRUE(listed && listed->status == 200);
+  const json persons = json::parse(listed->body)["persons"];
+  ASSERT_GT(persons.size(), 10u);
+  size_t previous = SIZE_MAX;
+  for (const auto& p : persons) {
+    EXPECT_TRUE(p["name"].is_null());
+    EXPECT_LE(p["faces"].get<size_t>(), previous) << "most faces first";
+    previous = p["faces"].get<size_t>();
+    ASSERT_TRUE(p["cover_face_id"].is_number_integer());
+    auto thumb = c.Get("/api/faces/" + std::to_string(p["cover_face_id"].get<std::int64_t>()) + "/thumbnail");
+    EXPECT_TRUE(thumb && thumb->status == 200);
+  }
+  const std::int64_t first = persons[0]["id"], second = persons[1]["id"];
+  auto shown = c.Get("/api/people/" + std::to_string(first));
+  ASSERT_TRUE(shown && shown->status == 200);
+  const json person = json::parse(shown->body);
+  const json& matches = person["matches"];
+  ASSERT_EQ(matches.size(), persons[0]["faces"].get<size_t>());
+  std::set<std::int64_t> images;
+  std::set<std::string> folders;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    for (const char* key : {"path", "similarity", "box", "landmarks", "score", "face_id", "image_id", "assigned_by"})
+      EXPECT_TRUE(matches[i].contains(key)) << key;
+    if (i) {
+      EXPECT_LE(matches[i]["similarity"].get<double>(), matches[i - 1]["similarity"].get<double>());
+    }
+    EXPECT_TRUE(images.insert(matches[i]["image_id"].get<std::int64_t>()).second) << "two faces of one photo";
+    const fs::path folder = fs::path(matches[i]["path"].get<std::string>()).parent_path().filename();
+    if (folder.string().rfind("id", 0) == 0) folders.insert(folder.string());
+  }
+  EXPECT_EQ(folders.size(), 1u) << "the largest person is one labelled identity";
+
+  auto post_name = [&](std::int64_t id, const std::string& body) {
+    return c.Post("/api/people/" + std::to_string(id) + "/name", body, "application/json");
+  };
+  auto named = post_name(first, R"({"name": "Test Person"})");
+  ASSERT_TRUE(named && named->status == 200) << (named ? named->body : "");
+  EXPECT_EQ(json::parse(named->body)["name"], "Test Person");
+  auto relisted = json::parse(c.Get("/api/people")->body)["persons"];
+  EXPECT_EQ(relisted[0]["name"], "Test Person");
+  expect_json_error(post_name(second, R"({"name": "test person"})"), 409, "a name belongs to one person");
+  expect_json_error(post_name(99999999, R"({"name": "Nobody"})"), 404, "unknown person");
+  expect_json_error(c.Get("/api/people/99999999"), 404, "unknown person");
+  expect_json_error(post_name(second, R"({"name": 5})"), 400, "name not a string");
+  expect_json_error(c.Post("/api/people/" + std::to_string(second) + "/name", "name=x",
+                           "application/x-www-form-urlencoded"),
+                    415, "not JSON");
+  const auto cli = run_command(binary() + " --library " + quoted(dir) + " people list --json");
+  EXPECT_EQ(cli.exit_code, 0);
+  EXPECT_NE(cli.out.find("\"name\":\"Test Person\""), std::string::npos) << cli.out;
+}
+
 TEST(ServerToken, ApiNeedsTheBearerToken) {
   const std::string token = "3f9c2a7e51d04b8f9e6a1c2d7b5e8f01";
   ServerOptions o = options_for(shared_library());

@@ -16,6 +16,7 @@ const state = {
   chosen: -1,
   matches: [],
   searchSeq: 0,        // a newer search makes older answers stale
+  person: null,        // the person shown in the results (people panel), or null for a photo search
 };
 
 // ---- API ----------------------------------------------------------------------------------------------------
@@ -87,6 +88,7 @@ async function refreshStatus() {
     $('library-status').textContent =
       `${s.images.toLocaleString()} photos · ${s.faces.toLocaleString()} faces · ${s.library}`;
     const t = Number(s.server.default_threshold).toFixed(2);
+    state.defaultThreshold = t;
     if (!state.matches.length) { $('threshold').value = t; $('threshold-value').textContent = t; }
     return s;
   } catch (e) {
@@ -111,6 +113,7 @@ function choosePhoto(file) {
 
 async function search(face) {
   const seq = ++state.searchSeq;
+  leavePerson();
   document.body.dataset.search = 'busy';  // for scripts driving the page (tests/e2e)
   say('Looking for faces…');
   const form = new FormData();
@@ -233,7 +236,7 @@ function showMatches() {
     li.append(button);
     return li;
   }));
-  $('results').hidden = state.chosen < 0;
+  $('results').hidden = state.chosen < 0 && !state.person;
   applyThreshold();
 }
 
@@ -249,6 +252,97 @@ function applyThreshold() {
   const photos = new Set(state.matches.filter((m) => m.similarity >= t).map((m) => m.image_id)).size;
   $('count').textContent = shown ? `${shown} face${shown === 1 ? '' : 's'} in ${photos} photo${photos === 1 ? '' : 's'}`
                                  : 'no match at this similarity';
+}
+
+// ---- people -------------------------------------------------------------------------------------------------
+
+function personLabel(p) { return p.name || `Person ${p.id}`; }
+
+async function loadPeople() {
+  const message = $('people-message');
+  try {
+    const { persons } = await (await api('/api/people')).json();
+    message.textContent = persons.length ? `${persons.length} persons, most photos first.`
+                                         : 'No persons yet: run `facesearch people cluster` on this library.';
+    $('people-grid').replaceChildren(...persons.map((p) => {
+      const li = document.createElement('li');
+      li.className = 'card';
+      li.dataset.personId = String(p.id);
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.title = personLabel(p);
+      const img = document.createElement('img');
+      img.alt = personLabel(p);
+      if (p.cover_face_id !== null) {
+        img.dataset.src = `/api/faces/${p.cover_face_id}/thumbnail?size=200`;
+        thumbnailObserver.observe(img);
+      }
+      const meta = document.createElement('span');
+      meta.className = 'meta';
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = personLabel(p);
+      const count = document.createElement('span');
+      count.className = 'similarity';
+      count.textContent = String(p.faces);
+      meta.append(name, count);
+      button.append(img, meta);
+      button.addEventListener('click', () => showPerson(p.id));
+      li.append(button);
+      return li;
+    }));
+  } catch (e) {
+    message.textContent = e.message;
+  }
+}
+
+// A person's faces in the result grid, most typical first; similarity is to the person's mean face.
+async function showPerson(id) {
+  const seq = ++state.searchSeq;
+  try {
+    const person = await (await api(`/api/people/${id}`)).json();
+    if (seq !== state.searchSeq) return;
+    state.person = person;
+    state.matches = person.matches;
+    $('query-view').hidden = true;
+    say('');
+    $('person-bar').hidden = false;
+    $('person-title').textContent = `${personLabel(person)} · ${person.faces} faces`;
+    $('threshold').min = '0';
+    $('threshold').value = '0';
+    showMatches();
+    $('results').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    document.body.dataset.person = String(person.id);  // for scripts driving the page (tests/e2e)
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+function leavePerson() {
+  if (!state.person) return;
+  state.person = null;
+  $('person-bar').hidden = true;
+  $('threshold').min = '0.20';
+  $('threshold').value = state.defaultThreshold || '0.34';
+  delete document.body.dataset.person;
+}
+
+async function namePerson() {
+  const p = state.person;
+  if (!p) return;
+  const name = window.prompt(`Name for ${personLabel(p)}:`, p.name || '');
+  if (name === null) return;
+  try {
+    await api(`/api/people/${p.id}/name`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: name.trim() }),
+    });
+    await showPerson(p.id);
+    loadPeople();
+  } catch (e) {
+    say(e.message, true);
+  }
 }
 
 // ---- whole photo --------------------------------------------------------------------------------------------
@@ -329,6 +423,8 @@ function init() {
   });
   $('threshold').addEventListener('input', applyThreshold);
   $('index-form').addEventListener('submit', startIndex);
+  $('people-panel').addEventListener('toggle', () => { if ($('people-panel').open) loadPeople(); });
+  $('person-name').addEventListener('click', namePerson);
   $('viewer').addEventListener('click', (e) => { if (e.target === $('viewer')) $('viewer').close(); });
   refreshStatus().then((s) => { if (s && s.index.state === 'running') pollIndex(); });
 }

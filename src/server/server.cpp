@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -18,6 +19,9 @@
 
 #include "engine/records.hpp"
 #include "library/library.hpp"
+#include "models/model_pack.hpp"
+#include "people/people.hpp"
+#include "people/people_store.hpp"
 #include "server/cache.hpp"
 #include "server/index_job.hpp"
 #include "server/pool.hpp"
@@ -226,6 +230,12 @@ struct Server::Impl {
   void image_info(std::int64_t id, httplib::Response& res);
   void photo(const httplib::Request& req, std::int64_t id, httplib::Response& res);
   void start_index(const httplib::Request& req, httplib::Response& res);
+  void list_people(httplib::Response& res);
+  void person(std::int64_t id, httplib::Response& res);
+  void name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res);
+  // Runs `fn` with the library's people, opened on first use; one request at a time (edits are rare and short).
+  template <class Fn>
+  auto with_people(Fn fn);
 
   ServerOptions options;
   double default_threshold = 0.34;
@@ -237,6 +247,14 @@ struct Server::Impl {
   RenderLimits limits;
   HttpServer http;
   std::atomic<bool> stopping{false}, in_run{false};
+
+  struct PeopleState {
+    std::unique_ptr<Library> library;
+    std::unique_ptr<people::PeopleStore> store;
+    std::unique_ptr<people::People> people;
+  };
+  std::mutex people_mutex;
+  PeopleState people_state;
 };
 
 // Every handler answers errors the same way: JSON with a status code, never an HTML page or a dropped connection.
@@ -443,6 +461,97 @@ void Server::Impl::photo(const httplib::Request& req, std::int64_t id, httplib::
   send_jpeg(res, bytes);
 }
 
+template <class Fn>
+auto Server::Impl::with_people(Fn fn) {
+  std::scoped_lock lock(people_mutex);
+  auto& st = people_state;
+  if (!st.people) {
+    st.library = std::make_unique<Library>(options.library, /*create=*/false);
+    st.store = people::open_people_store(options.library, *st.library);
+    auto params = people::ClusterParams::from_pack(find_builtin_pack(options.engine.pack_id));
+    st.people = std::make_unique<people::People>(*st.library, *st.store, params);
+  }
+  return fn(*st.people);
+}
+
+static json person_json(const people::PersonSummary& p) {
+  return {{"id", p.id},
+          {"name", p.name.empty() ? json(nullptr) : json(p.name)},
+          {"faces", p.face_count},
+          {"cover_face_id", p.cover ? json(p.cover->id) : json(nullptr)}};
+}
+
+void Server::Impl::list_people(httplib::Response& res) {
+  json persons = json::array();
+  with_people([&](people::People& people) {
+    for (const auto& p : people.list()) persons.push_back(person_json(p));
+  });
+  send_json(res, 200, {{"persons", std::move(persons)}});
+}
+
+void Server::Impl::person(std::int64_t id, httplib::Response& res) {
+  json body = with_people([&](people::People& people) {
+    std::vector<people::PersonFace> faces;
+    std::optional<people::PersonSummary> summary;
+    try {
+      const people::PersonId current = people.resolve(std::to_string(id));
+      for (const auto& p : people.list())
+        if (p.id == current) summary = p;
+      faces = people.faces_of(current);
+    } catch (const people::PeopleError&) {
+      throw HttpError{404, "no person " + std::to_string(id) + " in the library"};
+    }
+    json out = summary ? person_json(*summary) : json{{"id", id}, {"name", nullptr}, {"faces", 0}};
+    json records = json::array();
+    for (const auto& f : faces) {
+      // The records of a search, similarity being to the person's mean face.
+      Match m;
+      m.path = f.face.path;
+      m.width = f.face.width;
+      m.height = f.face.height;
+      m.face = f.face.face;
+      m.similarity = f.similarity;
+      m.face_id = f.face.id;
+      m.image_id = f.face.image_id;
+      json r = match_json(m);
+      r["assigned_by"] = f.by_user ? "user" : "auto";
+      records.push_back(std::move(r));
+    }
+    out["matches"] = std::move(records);
+    return out;
+  });
+  send_json(res, 200, body);
+}
+
+void Server::Impl::name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res) {
+  if (!is_json_request(req)) throw HttpError{415, "send a JSON body: {\"name\": \"...\"}"};
+  json body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::exception&) {
+    throw HttpError{400, "the body is not valid JSON"};
+  }
+  if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
+    throw HttpError{400, "name must be a string"};
+  std::string name = body["name"].get<std::string>();
+  if (name.size() > 200) throw HttpError{400, "a name has at most 200 bytes"};
+  json out = with_people([&](people::People& people) {
+    people::PersonId current = 0;
+    try {
+      current = people.resolve(std::to_string(id));
+    } catch (const people::PeopleError&) {
+      throw HttpError{404, "no person " + std::to_string(id) + " in the library"};
+    }
+    try {
+      people.name(current, name);
+    } catch (const people::PeopleError& e) {
+      throw HttpError{409, e.what()};  // the name belongs to another person
+    }
+    return json{{"id", current}, {"name", name.empty() ? json(nullptr) : json(name)}};
+  });
+  send_json(res, 200, out);
+}
+
 void Server::Impl::start_index(const httplib::Request& req, httplib::Response& res) {
   // JSON only: a cross-site form cannot send it without a CORS preflight, which this server never grants.
   if (!is_json_request(req)) throw HttpError{415, "send a JSON body: {\"roots\": [\"/absolute/folder\", ...]}"};
@@ -515,6 +624,10 @@ void Server::Impl::routes() {
   http.Get(R"(/api/images/(\d+))", api([this](Req req, Res res) { photo(req, parse_id(req.matches[1]), res); }));
   http.Get(R"(/api/images/(\d+)/faces)", api([this](Req req, Res res) { image_info(parse_id(req.matches[1]), res); }));
   http.Get("/api/index", api([this](Req, Res res) { send_json(res, 200, index_job.state()); }));
+  http.Get("/api/people", api([this](Req, Res res) { list_people(res); }));
+  http.Get(R"(/api/people/(\d+))", api([this](Req req, Res res) { person(parse_id(req.matches[1]), res); }));
+  http.Post(R"(/api/people/(\d+)/name)",
+            api([this](Req req, Res res) { name_person(req, parse_id(req.matches[1]), res); }));
   http.Post("/api/index", api([this](Req req, Res res) { start_index(req, res); }));
 
   // Unknown routes, oversize bodies (413, set by httplib before any handler runs) and the like: a JSON body too.

@@ -5,7 +5,7 @@
 //   node serve.e2e.mjs --facesearch build/facesearch --data ../shared/data --out build/e2e
 //
 // Uses Debian's /usr/bin/chromium (playwright never downloads a browser here).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -179,7 +179,33 @@ try {
   await page.screenshot({ path: path.join(out, 'search-id10.png'), fullPage: true });
   check(pageErrors.length === 0, `no errors in the page console${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
 
-  // 6. A server with a token: the page asks for it (again after a wrong one), then works, pictures included.
+  // 6. People: cluster the library (the CLI, beside the running server), open the People panel, show the largest
+  //    person, name it from the page.
+  const clustered = spawnSync(facesearch, ['--library', library, '--quiet', 'people', 'cluster'], { encoding: 'utf8' });
+  check(clustered.status === 0, `people cluster exits 0${clustered.status ? ': ' + clustered.stderr : ''}`);
+  await page.click('#people-panel summary');
+  await page.waitForFunction(() => document.querySelectorAll('#people-grid li.card').length > 0, null, { timeout: 30000 });
+  const personCards = await page.$$eval('#people-grid li.card', (lis) => lis.map((li) => ({
+    id: li.dataset.personId, count: Number(li.querySelector('.similarity').textContent) })));
+  check(personCards.length >= 10, `the People panel lists ${personCards.length} persons`);
+  await page.click('#people-grid li.card button');
+  await page.waitForFunction((id) => document.body.dataset.person === id, personCards[0].id, { timeout: 30000 });
+  const personFaces = await visibleCards();
+  const identities = new Set(personFaces.map((c) => identityOf(c.path)).filter((i) => i.startsWith('id')));
+  check(personFaces.length === personCards[0].count && identities.size === 1,
+        `the largest person shows its ${personFaces.length} faces, all of one identity (${[...identities].join(', ')})`);
+  page.once('dialog', (d) => d.accept('E2E Person'));
+  await page.click('#person-name');
+  await page.waitForFunction(() => document.getElementById('person-title').textContent.startsWith('E2E Person'),
+                             null, { timeout: 15000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#people-grid .name')].some((n) => n.textContent === 'E2E Person'),
+                             null, { timeout: 15000 });
+  check(true, 'naming the person from the page shows the name in the title and the People grid');
+  await thumbnailsLoaded(page);
+  await page.screenshot({ path: path.join(out, 'people.png'), fullPage: true });
+  check(pageErrors.length === 0, `no errors in the page console after People${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
+
+  // 7. A server with a token: the page asks for it (again after a wrong one), then works, pictures included.
   const token = randomBytes(24).toString('hex');
   writeFileSync(path.join(out, 'token.txt'), token + '\n', { mode: 0o600 });
   const tokenUrl = await startServer('--token-file', path.join(out, 'token.txt'));
