@@ -551,6 +551,7 @@ TEST(ServerPeople, ListShowAndName) {
   expect_json_error(post_name(99999999, R"({"name": "Nobody"})"), 404, "unknown person");
   expect_json_error(c.Get("/api/people/99999999"), 404, "unknown person");
   expect_json_error(post_name(second, R"({"name": 5})"), 400, "name not a string");
+  expect_json_error(post_name(second, R"({"name": ""})"), 400, "empty name");
   expect_json_error(c.Post("/api/people/" + std::to_string(second) + "/name", "name=x",
                            "application/x-www-form-urlencoded"),
                     415, "not JSON");

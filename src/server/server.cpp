@@ -534,7 +534,7 @@ void Server::Impl::name_person(const httplib::Request& req, std::int64_t id, htt
   if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
     throw HttpError{400, "name must be a string"};
   std::string name = body["name"].get<std::string>();
-  if (name.size() > 200) throw HttpError{400, "a name has at most 200 bytes"};
+  if (name.empty() || name.size() > 200) throw HttpError{400, "a name has 1 to 200 bytes"};
   json out = with_people([&](people::People& people) {
     people::PersonId current = 0;
     try {
@@ -547,7 +547,7 @@ void Server::Impl::name_person(const httplib::Request& req, std::int64_t id, htt
     } catch (const people::PeopleError& e) {
       throw HttpError{409, e.what()};  // the name belongs to another person
     }
-    return json{{"id", current}, {"name", name.empty() ? json(nullptr) : json(name)}};
+    return json{{"id", current}, {"name", name}};
   });
   send_json(res, 200, out);
 }
