@@ -16,24 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
+using CliRun = fstest::CommandRun;
 
 // Runs facesearch with the given arguments; stdout captured, stderr to a file next to the scratch dir.
 CliRun facesearch(const std::string& args) {
-  const std::string cmd = std::string(FACESEARCH_BINARY_DIR) + "/facesearch " + args + " 2>" +
-                          (fs::path(FACESEARCH_BINARY_DIR) / "test-cli-stderr.txt").string();
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return fstest::run_command(std::string(FACESEARCH_BINARY_DIR) + "/facesearch " + args + " 2>" +
+                             (fs::path(FACESEARCH_BINARY_DIR) / "test-cli-stderr.txt").string());
 }
 
 std::vector<nlohmann::json> json_lines(const std::string& text) {

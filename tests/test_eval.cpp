@@ -19,23 +19,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
+using CliRun = fstest::CommandRun;
 
 CliRun run_cli(const std::string& args) {
-  const std::string cmd = std::string(FACESEARCH_BINARY_DIR) + "/facesearch " + args + " 2>" +
-                          (fs::path(FACESEARCH_BINARY_DIR) / "test-eval-stderr.txt").string();
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return fstest::run_command(std::string(FACESEARCH_BINARY_DIR) + "/facesearch " + args + " 2>" +
+                             (fs::path(FACESEARCH_BINARY_DIR) / "test-eval-stderr.txt").string());
 }
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }

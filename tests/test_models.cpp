@@ -62,14 +62,10 @@ struct CliRun {
 CliRun run_cli(const std::string& args) {
   const fs::path err = fs::path(FACESEARCH_BINARY_DIR) / "test-models-stderr.txt";
   const std::string cmd = std::string(FACESEARCH_BINARY_DIR) + "/facesearch " + args + " 2>" + err.string();
+  const fstest::CommandRun run = fstest::run_command(cmd);
   CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.exit_code = run.exit_code;
+  r.out = run.out;
   r.err = read_bytes(err);
   return r;
 }

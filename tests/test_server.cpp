@@ -37,22 +37,11 @@ std::string file_text(const fs::path& p) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-};
-
 // Runs a shell command; its stdout (and stderr too with `with_stderr`) comes back in `out`.
+using fstest::CommandRun;
+
 CommandRun run_command(const std::string& cmd, bool with_stderr = false) {
-  CommandRun r;
-  FILE* p = popen((cmd + (with_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return fstest::run_command(cmd + (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 std::vector<json> json_lines(const std::string& text) {

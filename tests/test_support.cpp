@@ -2,7 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <sys/wait.h>
+
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -63,6 +66,18 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+CommandRun run_command(const std::string& command_line) {
+  CommandRun r;
+  FILE* p = popen(command_line.c_str(), "r");
+  if (!p) return r;
+  char buf[65536];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 std::string pg_test_url() {

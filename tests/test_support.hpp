@@ -12,6 +12,13 @@ std::filesystem::path shared_data();
 // A fresh, empty directory under the build tree for one test's files.
 std::filesystem::path scratch_dir(const std::string& name);
 
+// Runs a shell command line (the caller redirects stderr as it wants); its standard output and exit code.
+struct CommandRun {
+  int exit_code = -1;
+  std::string out;
+};
+CommandRun run_command(const std::string& command_line);
+
 // The PostgreSQL test server ($FACESEARCH_TEST_PG_URL, set by scripts/postgres-test.sh, which `make test` uses).
 // Throws with a message saying how to run the test when it is not set.
 std::string pg_test_url();
