@@ -21,8 +21,9 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --quiet | { grep -v '^ninja: no work to do' || true; }
 
+# dlib: the optional pack's recogniser (npm @vladmandic/face-api); fetch prints nothing when a pack is installed.
 models: build
-	@$(FACESEARCH) models fetch default
+	@$(FACESEARCH) models fetch default dlib
 
 samples:
 	@scripts/fetch-samples.sh "$(SAMPLES)"

@@ -20,7 +20,12 @@ namespace {
 
 std::string describe_source(const ModelPack& pack) {
   const std::string type = pack.source.value("type", "");
-  if (type == "npm") return "npm " + pack.source.value("package", "") + "@" + pack.source.value("version", "");
+  if (type == "npm") {
+    std::string s = "npm " + pack.source.value("package", "") + "@" + pack.source.value("version", "");
+    for (const auto& extra : pack.source.value("extra_packages", nlohmann::json::array()))
+      s += " + npm " + extra.value("package", "") + "@" + extra.value("version", "");
+    return s;
+  }
   if (type == "url" && pack.source.contains("archive")) return pack.source["archive"].value("url", "");
   if (type == "url") {
     std::string urls;

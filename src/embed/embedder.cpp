@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "detect/onnx_static.hpp"
+#include "embed/dlib_resnet.hpp"
 
 namespace facesearch {
 
@@ -14,7 +15,10 @@ nlohmann::json embedder_defaults(const std::string& type) {
     return {{"type", type}, {"input", {112, 112}}, {"dim", 512}, {"mean", 127.5}, {"scale", 127.5}, {"swap_rb", true}};
   if (type == "sface")
     return {{"type", type}, {"input", {112, 112}}, {"dim", 128}, {"mean", 0.0}, {"scale", 1.0}, {"swap_rb", true}};
-  throw std::runtime_error("unknown embedder type '" + type + "' (known: mobilefacenet, arcface, sface)");
+  if (type == "dlib_resnet")
+    return {{"type", type},         {"input", {150, 150}}, {"dim", 128},
+            {"mean_rgb", {122.782, 117.001, 104.298}}, {"scale", 256.0}, {"padding", 0.25}};
+  throw std::runtime_error("unknown embedder type '" + type + "' (known: mobilefacenet, arcface, sface, dlib_resnet)");
 }
 
 OnnxEmbedder::OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::json& pack_params) {
@@ -58,10 +62,15 @@ std::vector<Embedding> OnnxEmbedder::embed(const std::vector<cv::Mat>& aligned) 
   return out;
 }
 
-std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& onnx) {
+std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& file) {
   const std::string type = params.value("type", "");
   if (type == "mobilefacenet" || type == "arcface" || type == "sface")
-    return std::make_unique<OnnxEmbedder>(onnx, params);
+    return std::make_unique<OnnxEmbedder>(file, params);
+  if (type == "dlib_resnet") {
+    nlohmann::json full = embedder_defaults(type);
+    full.update(params);
+    return std::make_unique<DlibResNetEmbedder>(file, full);
+  }
   throw std::runtime_error("unknown embedder type '" + type + "'");
 }
 

