@@ -172,20 +172,7 @@ TEST(DlibPack, EmbeddingsAre128dUnitLengthAndDeterministic) {
 // whole pipeline (detector, 68-point landmarks, dlib chip alignment, recogniser).
 TEST(DlibPack, SamePersonScoresAboveDifferentPerson) {
   const fs::path dir = fstest::shared_data() / "deepface_testset";
-  std::ifstream in(dir / "labels.csv");
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::pair<fs::path, std::string>> labels;
-  while (std::getline(in, line)) {
-    std::stringstream ss(line);
-    std::string file, identity, staged;
-    std::getline(ss, file, ',');
-    std::getline(ss, identity, ',');
-    std::getline(ss, staged, ',');
-    if (!staged.empty() && staged.back() == '\r') staged.pop_back();
-    if (identity.starts_with("group")) continue;
-    labels.emplace_back(dir / staged, identity);
-  }
+  const auto labels = fstest::deepface_labels(dir);
   ASSERT_EQ(labels.size(), 62u);
   EngineConfig config;
   config.pack_id = "dlib";

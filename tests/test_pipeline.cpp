@@ -31,32 +31,13 @@ std::map<fs::path, ImageFaces> analyze_all(const std::vector<fs::path>& files, E
   return out;
 }
 
-// labels.csv: original_file,identity,staged_path
-std::vector<std::pair<fs::path, std::string>> deepface_labels(const fs::path& dir) {
-  std::ifstream in(dir / "labels.csv");
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::pair<fs::path, std::string>> labels;
-  while (std::getline(in, line)) {
-    std::stringstream ss(line);
-    std::string file, identity, staged;
-    std::getline(ss, file, ',');
-    std::getline(ss, identity, ',');
-    std::getline(ss, staged, ',');
-    if (!staged.empty() && staged.back() == '\r') staged.pop_back();
-    if (identity.starts_with("group")) continue;  // group photos hold several people
-    labels.emplace_back(dir / staged, identity);
-  }
-  return labels;
-}
-
 }  // namespace
 
 // Must show 2: each labelled photo as the query; the gallery is every other labelled photo, ranked by the
 // best-matching face in it. The same person's photos must come first.
 TEST(DeepfaceSearch, SamePersonRanksFirst) {
   const fs::path dir = fstest::shared_data() / "deepface_testset";
-  const auto labels = deepface_labels(dir);
+  const auto labels = fstest::deepface_labels(dir);
   ASSERT_EQ(labels.size(), 62u);
   std::vector<fs::path> files;
   for (auto& [p, id] : labels) files.push_back(p);

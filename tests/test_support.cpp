@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 
 namespace fstest {
@@ -66,6 +67,25 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::pair<std::filesystem::path, std::string>> deepface_labels(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "labels.csv");
+  if (!in) throw std::runtime_error("cannot read " + (dir / "labels.csv").string());
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::pair<std::filesystem::path, std::string>> labels;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string file, identity, staged;
+    std::getline(ss, file, ',');
+    std::getline(ss, identity, ',');
+    std::getline(ss, staged, ',');
+    if (!staged.empty() && staged.back() == '\r') staged.pop_back();
+    if (identity.starts_with("group")) continue;  // group photos hold several people
+    labels.emplace_back(dir / staged, identity);
+  }
+  return labels;
 }
 
 CommandRun run_command(const std::string& command_line) {

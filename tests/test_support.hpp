@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fstest {
 
@@ -11,6 +13,10 @@ std::filesystem::path shared_data();
 
 // A fresh, empty directory under the build tree for one test's files.
 std::filesystem::path scratch_dir(const std::string& name);
+
+// deepface_testset's labels.csv (original_file,identity,staged_path): each one-person photo with its identity
+// (group photos hold several people and are left out).
+std::vector<std::pair<std::filesystem::path, std::string>> deepface_labels(const std::filesystem::path& dir);
 
 // Runs a shell command line (the caller redirects stderr as it wants); its standard output and exit code.
 struct CommandRun {
