@@ -108,6 +108,17 @@ bool is_json_request(const httplib::Request& req) {
   return type.rfind("application/json", 0) == 0;
 }
 
+// The JSON body of a request that changes something, or a 415/400 saying what to send (`usage`). JSON only: a
+// cross-site form cannot send it without a CORS preflight, which this server never grants.
+json json_body(const httplib::Request& req, const std::string& usage) {
+  if (!is_json_request(req)) throw HttpError{415, "send a JSON body: " + usage};
+  try {
+    return json::parse(req.body);
+  } catch (const json::exception&) {
+    throw HttpError{400, "the body is not valid JSON"};
+  }
+}
+
 // What POST /api/search was asked, from a multipart form (an upload) or a JSON body (a face id).
 struct SearchRequest {
   std::optional<std::string> image;  // the uploaded bytes
@@ -121,12 +132,7 @@ SearchRequest parse_search_request(const httplib::Request& req) {
   SearchRequest q;
   auto read_top = [&](long long v) { q.top = static_cast<size_t>(v); };
   if (is_json_request(req)) {
-    json body;
-    try {
-      body = json::parse(req.body);
-    } catch (const json::exception&) {
-      throw HttpError{400, "the body is not valid JSON"};
-    }
+    const json body = json_body(req, "{\"face_id\": N}");
     if (!body.is_object()) throw HttpError{400, "the body must be a JSON object"};
     try {
       if (body.contains("face_id")) q.face_id = body.at("face_id").get<std::int64_t>();
@@ -524,13 +530,7 @@ void Server::Impl::person(std::int64_t id, httplib::Response& res) {
 }
 
 void Server::Impl::name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res) {
-  if (!is_json_request(req)) throw HttpError{415, "send a JSON body: {\"name\": \"...\"}"};
-  json body;
-  try {
-    body = json::parse(req.body);
-  } catch (const json::exception&) {
-    throw HttpError{400, "the body is not valid JSON"};
-  }
+  const json body = json_body(req, "{\"name\": \"...\"}");
   if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
     throw HttpError{400, "name must be a string"};
   std::string name = body["name"].get<std::string>();
@@ -553,14 +553,7 @@ void Server::Impl::name_person(const httplib::Request& req, std::int64_t id, htt
 }
 
 void Server::Impl::start_index(const httplib::Request& req, httplib::Response& res) {
-  // JSON only: a cross-site form cannot send it without a CORS preflight, which this server never grants.
-  if (!is_json_request(req)) throw HttpError{415, "send a JSON body: {\"roots\": [\"/absolute/folder\", ...]}"};
-  json body;
-  try {
-    body = json::parse(req.body);
-  } catch (const json::exception&) {
-    throw HttpError{400, "the body is not valid JSON"};
-  }
+  const json body = json_body(req, "{\"roots\": [\"/absolute/folder\", ...]}");
   if (!body.is_object() || !body.contains("roots") || !body["roots"].is_array() || body["roots"].empty() ||
       body["roots"].size() > 64)
     throw HttpError{400, "roots must be a list of 1 to 64 absolute folder paths on the server"};
