@@ -207,33 +207,44 @@ function fileName(path) {
   return parts.slice(-2).join('/');
 }
 
+// A grid card: the face's thumbnail (loaded when scrolled near; none without a face id) over a line of
+// [className, text] spans; the whole card is one button.
+function faceCard({ faceId, title, alt, meta, onClick }) {
+  const li = document.createElement('li');
+  li.className = 'card';
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.title = title;
+  const img = document.createElement('img');
+  img.alt = alt;
+  if (faceId !== null && faceId !== undefined) {
+    img.dataset.src = `/api/faces/${faceId}/thumbnail?size=200`;
+    thumbnailObserver.observe(img);
+  }
+  const line = document.createElement('span');
+  line.className = 'meta';
+  line.append(...meta.map(([className, text]) => {
+    const span = document.createElement('span');
+    span.className = className;
+    span.textContent = text;
+    return span;
+  }));
+  button.append(img, line);
+  button.addEventListener('click', onClick);
+  li.append(button);
+  return li;
+}
+
 function showMatches() {
   const grid = $('grid');
   grid.replaceChildren(...state.matches.map((m) => {
-    const li = document.createElement('li');
-    li.className = 'card';
+    const li = faceCard({
+      faceId: m.face_id, title: m.path, alt: `face in ${fileName(m.path)}`, onClick: () => openViewer(m),
+      meta: [['similarity', m.similarity.toFixed(2)], ['name', fileName(m.path)]],
+    });
     li.dataset.path = m.path;
     li.dataset.similarity = String(m.similarity);
     li.dataset.faceId = String(m.face_id);
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.title = m.path;
-    const img = document.createElement('img');
-    img.alt = `face in ${fileName(m.path)}`;
-    img.dataset.src = `/api/faces/${m.face_id}/thumbnail?size=200`;
-    thumbnailObserver.observe(img);
-    const meta = document.createElement('span');
-    meta.className = 'meta';
-    const similarity = document.createElement('span');
-    similarity.className = 'similarity';
-    similarity.textContent = m.similarity.toFixed(2);
-    const name = document.createElement('span');
-    name.className = 'name';
-    name.textContent = fileName(m.path);
-    meta.append(similarity, name);
-    button.append(img, meta);
-    button.addEventListener('click', () => openViewer(m));
-    li.append(button);
     return li;
   }));
   $('results').hidden = state.chosen < 0 && !state.person;
@@ -265,30 +276,11 @@ async function loadPeople() {
     message.textContent = persons.length ? `${persons.length} persons, most photos first.`
                                          : 'No persons yet: run `facesearch people cluster` on this library.';
     $('people-grid').replaceChildren(...persons.map((p) => {
-      const li = document.createElement('li');
-      li.className = 'card';
+      const li = faceCard({
+        faceId: p.cover_face_id, title: personLabel(p), alt: personLabel(p), onClick: () => showPerson(p.id),
+        meta: [['name', personLabel(p)], ['similarity', String(p.faces)]],
+      });
       li.dataset.personId = String(p.id);
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.title = personLabel(p);
-      const img = document.createElement('img');
-      img.alt = personLabel(p);
-      if (p.cover_face_id !== null) {
-        img.dataset.src = `/api/faces/${p.cover_face_id}/thumbnail?size=200`;
-        thumbnailObserver.observe(img);
-      }
-      const meta = document.createElement('span');
-      meta.className = 'meta';
-      const name = document.createElement('span');
-      name.className = 'name';
-      name.textContent = personLabel(p);
-      const count = document.createElement('span');
-      count.className = 'similarity';
-      count.textContent = String(p.faces);
-      meta.append(name, count);
-      button.append(img, meta);
-      button.addEventListener('click', () => showPerson(p.id));
-      li.append(button);
       return li;
     }));
   } catch (e) {
