@@ -332,10 +332,9 @@ class SqliteStorage final : public Storage {
 
   void use_vector_cache(std::shared_ptr<VectorCache> cache) override { vectors_ = std::move(cache); }
 
-  // The vectors to search, from the cache while no face was added or removed since they were loaded. The
-  // generation is read before loading: a write in between makes the entry look older than it is, never newer.
-  std::shared_ptr<const VectorIndex> searchable(bool hnsw) {
-    const std::int64_t gen = std::stoll(meta_get(*db_, "generation"));
+  // The vectors to search, from the cache while no face was added or removed since they were loaded. `gen` is
+  // read before loading: a write in between makes the entry look older than it is, never newer.
+  std::shared_ptr<const VectorIndex> searchable(bool hnsw, std::int64_t gen) {
     const std::string kind = hnsw ? "hnsw" : "exact";
     if (auto cached = vectors_->find(kind, gen)) return cached;
     std::shared_ptr<const VectorIndex> index = hnsw ? sync_hnsw() : load_exact();
@@ -353,7 +352,7 @@ class SqliteStorage final : public Storage {
     const size_t faces = counted_faces_;
     const bool hnsw = options.backend == VectorBackend::Hnsw ||
                       (options.backend == VectorBackend::Auto && faces > Library::kExactLimit);
-    std::shared_ptr<const VectorIndex> index = searchable(hnsw);
+    std::shared_ptr<const VectorIndex> index = searchable(hnsw, gen);
     size_t k = options.top ? options.top : (hnsw ? 1000 : std::max<size_t>(faces, 1));
     std::vector<Neighbor> found = index->search(query, k, options.threshold);
 
