@@ -28,6 +28,9 @@ namespace {
 
 std::string binary() { return std::string(FACESEARCH_BINARY_DIR) + "/facesearch"; }
 
+// A JPEG that stops right after its first segment marker: unusable, reported, never retried.
+const std::vector<std::uint8_t> kBrokenJpeg = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3};
+
 // Copies real photos into a scratch folder (the build tree, never the repo).
 void copy_photos(const std::vector<fs::path>& sources, const fs::path& dir) {
   fs::create_directories(dir);
@@ -218,7 +221,7 @@ TEST_P(StorageBackend, IncrementalIndexing) {
   const std::string lib = new_library(scratch, "lib");
   auto sources = some_photos(8);
   copy_photos(sources, photos);
-  fstest::write_file(photos / "broken.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3});
+  fstest::write_file(photos / "broken.jpg", kBrokenJpeg);
   Library library(lib);
   IndexOptions options;
   auto first = library.index({photos}, EngineConfig{}, options);
@@ -277,8 +280,8 @@ TEST_P(StorageBackend, IdenticalFilesInOneRunAreEmbeddedOnce) {
     fs::create_directories((photos / name).parent_path());
     fs::copy_file(sources[0], photos / name);
   }
-  fstest::write_file(photos / "broken1.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3});
-  fstest::write_file(photos / "sub/broken2.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3});
+  fstest::write_file(photos / "broken1.jpg", kBrokenJpeg);
+  fstest::write_file(photos / "sub/broken2.jpg", kBrokenJpeg);
   Library library(lib);
   auto report = library.index({photos}, EngineConfig{}, IndexOptions{});
   EXPECT_EQ(report.files, 7u);

@@ -242,7 +242,7 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
   // and become copies of it.
   std::set<std::string> queued_hashes;
   std::vector<Candidate> same_as_queued;
-  auto queue = [&](Candidate& c) {
+  auto queue = [&](const Candidate& c) {
     if (!c.hash.empty() && !queued_hashes.insert(c.hash).second) {
       same_as_queued.push_back(c);
       return false;
