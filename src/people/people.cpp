@@ -212,19 +212,34 @@ ClusterReport People::cluster(bool reset) {
   }
 }
 
+PersonSummary People::summarize(const PersonRow& p, const std::vector<FaceId>& members) {
+  PersonSummary s{p.id, p.name, 0, std::nullopt};
+  for (FaceId f : members) {
+    auto face = library_.face(f);
+    if (!face) continue;  // gone since the last `cluster`
+    ++s.face_count;
+    if (!s.cover || f == p.cover) s.cover = *face;
+  }
+  return s;
+}
+
+PersonSummary People::summary(PersonId person) {
+  const PeopleSnapshot snap = store_.load();
+  std::vector<FaceId> members;
+  for (const auto& a : snap.assignments)
+    if (a.person == person) members.push_back(a.face);
+  for (const auto& p : snap.persons)
+    if (p.id == person) return summarize(p, members);
+  throw PeopleError("no person " + std::to_string(person));
+}
+
 std::vector<PersonSummary> People::list() {
   const PeopleSnapshot snap = store_.load();
   std::map<PersonId, std::vector<FaceId>> members;
   for (const auto& a : snap.assignments) members[a.person].push_back(a.face);
   std::vector<PersonSummary> out;
   for (const auto& p : snap.persons) {
-    PersonSummary s{p.id, p.name, 0, std::nullopt};
-    for (FaceId f : members[p.id]) {
-      auto face = library_.face(f);
-      if (!face) continue;  // gone since the last `cluster`
-      ++s.face_count;
-      if (!s.cover || f == p.cover) s.cover = *face;
-    }
+    PersonSummary s = summarize(p, members[p.id]);
     if (s.face_count || !s.name.empty()) out.push_back(std::move(s));
   }
   std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.face_count > b.face_count; });

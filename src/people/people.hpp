@@ -62,6 +62,8 @@ class People {
 
   // Persons with at least one face, or a name; most faces first.
   std::vector<PersonSummary> list();
+  // One person as list() describes it (without following merges). Throws PeopleError when unknown.
+  PersonSummary summary(PersonId person);
   // "17" (an id, following merges) or a name (case-insensitive). Throws PeopleError when unknown.
   PersonId resolve(const std::string& spec);
   // The person's faces, most typical first.
@@ -80,6 +82,8 @@ class People {
 
  private:
   LibraryFace require_face(FaceId id);
+  // The person's faces that still exist in the library, and its cover among them.
+  PersonSummary summarize(const PersonRow& p, const std::vector<FaceId>& members);
   void require_person(const PeopleSnapshot& s, PersonId id);
   // Throws PeopleError when one of `person`'s faces (other than `face`) comes from `face`'s photo.
   void check_same_photo(const PeopleSnapshot& s, PersonId person, const LibraryFace& face);

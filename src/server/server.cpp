@@ -498,16 +498,15 @@ void Server::Impl::list_people(httplib::Response& res) {
 void Server::Impl::person(std::int64_t id, httplib::Response& res) {
   json body = with_people([&](people::People& people) {
     std::vector<people::PersonFace> faces;
-    std::optional<people::PersonSummary> summary;
+    people::PersonSummary summary;
     try {
       const people::PersonId current = people.resolve(std::to_string(id));
-      for (const auto& p : people.list())
-        if (p.id == current) summary = p;
+      summary = people.summary(current);
       faces = people.faces_of(current);
     } catch (const people::PeopleError&) {
       throw HttpError{404, "no person " + std::to_string(id) + " in the library"};
     }
-    json out = summary ? person_json(*summary) : json{{"id", id}, {"name", nullptr}, {"faces", 0}};
+    json out = person_json(summary);
     json records = json::array();
     for (const auto& f : faces) {
       // The records of a search, similarity being to the person's mean face.
