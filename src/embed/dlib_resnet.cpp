@@ -298,20 +298,10 @@ Landmarks5 DlibResNetEmbedder::face_template() const { return dlib_chip_template
 std::vector<Embedding> DlibResNetEmbedder::embed(const std::vector<cv::Mat>& aligned) {
   std::vector<Embedding> out;
   out.reserve(aligned.size());
-  for (const cv::Mat& crop : aligned) {
-    if (crop.rows != size_ || crop.cols != size_ || crop.type() != CV_8UC3)
-      throw std::invalid_argument("embedder expects a " + std::to_string(size_) + "x" +
-                                  std::to_string(size_) + " BGR crop");
-    // dlib's input_rgb_image_sized<150>: (pixel - mean) / 256 per RGB channel. blobFromImage subtracts the
-    // mean after swapping to RGB, so the mean is given in RGB order.
-    net_.setInput(cv::dnn::blobFromImage(crop, 1.0 / scale_, {}, mean_rgb_, /*swapRB=*/true));
-    cv::Mat o = net_.forward();
-    if (o.total() != 128)
-      throw std::runtime_error("dlib ResNet returned " + std::to_string(o.total()) + " values");
-    Embedding e(o.ptr<float>(), o.ptr<float>() + 128);
-    l2_normalize(e);
-    out.push_back(std::move(e));
-  }
+  // dlib's input_rgb_image_sized<150>: (pixel - mean) / 256 per RGB channel. blobFromImage subtracts the mean
+  // after swapping to RGB, so the mean is given in RGB order.
+  for (const cv::Mat& crop : aligned)
+    out.push_back(embed_crop(net_, crop, size_, scale_, mean_rgb_, /*swap_rb=*/true, 128));
   return out;
 }
 

@@ -41,24 +41,27 @@ int probe_embedding_dim(const nlohmann::json& params, const std::filesystem::pat
   return static_cast<int>(net.forward().total());
 }
 
+Embedding embed_crop(cv::dnn::Net& net, const cv::Mat& crop, int size, double scale, const cv::Scalar& mean,
+                     bool swap_rb, int dim) {
+  if (crop.rows != size || crop.cols != size || crop.type() != CV_8UC3)
+    throw std::invalid_argument("embedder expects a " + std::to_string(size) + "x" + std::to_string(size) +
+                                " BGR crop");
+  net.setInput(cv::dnn::blobFromImage(crop, 1.0 / scale, {}, mean, swap_rb));
+  cv::Mat o = net.forward();
+  if (static_cast<int>(o.total()) != dim)
+    throw std::runtime_error("embedder returned " + std::to_string(o.total()) + " values, expected " +
+                             std::to_string(dim));
+  Embedding e(o.ptr<float>(), o.ptr<float>() + dim);
+  l2_normalize(e);
+  return e;
+}
+
 std::vector<Embedding> OnnxEmbedder::embed(const std::vector<cv::Mat>& aligned) {
   std::vector<Embedding> out;
   out.reserve(aligned.size());
   // One crop per forward: the exported graph has a fixed batch of 1.
-  for (const cv::Mat& crop : aligned) {
-    if (crop.rows != size_ || crop.cols != size_ || crop.type() != CV_8UC3)
-      throw std::invalid_argument("embedder expects a " + std::to_string(size_) + "x" + std::to_string(size_) +
-                                  " BGR crop");
-    cv::Mat blob = cv::dnn::blobFromImage(crop, 1.0 / scale_, {}, cv::Scalar(mean_, mean_, mean_), swap_rb_);
-    net_.setInput(blob);
-    cv::Mat o = net_.forward();
-    if (static_cast<int>(o.total()) != dim_)
-      throw std::runtime_error("embedder returned " + std::to_string(o.total()) + " values, expected " +
-                               std::to_string(dim_));
-    Embedding e(o.ptr<float>(), o.ptr<float>() + dim_);
-    l2_normalize(e);
-    out.push_back(std::move(e));
-  }
+  for (const cv::Mat& crop : aligned)
+    out.push_back(embed_crop(net_, crop, size_, scale_, cv::Scalar(mean_, mean_, mean_), swap_rb_, dim_));
   return out;
 }
 

@@ -59,6 +59,12 @@ int probe_embedding_dim(const nlohmann::json& params, const std::filesystem::pat
 // manifest is the pack's "weights_manifest" file in the same directory; see embed/dlib_resnet.hpp).
 std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& file);
 
+// One aligned BGR crop of size x size through a recogniser network with a batch of 1: the blob is
+// (pixel - mean) / scale (in RGB order with swap_rb), the output must have `dim` values; returned L2-normalised.
+// Shared by the embedders; throws std::invalid_argument for a wrong crop, std::runtime_error for a wrong output.
+Embedding embed_crop(cv::dnn::Net& net, const cv::Mat& crop, int size, double scale, const cv::Scalar& mean,
+                     bool swap_rb, int dim);
+
 void l2_normalize(std::span<float> v);
 float dot(std::span<const float> a, std::span<const float> b);
 
