@@ -104,17 +104,17 @@ LfwEvaluation evaluate_lfw(const fs::path& pairs_txt, const fs::path& images_dir
     const auto files = require_pack(pack, root);
     parallel_items(images.size(), options.jobs, [&] {
       std::shared_ptr<Embedder> embedder = make_embedder(pack.embedder, files.at("embedder"));
-      return [&, embedder](std::size_t i) {
+      // The aligned images are ArcFace-template crops. An embedder trained on another template (dlib's chip)
+      // gets the crop warped from the ArcFace points (scaled to the image) onto its own; what its template
+      // sees beyond the ArcFace crop stays black.
+      const int side = embedder->input_size();
+      const Landmarks5 target = embedder->face_template(), arcface = arcface_template(side);
+      bool arcface_aligned = true;
+      for (std::size_t k = 0; k < target.size(); ++k)
+        arcface_aligned = arcface_aligned && cv::norm(target[k] - arcface[k]) < 1e-3;
+      return [&, embedder, side, target, arcface_aligned](std::size_t i) {
         DecodedImage img = load_image(images[i]);
         cv::Mat crop = img.bgr;
-        const int side = embedder->input_size();
-        // The aligned images are ArcFace-template crops. An embedder trained on another template (dlib's chip)
-        // gets the crop warped from the ArcFace points (scaled to the image) onto its own; what its template
-        // sees beyond the ArcFace crop stays black.
-        const Landmarks5 target = embedder->face_template(), arcface = arcface_template(side);
-        bool arcface_aligned = true;
-        for (std::size_t k = 0; k < target.size(); ++k)
-          arcface_aligned = arcface_aligned && cv::norm(target[k] - arcface[k]) < 1e-3;
         if (!arcface_aligned) {
           Landmarks5 src = arcface_template(crop.cols);
           const float sy = static_cast<float>(crop.rows) / static_cast<float>(crop.cols);
