@@ -9,6 +9,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "util/parallel.hpp"
+
 namespace fs = std::filesystem;
 
 namespace facesearch {
@@ -48,59 +50,42 @@ std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool rec
   return files;
 }
 
-// OpenCV's own thread pool would fight our workers for the cores: one OpenCV thread per worker.
-class OpenCvThreadsGuard {
- public:
-  explicit OpenCvThreadsGuard(int n) : saved_(cv::getNumThreads()) { cv::setNumThreads(n); }
-  ~OpenCvThreadsGuard() { cv::setNumThreads(saved_); }
-
- private:
-  int saved_;
-};
-
 BatchStats analyze_files(const EngineConfig& config, const std::vector<fs::path>& files, int jobs, bool embed,
                          const BatchCallbacks& cb) {
   const auto start = std::chrono::steady_clock::now();
   jobs = std::max(1, std::min<int>(jobs, static_cast<int>(std::max<size_t>(files.size(), 1))));
-  OpenCvThreadsGuard threads_guard(1);
+  OpenCvThreads one_opencv_thread_per_worker(1);
   // Load the networks up front so a missing model fails once, loudly, before any thread starts.
   std::vector<std::optional<Engine>> engines(static_cast<size_t>(jobs));
   for (auto& e : engines) e.emplace(config);
 
   BatchStats stats;
-  std::atomic<size_t> next{0};
   std::mutex mu;
   size_t done = 0;
-  auto worker = [&](Engine& engine) {
-    for (size_t i = next++; i < files.size(); i = next++) {
-      std::optional<ImageFaces> faces;
-      std::string error;
-      try {
-        faces = engine.analyze_file(files[i], embed);
-      } catch (const ImageError& e) {
-        error = e.what();
-      } catch (const cv::Exception& e) {
-        error = std::string("image processing failed: ") + e.err;
-      } catch (const std::exception& e) {
-        error = e.what();
-      }
-      std::lock_guard lock(mu);
-      ++done;
-      if (faces) {
-        ++stats.images;
-        stats.faces += faces->faces.size();
-        if (cb.on_image) cb.on_image(std::move(*faces));
-      } else {
-        ++stats.skipped;
-        if (cb.on_skip) cb.on_skip({files[i], error});
-      }
-      if (cb.on_progress) cb.on_progress(done, files.size(), stats.faces);
+  parallel_for(files.size(), jobs, [&](size_t i, int worker) {
+    std::optional<ImageFaces> faces;
+    std::string error;
+    try {
+      faces = engines[static_cast<size_t>(worker)]->analyze_file(files[i], embed);
+    } catch (const ImageError& e) {
+      error = e.what();
+    } catch (const cv::Exception& e) {
+      error = std::string("image processing failed: ") + e.err;
+    } catch (const std::exception& e) {
+      error = e.what();
     }
-  };
-  std::vector<std::thread> threads;
-  for (int j = 1; j < jobs; ++j) threads.emplace_back(worker, std::ref(*engines[static_cast<size_t>(j)]));
-  worker(*engines[0]);
-  for (auto& t : threads) t.join();
+    std::lock_guard lock(mu);
+    ++done;
+    if (faces) {
+      ++stats.images;
+      stats.faces += faces->faces.size();
+      if (cb.on_image) cb.on_image(std::move(*faces));
+    } else {
+      ++stats.skipped;
+      if (cb.on_skip) cb.on_skip({files[i], error});
+    }
+    if (cb.on_progress) cb.on_progress(done, files.size(), stats.faces);
+  });
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
