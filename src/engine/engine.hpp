@@ -1,6 +1,7 @@
 // The Engine: one photo in, every face out (box, landmarks, score, embedding). Thin shells (CLI, server) use it.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -22,12 +23,20 @@ struct EngineConfig {
   int detect_max_side = 1920;
 };
 
-// One face, in the coordinates of the upright full-resolution image.
+// When a face is seen in its file, in milliseconds from the start: a still photo is one frame at 0; a face followed
+// through the frames of a video spans [first_ms, last_ms], and its box is the one of its best frame at best_ms.
+struct FaceTime {
+  std::int64_t first_ms = 0, last_ms = 0, best_ms = 0;
+  bool operator==(const FaceTime&) const = default;
+};
+
+// One face, in the coordinates of the upright full-resolution image (frame).
 struct Face {
   Box box;
   float score = 0;
   Landmarks5 landmarks{};
   Embedding embedding;  // empty unless embeddings were asked for
+  FaceTime time;        // all 0 for a still photo
 };
 
 struct ImageFaces {
