@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "vector/kernels.hpp"
-#include "vector/top_k.hpp"
+#include "vector/exact_scan.hpp"
 #include "vector/vector_index.hpp"
 
 namespace facesearch {
@@ -77,29 +77,15 @@ class ExactIndex final : public VectorIndex {
     check_dim(query.size(), "search");
     std::shared_lock lock(mutex_);
     const std::size_t n = ids_.size();
-    vd::TopK top(k, n);
-    if (top.capacity() == 0) return {};
     const auto d = static_cast<std::size_t>(dim_);
-    // Score a block of rows, then feed the heap: keeps the dot-product loop free of heap branches.
-    constexpr std::size_t kBlock = 256;
-    float scores[kBlock];
-    for (std::size_t begin = 0; begin < n; begin += kBlock) {
-      const std::size_t end = std::min(n, begin + kBlock);
-      if (precision_ == VectorPrecision::F32) {
-        const auto dot = vd::dot_f32();
-        for (std::size_t i = begin; i < end; ++i)
-          scores[i - begin] = dot(query.data(), f32_.data() + i * d, d);
-      } else {
-        const auto dot = vd::dot_f16();
-        for (std::size_t i = begin; i < end; ++i)
-          scores[i - begin] = dot(query.data(), f16_.data() + i * d, d);
-      }
-      for (std::size_t i = begin; i < end; ++i) {
-        const float s = scores[i - begin];
-        if (s >= min_similarity) top.push({ids_[i], s});  // NaN fails the comparison and is skipped
-      }
+    if (precision_ == VectorPrecision::F32) {
+      const auto dot = vd::dot_f32();
+      return vd::exact_scan({ids_.data(), n}, k, min_similarity,
+                            [&](std::size_t i) { return dot(query.data(), f32_.data() + i * d, d); });
     }
-    return std::move(top).sorted();
+    const auto dot = vd::dot_f16();
+    return vd::exact_scan({ids_.data(), n}, k, min_similarity,
+                          [&](std::size_t i) { return dot(query.data(), f16_.data() + i * d, d); });
   }
 
   std::string name() const override { return precision_ == VectorPrecision::F32 ? "exact-f32" : "exact-f16"; }

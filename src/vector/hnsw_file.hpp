@@ -8,6 +8,8 @@
 #pragma once
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -49,5 +51,40 @@ class Checksum {
 };
 
 std::uint64_t checksum(const void* data, std::size_t size);
+
+// hnswlib's saveIndex header fields, in file order.
+// hnswlib's types are written out (hnsw_index.cpp checks them): tableint and linklistsizeint are 32-bit,
+// labeltype is size_t.
+struct GraphHeader {
+  std::size_t offset_level0 = 0, max_elements = 0, elements = 0, bytes_per_element = 0, label_offset = 0,
+              data_offset = 0;
+  int max_level = 0;
+  std::uint32_t entry_point = 0;
+  std::size_t max_m = 0, max_m0 = 0, m = 0;
+  double mult = 0;
+  std::size_t ef_construction = 0;
+
+  template <typename Reader>
+  bool read(Reader& in) {
+    return in.get(offset_level0) && in.get(max_elements) && in.get(elements) && in.get(bytes_per_element) &&
+           in.get(label_offset) && in.get(data_offset) && in.get(max_level) && in.get(entry_point) &&
+           in.get(max_m) && in.get(max_m0) && in.get(m) && in.get(mult) && in.get(ef_construction);
+  }
+
+  // The layout hnswlib derives from M and the dimension; anything else is not a file we wrote.
+  bool consistent(std::size_t dim) const {
+    constexpr int kMaxLevel = 64;  // -ln(2^-53) / ln(2) < 37: no real graph comes close
+    if (m < 2 || m > 10000 || max_m != m || max_m0 != 2 * m) return false;
+    const std::size_t links0 = max_m0 * sizeof(std::uint32_t) + sizeof(std::uint32_t);
+    if (offset_level0 != 0 || data_offset != links0 || label_offset != data_offset + dim * sizeof(float) ||
+        bytes_per_element != label_offset + sizeof(std::size_t)) {
+      return false;
+    }
+    if (max_elements < elements || elements >= std::numeric_limits<std::uint32_t>::max()) return false;
+    if (!std::isfinite(mult) || mult <= 0 || mult > 10 || ef_construction < m) return false;
+    if (elements == 0) return max_level == -1;
+    return max_level >= 0 && max_level <= kMaxLevel && entry_point < elements;
+  }
+};
 
 }  // namespace facesearch::vector_detail

@@ -47,9 +47,11 @@
 #undef InnerProductDistanceSIMD4Ext
 #undef L2SqrSIMD16Ext
 
+#include "vector/file_io.hpp"
 #include "vector/hnsw_file.hpp"
 #include "vector/kernels.hpp"
 #include "vector/top_k.hpp"
+#include "util/parallel.hpp"
 #include "vector/vector_index.hpp"
 
 namespace facesearch {
@@ -65,6 +67,14 @@ namespace vd = vector_detail;
 namespace fs = std::filesystem;
 using Graph = hnswlib::HierarchicalNSW<float>;
 using hnswlib::tableint;
+using vd::FileReader;
+using vd::FileWriter;
+using vd::GraphHeader;
+using vd::sync_directory;
+using vd::throw_errno;
+// GraphHeader (hnsw_file.hpp) checks the layout with hnswlib's type sizes written out.
+static_assert(sizeof(tableint) == sizeof(std::uint32_t) && sizeof(hnswlib::linklistsizeint) == sizeof(std::uint32_t) &&
+              sizeof(hnswlib::labeltype) == sizeof(std::size_t));
 
 // hnswlib's InnerProductSpace picks its kernel at compile time (SSE only in a baseline build); this one uses
 // the runtime-dispatched AVX2/FMA kernel. Same distance: 1 - dot.
@@ -81,232 +91,6 @@ class InnerProductSpace final : public hnswlib::SpaceInterface<float> {
 
 hnswlib::labeltype to_label(FaceId id) { return static_cast<hnswlib::labeltype>(id); }
 FaceId to_id(hnswlib::labeltype label) { return static_cast<FaceId>(label); }
-
-[[noreturn]] void throw_errno(const char* what, const fs::path& path) {
-  throw std::system_error(errno, std::generic_category(),
-                          std::string("save_hnsw_index: ") + what + " " + path.string());
-}
-
-// Buffered writer that checksums the payload as it goes.
-class FileWriter {
- public:
-  explicit FileWriter(const fs::path& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw_errno("cannot create", path);
-    buffer_.reserve(kBufferBytes);
-  }
-  FileWriter(const FileWriter&) = delete;
-  FileWriter& operator=(const FileWriter&) = delete;
-  ~FileWriter() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  void start_payload() {
-    payload_bytes_ = 0;
-    hashing_ = true;
-  }
-  std::uint64_t payload_bytes() const { return payload_bytes_; }
-  std::uint64_t payload_checksum() const { return sum_.digest(); }
-
-  void write(const void* data, std::size_t size) {
-    if (hashing_) {
-      sum_.update(data, size);
-      payload_bytes_ += size;
-    }
-    if (buffer_.size() + size > kBufferBytes) flush();
-    if (size >= kBufferBytes) {
-      write_fully(data, size);
-    } else {
-      auto* bytes = static_cast<const unsigned char*>(data);
-      buffer_.insert(buffer_.end(), bytes, bytes + size);
-    }
-  }
-
-  template <typename T>
-  void put(const T& value) {
-    write(&value, sizeof value);
-  }
-
-  void write_at(off_t offset, const void* data, std::size_t size) {
-    flush();
-    auto* bytes = static_cast<const unsigned char*>(data);
-    while (size > 0) {
-      const ssize_t n = ::pwrite(fd_, bytes, size, offset);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw_errno("cannot write", path_);
-      bytes += n;
-      size -= static_cast<std::size_t>(n);
-      offset += n;
-    }
-  }
-
-  void sync_and_close() {
-    flush();
-    if (::fsync(fd_) != 0) throw_errno("cannot sync", path_);
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw_errno("cannot close", path_);
-  }
-
- private:
-  static constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
-
-  void flush() {
-    write_fully(buffer_.data(), buffer_.size());
-    buffer_.clear();
-  }
-
-  void write_fully(const void* data, std::size_t size) {
-    auto* bytes = static_cast<const unsigned char*>(data);
-    while (size > 0) {
-      const ssize_t n = ::write(fd_, bytes, size);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw_errno("cannot write", path_);
-      bytes += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-
-  fs::path path_;
-  int fd_ = -1;
-  std::vector<unsigned char> buffer_;
-  bool hashing_ = false;
-  vd::Checksum sum_;
-  std::uint64_t payload_bytes_ = 0;
-};
-
-// Buffered reader that never reads past the end of the file it measured at open, checksumming the payload.
-class FileReader {
- public:
-  FileReader() = default;
-  FileReader(const FileReader&) = delete;
-  FileReader& operator=(const FileReader&) = delete;
-  ~FileReader() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  bool open(const fs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    if (fd_ < 0 || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return false;
-    remaining_ = static_cast<std::uint64_t>(st.st_size);
-    buffer_.resize(kBufferBytes);
-    return true;
-  }
-
-  std::uint64_t remaining() const { return remaining_; }
-  void start_payload() { hashing_ = true; }
-  std::uint64_t payload_checksum() const { return sum_.digest(); }
-
-  // Exactly `size` bytes, or false (past the end, I/O error, file shrank).
-  bool read(void* data, std::size_t size) {
-    if (size > remaining_) return false;
-    auto* out = static_cast<unsigned char*>(data);
-    std::size_t left = size;
-    while (left > 0) {
-      if (begin_ == end_) {
-        if (left >= buffer_.size()) {  // big blocks go straight to the destination
-          if (!read_fully(out, left)) return false;
-          out += left;
-          left = 0;
-          break;
-        }
-        const ssize_t n = read_some(buffer_.data(), buffer_.size());
-        if (n <= 0) return false;
-        begin_ = 0;
-        end_ = static_cast<std::size_t>(n);
-      }
-      const std::size_t take = std::min(left, end_ - begin_);
-      std::memcpy(out, buffer_.data() + begin_, take);
-      begin_ += take;
-      out += take;
-      left -= take;
-    }
-    if (hashing_) sum_.update(data, size);
-    remaining_ -= size;
-    return true;
-  }
-
-  template <typename T>
-  bool get(T& value) {
-    return read(&value, sizeof value);
-  }
-
- private:
-  static constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
-
-  ssize_t read_some(unsigned char* out, std::size_t size) {
-    for (;;) {
-      const ssize_t n = ::read(fd_, out, size);
-      if (n < 0 && errno == EINTR) continue;
-      return n;
-    }
-  }
-
-  bool read_fully(unsigned char* out, std::size_t size) {
-    while (size > 0) {
-      const ssize_t n = read_some(out, size);
-      if (n <= 0) return false;
-      out += n;
-      size -= static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-
-  int fd_ = -1;
-  std::vector<unsigned char> buffer_;
-  std::size_t begin_ = 0;
-  std::size_t end_ = 0;
-  std::uint64_t remaining_ = 0;
-  bool hashing_ = false;
-  vd::Checksum sum_;
-};
-
-void sync_directory(const fs::path& dir) {
-  // Makes the rename durable; best effort (some file systems refuse fsync on directories).
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  (void)::fsync(fd);
-  ::close(fd);
-}
-
-// hnswlib's saveIndex header fields, in file order.
-struct GraphHeader {
-  std::size_t offset_level0 = 0;
-  std::size_t max_elements = 0;
-  std::size_t elements = 0;
-  std::size_t bytes_per_element = 0;
-  std::size_t label_offset = 0;
-  std::size_t data_offset = 0;
-  int max_level = 0;
-  tableint entry_point = 0;
-  std::size_t max_m = 0;
-  std::size_t max_m0 = 0;
-  std::size_t m = 0;
-  double mult = 0;
-  std::size_t ef_construction = 0;
-
-  bool read(FileReader& in) {
-    return in.get(offset_level0) && in.get(max_elements) && in.get(elements) && in.get(bytes_per_element) &&
-           in.get(label_offset) && in.get(data_offset) && in.get(max_level) && in.get(entry_point) &&
-           in.get(max_m) && in.get(max_m0) && in.get(m) && in.get(mult) && in.get(ef_construction);
-  }
-
-  // The layout hnswlib derives from M and the dimension; anything else is not a file we wrote.
-  bool consistent(std::size_t dim) const {
-    constexpr int kMaxLevel = 64;  // -ln(2^-53) / ln(2) < 37: no real graph comes close
-    if (m < 2 || m > 10000 || max_m != m || max_m0 != 2 * m) return false;
-    const std::size_t links0 = max_m0 * sizeof(tableint) + sizeof(hnswlib::linklistsizeint);
-    if (offset_level0 != 0 || data_offset != links0 || label_offset != data_offset + dim * sizeof(float) ||
-        bytes_per_element != label_offset + sizeof(hnswlib::labeltype)) {
-      return false;
-    }
-    if (max_elements < elements || elements >= std::numeric_limits<tableint>::max()) return false;
-    if (!std::isfinite(mult) || mult <= 0 || mult > 10 || ef_construction < m) return false;
-    if (elements == 0) return max_level == -1;
-    return max_level >= 0 && max_level <= kMaxLevel && entry_point < elements;
-  }
-};
 
 class HnswIndex final : public VectorIndex {
  public:
@@ -355,28 +139,10 @@ class HnswIndex final : public VectorIndex {
       graph_->addPoint(vectors.data() + fresh[0] * d, to_label(ids[fresh[0]]));
       first = 1;
     }
-    const auto workers =
-        static_cast<unsigned>(std::clamp<std::size_t>(fresh.size() - first, 1, std::max(threads, 1u)));
-    std::atomic<std::size_t> next{first};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto work = [&] {
-      try {
-        for (std::size_t j; (j = next.fetch_add(1)) < fresh.size();) {
-          graph_->addPoint(vectors.data() + fresh[j] * d, to_label(ids[fresh[j]]));
-        }
-      } catch (...) {
-        std::scoped_lock guard(error_mutex);
-        if (!error) error = std::current_exception();
-        next = fresh.size();
-      }
-    };
-    {
-      std::vector<std::jthread> pool;
-      for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
-      work();
-    }
-    if (error) std::rethrow_exception(error);
+    const std::size_t count = fresh.size() - first;
+    parallel_for(count, static_cast<int>(std::max(threads, 1u)), [&](std::size_t j, int) {
+      graph_->addPoint(vectors.data() + fresh[first + j] * d, to_label(ids[fresh[first + j]]));
+    });
     for (const std::size_t i : updates) add_locked(ids[i], vectors.data() + i * d);
   }
 
@@ -514,19 +280,8 @@ void HnswIndex::save(const fs::path& file) const {
     out.write(placeholder, sizeof placeholder);
     out.start_payload();
     // Exactly hnswlib's saveIndex layout (0.6/0.7), so the payload stays loadable by hnswlib itself.
-    out.put(g.offsetLevel0_);
-    out.put(g.max_elements_);
-    out.put(g.cur_element_count);
-    out.put(g.size_data_per_element_);
-    out.put(g.label_offset_);
-    out.put(g.offsetData_);
-    out.put(g.maxlevel_);
-    out.put(g.enterpoint_node_);
-    out.put(g.maxM_);
-    out.put(g.maxM0_);
-    out.put(g.M_);
-    out.put(g.mult_);
-    out.put(g.ef_construction_);
+    out.put(g.offsetLevel0_, g.max_elements_, g.cur_element_count, g.size_data_per_element_, g.label_offset_,
+            g.offsetData_, g.maxlevel_, g.enterpoint_node_, g.maxM_, g.maxM0_, g.M_, g.mult_, g.ef_construction_);
     out.write(g.data_level0_memory_, g.cur_element_count * g.size_data_per_element_);
     for (std::size_t i = 0; i < g.cur_element_count; ++i) {
       const auto level = static_cast<unsigned>(std::max(g.element_levels_[i], 0));

@@ -2,7 +2,9 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -120,6 +122,18 @@ __attribute__((target("avx2,fma,f16c"))) float dot_f16_avx2(const float* query, 
 DotF32 dot_f32() { return use_avx2() ? dot_f32_avx2 : dot_f32_baseline; }
 DotF16 dot_f16() { return use_avx2() ? dot_f16_avx2 : dot_f16_baseline; }
 DistanceFn inner_product_distance() { return use_avx2() ? distance_avx2 : distance_baseline; }
+
+float dot(std::span<const float> a, std::span<const float> b) {
+  return dot_f32()(a.data(), b.data(), std::min(a.size(), b.size()));
+}
+
+void l2_normalize(std::span<float> v) {
+  double n = 0;
+  for (float x : v) n += static_cast<double>(x) * x;
+  n = std::sqrt(n);
+  if (n > 0)
+    for (float& x : v) x = static_cast<float>(x / n);
+}
 
 std::uint16_t float_to_half(float value) {
   const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace facesearch::vector_detail {
 
@@ -28,7 +29,13 @@ DotF16 dot_f16();
 // 1 - dot (hnswlib's inner-product distance), with the best kernel.
 DistanceFn inner_product_distance();
 
-// Round to nearest even; overflow gives infinity, NaN stays NaN.
+// The project's one dot product and L2 normalisation (src/embed's dot / l2_normalize have the same contract):
+// dot over the common length of a and b with the best kernel; l2_normalize scales v to unit length (a zero
+// vector stays zero), summing squares in double.
+float dot(std::span<const float> a, std::span<const float> b);
+void l2_normalize(std::span<float> v);
+
+// The project's one fp16 codec. Round to nearest even; overflow gives infinity, NaN stays NaN.
 std::uint16_t float_to_half(float value);
 float half_to_float(std::uint16_t half);
 // Hardware F16C conversion (round to nearest even), for cross-checking; only callable when use_avx2().
