@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "library/storage.hpp"
+#include "library/backend.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
@@ -88,8 +88,10 @@ double percentile(std::vector<double> v, double p) {
   return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-Row run(const std::string& name, Storage& store, const Synthetic& data, size_t faces, size_t queries) {
+Row run(const std::string& name, Backend& backend, const Synthetic& data, size_t faces, size_t queries) {
   Row row{name, faces};
+  Storage& store = backend.catalog();
+  Searcher& searcher = backend.searcher();
   store.claim_pack("bench@synthetic", kDim);
   // The same batches as `index`: 32 images per transaction.
   const auto t0 = Clock::now();
@@ -125,7 +127,8 @@ Row run(const std::string& name, Storage& store, const Synthetic& data, size_t f
   row.ingest_s = seconds_since(t0);
   const auto t1 = Clock::now();
   store.after_index();
-  store.sync_hnsw();  // the embedded backend builds its HNSW file here, also below 100k faces (PostgreSQL: no-op)
+  searcher.after_index();
+  searcher.sync_hnsw();  // the embedded backend builds its HNSW file here, also below 100k faces (PostgreSQL: no-op)
   row.after_s = seconds_since(t1);
 
   std::mt19937_64 rng(99);
@@ -145,19 +148,19 @@ Row run(const std::string& name, Storage& store, const Synthetic& data, size_t f
   hnsw.backend = VectorBackend::Hnsw;
   // Warm caches (the HNSW file, the vectors loaded for exact search, the server's buffers): the table is about a
   // long-running process (serve), not a first search.
-  store.search(qs[0], hnsw);
-  store.search(qs[0], exact);
+  searcher.search(qs[0], hnsw);
+  searcher.search(qs[0], exact);
   const size_t exact_queries = std::min<size_t>(queries, 20);
   std::vector<double> hnsw_ms;
   size_t found = 0, wanted = 0;
   double exact_total = 0;
   for (size_t q = 0; q < queries; ++q) {
     auto t = Clock::now();
-    auto approx = store.search(qs[q], hnsw);
+    auto approx = searcher.search(qs[q], hnsw);
     hnsw_ms.push_back(seconds_since(t) * 1000);
     if (q < exact_queries) {
       t = Clock::now();
-      auto truth = store.search(qs[q], exact);
+      auto truth = searcher.search(qs[q], exact);
       exact_total += seconds_since(t) * 1000;
       std::set<std::int64_t> ids;
       for (auto& m : truth) ids.insert(m.face_id);
@@ -199,7 +202,7 @@ int main(int argc, char** argv) {
   try {
     if (!skip_sqlite) {
       fs::remove_all(dir);
-      auto store = open_sqlite_storage(dir, true);
+      auto store = open_backend(dir.string(), true);
       rows.push_back(run("embedded (SQLite + hnswlib file)", *store, data, faces, queries));
       store.reset();
       fs::remove_all(dir);
@@ -208,7 +211,7 @@ int main(int argc, char** argv) {
       pg_admin(pg_url, "DROP DATABASE IF EXISTS fs_bench WITH (FORCE)");
       pg_admin(pg_url, "CREATE DATABASE fs_bench");
       {
-        auto store = open_postgres_storage(with_database(pg_url, "fs_bench"), true);
+        auto store = open_backend(with_database(pg_url, "fs_bench"), true);
         rows.push_back(run("PostgreSQL 15 + pgvector (halfvec, HNSW)", *store, data, faces, queries));
       }
       pg_admin(pg_url, "DROP DATABASE fs_bench WITH (FORCE)");

@@ -1,5 +1,6 @@
-// The face library: a catalog (source of truth) in an embedded SQLite directory, with a vector index rebuilt from it
-// when stale, or in a PostgreSQL + pgvector database (src/library/storage.hpp has the interface both implement).
+// The face library: a catalog (source of truth), a searcher and a people store, opened together from a library spec
+// (a directory: SQLite with local vector files; a postgresql:// URL: PostgreSQL + pgvector) by the storage backend
+// that claims it (backend.hpp).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,10 @@
 namespace facesearch {
 
 class Storage;
+class Backend;
+namespace people {
+class PeopleStore;
+}
 
 // The library holds embeddings of another model pack: mixing them would give meaningless similarities.
 class ModelMismatchError : public std::runtime_error {
@@ -142,9 +147,16 @@ class Library {
   // returns it. A database library keeps its HNSW index in the server: nullptr.
   std::unique_ptr<VectorIndex> sync_hnsw();
 
+  // The people store beside this library (persons, user decisions), whichever backend holds it, on a connection
+  // of its own: open_people_store() gives a new one (e.g. one per thread), people_store() one kept by this object.
+  std::unique_ptr<people::PeopleStore> open_people_store() const;
+  people::PeopleStore& people_store();
+
  private:
+  std::unique_ptr<Backend> backend_;
+  Storage* store_;  // backend_'s catalog
   std::filesystem::path dir_;
-  std::unique_ptr<Storage> store_;
+  std::unique_ptr<people::PeopleStore> people_;
 };
 
 // Average of several L2-normalised embeddings of one person, normalised again: one better query.

@@ -1,5 +1,6 @@
 // Where persons and the user's decisions about them are kept. Narrow on purpose: a snapshot to read, and a few
-// writes applied atomically, so a second backend (PostgreSQL, beside the library's own) is a small class.
+// writes applied atomically. Each storage backend (src/library/<backend>/) implements it beside its catalog, and
+// Library hands it out; it lives in the library layer so fs_library never depends on fs_people.
 #pragma once
 
 #include <cstdint>
@@ -11,13 +12,11 @@
 #include <vector>
 
 #include "detect/face.hpp"
-#include "people/cluster.hpp"
-
-namespace facesearch {
-class Library;
-}
+#include "vector/vector_index.hpp"
 
 namespace facesearch::people {
+
+using PersonId = std::int64_t;  // also declared by people/cluster.hpp (same type)
 
 // Where a face was: re-indexing a changed photo (or --reembed) gives its faces new ids, and a decision about the
 // face is carried over to the new face found at the same place of the same photo.
@@ -82,15 +81,22 @@ class PeopleStore {
   virtual bool update(const std::function<void(PeopleWriter&)>& change, std::int64_t expected_generation = -1) = 0;
 };
 
-// The embedded library's store: its own tables in <library>/catalog.sqlite, on a separate connection.
+// The embedded library's store in <library_dir>/catalog.sqlite, on a connection of its own (the library must have been
+// opened once, which creates its tables). Library::open_people_store() is the way in for other code.
 std::unique_ptr<PeopleStore> open_sqlite_people_store(const std::filesystem::path& library_dir);
-// A PostgreSQL library's store: tables in its `facesearch` schema (created when missing), its own connection.
+
+// A PostgreSQL library's store (`url` with its password), on a connection of its own.
 std::unique_ptr<PeopleStore> open_postgres_people_store(const std::string& url);
-// The store beside `library`, whichever backend holds it (`library_spec`: the directory or URL it was opened with,
-// password included).
-std::unique_ptr<PeopleStore> open_people_store(const std::string& library_spec, const Library& library);
 
 // Follows recorded merges: the person an old id refers to now.
-PersonId current_person(const PeopleSnapshot& snapshot, PersonId id);
+inline PersonId current_person(const PeopleSnapshot& snapshot, PersonId id) {
+  // Merge records form chains (a -> b, later b -> c); a bound on the steps guards against a corrupt cycle.
+  for (size_t steps = 0; steps <= snapshot.merged_into.size(); ++steps) {
+    auto it = snapshot.merged_into.find(id);
+    if (it == snapshot.merged_into.end()) return id;
+    id = it->second;
+  }
+  return id;
+}
 
 }  // namespace facesearch::people

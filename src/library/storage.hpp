@@ -1,5 +1,6 @@
-// Where a face library keeps its catalog: one interface, two backends (an embedded SQLite directory and a
-// PostgreSQL + pgvector database). Library (library.hpp) holds the index diffing logic on top of it.
+// Where a face library keeps its catalog (images and faces): one interface, one implementation per storage backend
+// (src/library/<backend>/, opened through backend.hpp). Library (library.hpp) holds the index diffing on top of it;
+// nearest-face search is the searcher's job (searcher.hpp).
 #pragma once
 
 #include <array>
@@ -70,23 +71,17 @@ class Storage {
   virtual void after_index() {}
 
   virtual size_t face_count() = 0;
-  virtual std::vector<Match> search(std::span<const float> query, const SearchOptions& options) = 0;
+  // Everything but vector_backend (the searcher's).
   virtual LibraryStatus status() = 0;
   virtual std::optional<LibraryFace> face(std::int64_t id, bool with_embedding) = 0;
   virtual std::optional<LibraryImage> image(std::int64_t id) = 0;
   virtual void for_each_face(const std::function<bool(const LibraryFace&)>& visit) = 0;
   virtual void for_each_image(const std::function<bool(const LibraryImage&)>& visit) = 0;
   virtual size_t forget(const std::vector<std::filesystem::path>& paths) = 0;
-  // Only the embedded backend keeps an HNSW file; the server's index lives in the database.
-  virtual std::unique_ptr<VectorIndex> sync_hnsw() { return nullptr; }
-  // Where an embedded backend keeps the vectors it loads for searching (the database keeps its own).
-  virtual void use_vector_cache(std::shared_ptr<VectorCache>) {}
 };
 
-// True for postgresql:// and postgres:// URLs (and libpq key=value strings starting with "dbname=" or "host=").
+// True when the backend that claims `spec` keeps the library in a database server (postgresql:// URLs).
 bool is_database_url(const std::string& spec);
-std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& dir, bool create);
-std::unique_ptr<Storage> open_postgres_storage(const std::string& url, bool create);
 
 // ---- encodings shared by both backends -------------------------------------------------------------------------
 // Box corners in tenths of a pixel, score in 1/10000, landmarks as 10 int16 relative to the box in 1/10000 of its size.
@@ -98,6 +93,11 @@ Landmarks5 decode_landmarks(const Box& box, std::span<const std::uint8_t> blob);
 std::pair<std::string, std::string> prefix_range(const std::filesystem::path& root);
 std::filesystem::path absolute_path(const std::filesystem::path& p);
 std::int64_t now_seconds();
+// The fp16 blob of an embedding (as both catalogs and the vector file store it) and back.
+std::vector<std::uint8_t> encode_embedding(std::span<const float> e);
+Embedding decode_embedding(std::span<const std::uint8_t> blob);
+// A found face as a search result.
+Match to_match(LibraryFace&& face, float similarity);
 // The order of `scan`: similarity, then path, then left to right.
 void sort_like_scan(std::vector<Match>& matches);
 

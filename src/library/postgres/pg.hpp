@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "library/half.hpp"
+#include "vector/kernels.hpp"
 #include "embed/embedder.hpp"
 
 namespace facesearch::pg {
@@ -37,7 +37,7 @@ inline std::uint64_t get_be(const char* p, int bytes) {
 inline void put_halfvec(std::string& out, std::span<const float> v) {
   put_be16(out, static_cast<std::uint16_t>(v.size()));
   put_be16(out, 0);
-  for (float x : v) put_be16(out, float_to_half(x));
+  for (float x : v) put_be16(out, vector_detail::float_to_half(x));
 }
 
 // Binary-format parameters with their type OIDs (0: inferred from a cast in the statement, e.g. $1::halfvec).
@@ -127,7 +127,7 @@ class Result {
     const char* p = PQgetvalue(r_, row, col);
     const size_t dim = get_be(p, 2);
     Embedding e(dim);
-    for (size_t i = 0; i < dim; ++i) e[i] = half_to_float(static_cast<std::uint16_t>(get_be(p + 4 + 2 * i, 2)));
+    for (size_t i = 0; i < dim; ++i) e[i] = vector_detail::half_to_float(static_cast<std::uint16_t>(get_be(p + 4 + 2 * i, 2)));
     return e;
   }
   const char* affected() const { return PQcmdTuples(r_); }

@@ -1,4 +1,4 @@
-#include "library/sqlite.hpp"
+#include "library/sqlite/sqlite.hpp"
 
 namespace facesearch::sql {
 

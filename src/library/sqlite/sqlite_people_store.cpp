@@ -1,41 +1,12 @@
-// PeopleStore for the embedded library: tables beside the catalog's in catalog.sqlite (WAL mode is already on).
-#include <chrono>
-
-#include "library/sqlite.hpp"
-#include "people/people_store.hpp"
+// PeopleStore for the embedded library: tables beside the catalog's in catalog.sqlite (WAL mode is already on; the
+// tables come from the catalog's migrations, sqlite_schema.cpp).
+#include "library/people_store.hpp"
+#include "library/sqlite/sqlite.hpp"
+#include "library/storage.hpp"
 
 namespace facesearch::people {
 
 namespace {
-
-// No foreign keys to the catalog's faces table: face ids are checked against the Library API instead, so the
-// same logic works whatever backend holds the faces.
-const char* kPeopleSchema = R"sql(
-CREATE TABLE IF NOT EXISTS persons(
-  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: old ids in scripts and merge records stay unambiguous
-  name TEXT,
-  created INTEGER NOT NULL,
-  cover_face INTEGER NOT NULL DEFAULT 0);
-CREATE UNIQUE INDEX IF NOT EXISTS persons_name ON persons(name COLLATE NOCASE) WHERE name IS NOT NULL;
-CREATE TABLE IF NOT EXISTS face_person(
-  face_id INTEGER PRIMARY KEY,
-  person_id INTEGER NOT NULL,
-  assigned_by TEXT NOT NULL CHECK (assigned_by IN ('auto', 'user')),
-  path TEXT NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS face_person_person ON face_person(person_id);
-CREATE TABLE IF NOT EXISTS person_rejects(
-  face_id INTEGER NOT NULL,
-  person_id INTEGER NOT NULL,
-  path TEXT NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL,
-  PRIMARY KEY (face_id, person_id));
-CREATE TABLE IF NOT EXISTS person_merges(from_id INTEGER PRIMARY KEY, into_id INTEGER NOT NULL, merged INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS people_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO people_meta(key, value) VALUES ('generation', 0);
-)sql";
-
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 FaceAnchor read_anchor(const sql::Statement& st, int col) {
   return {st.text(col), Box{static_cast<float>(st.f64(col + 1)), static_cast<float>(st.f64(col + 2)),
@@ -131,9 +102,7 @@ class SqliteWriter final : public PeopleWriter {
 
 class SqlitePeopleStore final : public PeopleStore {
  public:
-  explicit SqlitePeopleStore(const std::filesystem::path& library_dir) : db_(library_dir / "catalog.sqlite") {
-    db_.exec(kPeopleSchema);
-  }
+  explicit SqlitePeopleStore(const std::filesystem::path& library_dir) : db_(library_dir / "catalog.sqlite") {}
 
   PeopleSnapshot load() override {
     PeopleSnapshot s;
@@ -180,16 +149,6 @@ class SqlitePeopleStore final : public PeopleStore {
 
 std::unique_ptr<PeopleStore> open_sqlite_people_store(const std::filesystem::path& library_dir) {
   return std::make_unique<SqlitePeopleStore>(library_dir);
-}
-
-PersonId current_person(const PeopleSnapshot& snapshot, PersonId id) {
-  // Merge records form chains (a -> b, later b -> c); a bound on the steps guards against a corrupt cycle.
-  for (size_t steps = 0; steps <= snapshot.merged_into.size(); ++steps) {
-    auto it = snapshot.merged_into.find(id);
-    if (it == snapshot.merged_into.end()) return id;
-    id = it->second;
-  }
-  return id;
 }
 
 }  // namespace facesearch::people

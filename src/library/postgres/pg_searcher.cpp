@@ -1,0 +1,95 @@
+// pgvector search: the faces nearest to a query, exact (sequential scan) or through the halfvec HNSW index, as one
+// statement that also returns the faces' photos.
+#include <algorithm>
+
+#include "library/postgres/pg_catalog.hpp"
+
+namespace facesearch {
+
+using namespace pg;
+
+namespace {
+
+constexpr int kMaxEfSearch = 1000;  // pgvector's upper bound for hnsw.ef_search
+
+class PgvectorSearcher final : public Searcher {
+ public:
+  explicit PgvectorSearcher(Connection& db) : db_(db) {}
+
+  void after_index() override {
+    // The HNSW index is built once the first `index` has loaded its faces, not maintained row by row during that
+    // load: one bulk build is several times faster than inserting each face into the graph (see POSTGRES.md).
+    // Later runs insert into the existing index. Until it exists a search is exact (same answers, slower).
+    if (!pg_meta(db_, "dim").empty()) {
+      Tx tx(db_);
+      db_.query("SELECT pg_advisory_xact_lock($1)", Params().i64(kPgLockKey));
+      db_.exec("CREATE INDEX IF NOT EXISTS faces_embedding ON faces USING hnsw (embedding halfvec_cosine_ops)");
+      tx.commit();
+    }
+    // Fresh planner statistics, so the size estimate that picks exact vs HNSW search is right.
+    db_.exec("ANALYZE images, faces");
+  }
+
+
+  std::vector<Match> search(std::span<const float> query, const SearchOptions& options) override {
+    const bool hnsw = use_hnsw(options.backend, estimated_faces());
+    const size_t k = options.top ? options.top : (hnsw ? static_cast<size_t>(kMaxEfSearch) : 0);
+    const double max_distance = 1.0 - static_cast<double>(options.threshold);
+    Tx tx(db_, "BEGIN READ ONLY");
+    Params params;  // $1 query, $2 how many (NULL: all), $3 largest cosine distance
+    params.halfvec(query);
+    if (k) params.i64(static_cast<std::int64_t>(k)); else params.null(20);
+    params.f64(max_distance);
+    const char* sql;
+    if (hnsw) {
+      // ef_search: the candidate list of the graph walk, as the embedded HNSW: max(4 x top, 256). At 1M faces
+      // pgvector's default-like max(2 x top, 64) gave recall@10 0.77 (PERFORMANCE.md).
+      const size_t ef = std::clamp<size_t>(std::max<size_t>(4 * k, 256), 1, kMaxEfSearch);
+      db_.query("SELECT set_config('hnsw.ef_search', $1, true)", Params().text(std::to_string(ef)));
+      sql = "SELECT f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "
+            "f.first_ms, f.last_ms, f.best_ms, nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
+            "ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
+            "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id WHERE nn.distance <= $3";
+    } else {
+      // Exact: every face is compared; the HNSW index must not be used.
+      db_.exec("SET LOCAL enable_indexscan = off");
+      sql = "SELECT f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "
+            "f.first_ms, f.last_ms, f.best_ms, nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
+            "WHERE (embedding <=> $1::halfvec) <= $3 ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
+            "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id";
+    }
+    Result r = db_.query(sql, params);
+    tx.commit();
+    std::vector<Match> matches;
+    matches.reserve(static_cast<size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+      matches.push_back(to_match(read_pg_face(r, i, false), static_cast<float>(1.0 - r.f64(i, 14))));
+    }
+    sort_like_scan(matches);
+    return matches;
+  }
+
+  std::string describe(size_t faces) const override {
+    return use_hnsw(VectorBackend::Auto, faces) ? "hnsw (pgvector)" : "exact (pgvector)";
+  }
+
+ private:
+  size_t face_count() { return static_cast<size_t>(db_.query("SELECT count(*) FROM faces").i64(0, 0)); }
+
+  // pg_class.reltuples after ANALYZE; counted exactly when unknown or close to the exact/HNSW boundary.
+  size_t estimated_faces() {
+    const std::int64_t est =
+        db_.query("SELECT reltuples::bigint FROM pg_class WHERE oid = 'facesearch.faces'::regclass").i64(0, 0);
+    const auto limit = static_cast<std::int64_t>(Library::kExactLimit);
+    if (est < 0 || (est > limit / 2 && est < limit * 2)) return face_count();
+    return static_cast<size_t>(est);
+  }
+
+  Connection& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Searcher> make_pgvector_searcher(Connection& db) { return std::make_unique<PgvectorSearcher>(db); }
+
+}  // namespace facesearch
