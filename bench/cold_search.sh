@@ -23,7 +23,7 @@ cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -z "${KEEP:-}" ] &
 trap cleanup EXIT
 
 now() { date +%s.%N; }
-median() { python3 -c 'import sys,statistics; print("%.3f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+median() { python3 -c 'import sys,statistics; print("%.1f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 faces_of() { "$BIN" --library "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["faces"])'; }
 
 LIB=$WORK/big
@@ -45,7 +45,7 @@ for i in $(seq 1 "$REPS"); do
   t0=$(now)
   "$BIN" --quiet --library "$LIB" search -q "$QUERY" --json > "$WORK/cold.txt"
   t1=$(now)
-  cold+=("$(python3 -c "print(($t1 - $t0) * 1000)")")
+  cold+=("$(python3 -c "print('%.1f' % (($t1 - $t0) * 1000))")")
 done
 inner=$("$BIN" --library "$LIB" search -q "$QUERY" 2>&1 >/dev/null | sed -n 's/.*library search \([0-9.]*\) ms.*/\1/p')
 
@@ -59,7 +59,7 @@ curl -sf -F "image=@$QUERY" "${url}api/search" -o "$WORK/warm.json"
 warm=()
 for i in $(seq 1 "$REPS"); do
   warm+=("$(curl -sf -F "image=@$QUERY" "${url}api/search" -o "$WORK/warm.json" -w '%{time_total}' |
-            python3 -c 'import sys; print(float(sys.stdin.read()) * 1000)')")
+            python3 -c 'import sys; print("%.1f" % (float(sys.stdin.read()) * 1000))')")
 done
 matches_cli=$(wc -l < "$WORK/cold.txt")
 matches_api=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["matches"]))' "$WORK/warm.json")

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -131,4 +132,16 @@ TEST(VectorFile, UncommittedWriteLeavesNothing) {
     EXPECT_THROW(out.add(2, std::vector<std::uint8_t>(3, 0)), std::invalid_argument);
   }
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+TEST(VectorFile, AbandonedTemporaryFilesAreRemovedFreshOnesKept) {
+  const fs::path dir = scratch("abandoned");
+  const fs::path old_tmp = dir / "vectors.f16.tmp.12345.0", fresh_tmp = dir / "vectors.f16.tmp.12346.0";
+  std::ofstream(old_tmp) << "x";
+  std::ofstream(fresh_tmp) << "x";
+  fs::last_write_time(old_tmp, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  write(dir / "vectors.f16", random_rows(3), {1, 0, 0, 0});
+  EXPECT_FALSE(fs::exists(old_tmp));
+  EXPECT_TRUE(fs::exists(fresh_tmp));  // maybe another process writing right now
+  EXPECT_TRUE(map_vector_file(dir / "vectors.f16", kDim, {1, 0, 0, 0}));
 }

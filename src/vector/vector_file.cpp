@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <stdexcept>
@@ -95,8 +96,18 @@ class MappedVectors final : public VectorIndex {
   Header header_;
 };
 
+// Temporary files of writers that died (kill -9) more than an hour ago; a live writer finishes in seconds.
+void remove_abandoned_tmp_files(const fs::path& file) {
+  const std::string prefix = file.filename().string() + ".tmp.";
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(file.parent_path().empty() ? "." : file.parent_path(), ec))
+    if (e.path().filename().string().starts_with(prefix) && e.last_write_time(ec) < cutoff) fs::remove(e.path(), ec);
+}
+
 // Several processes may rebuild the same file at once: each writes its own temporary file, the last rename wins.
 fs::path unique_tmp(const fs::path& file) {
+  remove_abandoned_tmp_files(file);
   static std::atomic<unsigned> counter{0};
   return file.string() + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
 }
