@@ -1,19 +1,22 @@
-// The registry of storage backends: one line each, asked in order (the embedded directory backend takes whatever
-// no other backend claims, so it goes last).
+// The registry of storage backends, asked in order (the embedded directory backend takes whatever no other backend
+// claims, so it goes last). A backend in src/library/NAME/ defines `BackendType NAME_backend()`; registering it is
+// its one line in this list.
 #include "library/backend.hpp"
 
 #include <stdexcept>
 
+#define FACESEARCH_STORAGE_BACKENDS(X) \
+  X(postgres)                          \
+  X(sqlite)
+
 namespace facesearch {
 
-BackendType postgres_backend();  // src/library/postgres/
-BackendType sqlite_backend();    // src/library/sqlite/
+#define FACESEARCH_DECLARE_BACKEND(name) BackendType name##_backend();
+FACESEARCH_STORAGE_BACKENDS(FACESEARCH_DECLARE_BACKEND)
 
 std::span<const BackendType> backend_types() {
-  static const BackendType types[] = {
-      postgres_backend(),
-      sqlite_backend(),
-  };
+#define FACESEARCH_LIST_BACKEND(name) name##_backend(),
+  static const BackendType types[] = {FACESEARCH_STORAGE_BACKENDS(FACESEARCH_LIST_BACKEND)};
   return types;
 }
 
