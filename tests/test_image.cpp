@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "image/image.hpp"
+#include "media/frame_source.hpp"
 #include "test_support.hpp"
 
 namespace facesearch {
@@ -423,7 +424,7 @@ TEST(ImageSniff, WebpNamedJpgIsRecognisedByContent) {
   const fs::path path = photo(kWebpNamedJpg);
   const Bytes bytes = fstest::read_file(path);
   EXPECT_EQ(sniff_format(bytes), ImageFormat::Webp);
-  EXPECT_TRUE(looks_like_image(path));
+  EXPECT_EQ(open_frame_source(path)->kind(), MediaKind::Photo);
   const auto info = probe_image(bytes);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->format, ImageFormat::Webp);
@@ -447,7 +448,7 @@ TEST(ImageSniff, RealJpegAndPngProbeMatchesDecode) {
     const fs::path path = photo(c.file);
     const Bytes bytes = fstest::read_file(path);
     EXPECT_EQ(sniff_format(bytes), c.format);
-    EXPECT_TRUE(looks_like_image(path));
+    EXPECT_EQ(open_frame_source(path)->kind(), MediaKind::Photo);
     const auto info = probe_image(bytes);
     ASSERT_TRUE(info);
     EXPECT_EQ(info->format, c.format);
@@ -583,7 +584,7 @@ TEST(ImageDecode, HeicThroughLibheif) {
 
   const Bytes bytes = fstest::read_file(path);
   EXPECT_EQ(sniff_format(bytes), ImageFormat::Heif);
-  EXPECT_TRUE(looks_like_image(path));
+  EXPECT_EQ(open_frame_source(path)->kind(), MediaKind::Photo);
   const auto info = probe_image(bytes);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->width, portrait().cols);
@@ -770,7 +771,7 @@ TEST(ImageErrors, EmptyAndTextFiles) {
   const std::string text = "Holiday photos are in the other folder.\n";
   fstest::write_file(dir / "notes.jpg", Bytes(text.begin(), text.end()));
   EXPECT_EQ(error_of([&] { load_image(dir / "notes.jpg"); }), "not an image (unrecognised content)");
-  EXPECT_FALSE(looks_like_image(dir / "notes.jpg"));
+  EXPECT_EQ(error_of([&] { open_frame_source(dir / "notes.jpg"); }), "not an image (unrecognised content)");
   EXPECT_EQ(error_of([&] { decode_image(Bytes(text.begin(), text.end())); }),
             "not an image (unrecognised content)");
 }
@@ -779,12 +780,12 @@ TEST(ImageErrors, MissingDirectoryAndFifo) {
   const fs::path dir = fstest::scratch_dir("image_errors_paths");
   EXPECT_EQ(error_of([&] { load_image(dir / "nope.jpg"); }), "cannot read file: no such file or directory");
   EXPECT_EQ(error_of([&] { load_image(dir); }), "cannot read file: is a directory");
-  EXPECT_FALSE(looks_like_image(dir / "nope.jpg"));
-  EXPECT_FALSE(looks_like_image(dir));
+  EXPECT_EQ(error_of([&] { open_frame_source(dir / "nope.jpg"); }), "cannot read file: no such file or directory");
+  EXPECT_EQ(error_of([&] { open_frame_source(dir); }), "cannot read file: is a directory");
   // Reading a FIFO would block forever.
   ASSERT_EQ(::mkfifo((dir / "pipe.jpg").c_str(), 0600), 0);
   EXPECT_EQ(error_of([&] { load_image(dir / "pipe.jpg"); }), "cannot read file: not a regular file");
-  EXPECT_FALSE(looks_like_image(dir / "pipe.jpg"));
+  EXPECT_EQ(error_of([&] { open_frame_source(dir / "pipe.jpg"); }), "cannot read file: not a regular file");
 }
 
 TEST(ImageErrors, TruncatedFiles) {
