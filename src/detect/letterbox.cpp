@@ -35,6 +35,16 @@ Box Letterbox::to_image(float x1, float y1, float x2, float y2, cv::Size image) 
           std::clamp(y2 / sy, 0.f, h)};
 }
 
+Detection Letterbox::to_image(float score, const Box& box, const Landmarks5& points, cv::Size image) const {
+  Detection d;
+  d.score = score;
+  d.box = to_image(box.x1, box.y1, box.x2, box.y2, image);
+  Landmarks5 mapped;
+  for (std::size_t p = 0; p < mapped.size(); ++p) mapped[p] = to_image(points[p].x, points[p].y);
+  d.landmarks = mapped;
+  return d;
+}
+
 }  // namespace detail
 
 namespace {

@@ -23,6 +23,8 @@ struct Letterbox {
   Letterbox(const cv::Mat& bgr, cv::Size input);
   Box to_image(float x1, float y1, float x2, float y2, cv::Size image) const;
   cv::Point2f to_image(float x, float y) const { return {x / sx, y / sy}; }
+  // A candidate found in network pixels (box, 5 points), mapped to an image of size `image`.
+  Detection to_image(float score, const Box& box, const Landmarks5& points, cv::Size image) const;
 };
 
 }  // namespace detail

@@ -13,18 +13,14 @@ namespace facesearch {
 namespace {
 
 // ONNX field numbers (onnx.proto) on the path from the model to an input's dims.
-constexpr std::uint32_t kModelGraph = 7;
-constexpr std::uint32_t kGraphInitializer = 5;
-constexpr std::uint32_t kGraphInput = 11;
-constexpr std::uint32_t kGraphValueInfo = 13;
-constexpr std::uint32_t kTensorName = 8;
-constexpr std::uint32_t kValueInfoName = 1;
-constexpr std::uint32_t kValueInfoType = 2;
-constexpr std::uint32_t kTypeTensor = 1;
-constexpr std::uint32_t kTensorShape = 2;
-constexpr std::uint32_t kShapeDim = 1;
-constexpr std::uint32_t kDimValue = 1;
-constexpr std::uint32_t kDimParam = 2;
+constexpr std::uint32_t kModelGraph = 7;                                                     // ModelProto
+constexpr std::uint32_t kGraphInitializer = 5, kGraphInput = 11, kGraphValueInfo = 13;      // GraphProto
+constexpr std::uint32_t kTensorName = 8;                                                     // TensorProto
+constexpr std::uint32_t kValueInfoName = 1, kValueInfoType = 2;                              // ValueInfoProto
+constexpr std::uint32_t kTypeTensor = 1;                                                     // TypeProto
+constexpr std::uint32_t kTensorShape = 2;                                                    // TypeProto.Tensor
+constexpr std::uint32_t kShapeDim = 1;                                                       // TensorShapeProto
+constexpr std::uint32_t kDimValue = 1, kDimParam = 2;                                        // Dimension
 
 enum Wire : int { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 

@@ -29,13 +29,13 @@ const std::vector<DetectorType>& detector_types() {
       {"scrfd", "insightface SCRFD with 5 keypoints (the _bnkps exports)", /*keypoints=*/true,
        {{"input", {640, 640}}, {"score_threshold", 0.5}, {"nms_iou", 0.4}, {"min_reliable_face", 16.0},
         {"mean", 127.5}, {"scale", 128.0}, {"swap_rb", true}},
-       registry::construct<ScrfdDetector>()},
+       &make_scrfd_detector},
       // min_reliable_face: n (320) finds 43/43 and s (640) 42/43 of dlib's faces at 16 px; at 12 px only 38
       // and 30. YuNet takes BGR 0-255 without a mean.
       {"yunet", "libfacedetection YuNet 2023 export with 5 keypoints", /*keypoints=*/true,
        {{"input", {640, 640}}, {"score_threshold", 0.6}, {"nms_iou", 0.3}, {"min_reliable_face", 16.0},
         {"mean", 0.0}, {"scale", 1.0}, {"swap_rb", false}},
-       registry::construct<YunetDetector>()},
+       &make_yunet_detector},
   };
   return types;
 }

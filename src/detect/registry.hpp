@@ -1,8 +1,8 @@
 // The detector and landmarker types a pack can name, each with its factory and default parameters (the model
 // is FAISS's index_factory: a type name in a manifest picks the code).
 //
-// Adding a detector touches two places: its own class (detect/<name>.hpp/.cpp, a constructor taking the ONNX
-// file and the complete parameters) and one entry in detector_types() in detect/registry.cpp. Nothing else
+// Adding a detector touches two places: its own files (detect/<name>.hpp/.cpp: a Detector built from the ONNX
+// file and the complete parameters, and its factory) and one entry in detector_types() in detect/registry.cpp. Nothing else
 // (models add, manifests, the engine, eval) names detector types.
 #pragma once
 

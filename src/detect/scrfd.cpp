@@ -1,5 +1,7 @@
 #include "detect/scrfd.hpp"
 
+#include "detect/letterbox.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -20,12 +22,19 @@ struct Level {
   const float* kps = nullptr;    // C = 10: (dx, dy) of 5 points in stride units
 };
 
-}  // namespace
+class ScrfdDetector final : public LetterboxDetector {
+ public:
+  // Exports name their outputs differently: every unconnected output is read, and recognised by its shape.
+  ScrfdDetector(const std::filesystem::path& onnx, const nlohmann::json& params) : LetterboxDetector(onnx, params) {
+    outputs_ = net_.getUnconnectedOutLayersNames();
+  }
 
-ScrfdDetector::ScrfdDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
-    : LetterboxDetector(onnx, params) {
-  outputs_ = net_.getUnconnectedOutLayersNames();
-}
+ private:
+  std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& lb,
+                                cv::Size image) const override;
+};
+
+}  // namespace
 
 std::vector<Detection> ScrfdDetector::decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& lb,
                                              cv::Size image) const {
@@ -61,19 +70,20 @@ std::vector<Detection> ScrfdDetector::decode(const std::vector<cv::Mat>& outs, c
       const int cell = i / kAnchors;
       const float cx = static_cast<float>(cell % cols) * fs, cy = static_cast<float>(cell / cols) * fs;
       const float* b = l.box + 4 * i;
-      Detection d;
-      d.score = l.score[i];
-      d.box = lb.to_image(cx - b[0] * fs, cy - b[1] * fs, cx + b[2] * fs, cy + b[3] * fs, image);
-      if (d.box.area() <= 0) continue;
       // The model's own order already is the ArcFace one (image-left eye first); checked on real photos.
       const float* k = l.kps + 10 * i;
       Landmarks5 pts;
-      for (int p = 0; p < 5; ++p) pts[p] = lb.to_image(cx + k[2 * p] * fs, cy + k[2 * p + 1] * fs);
-      d.landmarks = pts;
-      dets.push_back(d);
+      for (int p = 0; p < 5; ++p) pts[p] = {cx + k[2 * p] * fs, cy + k[2 * p + 1] * fs};
+      const Box box{cx - b[0] * fs, cy - b[1] * fs, cx + b[2] * fs, cy + b[3] * fs};
+      Detection d = lb.to_image(l.score[i], box, pts, image);
+      if (d.box.area() > 0) dets.push_back(std::move(d));
     }
   }
   return dets;
+}
+
+std::unique_ptr<Detector> make_scrfd_detector(const std::filesystem::path& onnx, const nlohmann::json& params) {
+  return std::make_unique<ScrfdDetector>(onnx, params);
 }
 
 }  // namespace facesearch

@@ -2,20 +2,15 @@
 #pragma once
 
 #include <filesystem>
-#include <vector>
+#include <memory>
 
-#include "detect/letterbox.hpp"
+#include <nlohmann/json.hpp>
+
+#include "detect/detector.hpp"
 
 namespace facesearch {
 
 // Registered as "scrfd" (detect/registry.cpp holds its default parameters). Needs the _bnkps export.
-class ScrfdDetector : public LetterboxDetector {
- public:
-  ScrfdDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
-
- private:
-  std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& letterbox,
-                                cv::Size image) const override;
-};
+std::unique_ptr<Detector> make_scrfd_detector(const std::filesystem::path& onnx, const nlohmann::json& params);
 
 }  // namespace facesearch

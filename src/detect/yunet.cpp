@@ -1,5 +1,7 @@
 #include "detect/yunet.hpp"
 
+#include "detect/letterbox.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -19,6 +21,15 @@ std::vector<cv::String> output_names() {
     for (int s : kStrides) names.push_back(std::string(head) + "_" + std::to_string(s));
   return names;
 }
+
+class YunetDetector final : public LetterboxDetector {
+ public:
+  YunetDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
+
+ private:
+  std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& lb,
+                                cv::Size image) const override;
+};
 
 }  // namespace
 
@@ -57,18 +68,18 @@ std::vector<Detection> YunetDetector::decode(const std::vector<cv::Mat>& outs, c
       const float* bi = b + 4 * i;
       const float cx = (col + bi[0]) * fs, cy = (row + bi[1]) * fs;
       const float w = std::exp(bi[2]) * fs, h = std::exp(bi[3]) * fs;
-      Detection d;
-      d.score = score;
-      d.box = lb.to_image(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, image);
-      if (d.box.area() <= 0) continue;
       const float* ki = k + 10 * i;
       Landmarks5 pts;
-      for (int p = 0; p < 5; ++p) pts[p] = lb.to_image((col + ki[2 * p]) * fs, (row + ki[2 * p + 1]) * fs);
-      d.landmarks = pts;
-      dets.push_back(d);
+      for (int p = 0; p < 5; ++p) pts[p] = {(col + ki[2 * p]) * fs, (row + ki[2 * p + 1]) * fs};
+      Detection d = lb.to_image(score, {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2}, pts, image);
+      if (d.box.area() > 0) dets.push_back(std::move(d));
     }
   }
   return dets;
+}
+
+std::unique_ptr<Detector> make_yunet_detector(const std::filesystem::path& onnx, const nlohmann::json& params) {
+  return std::make_unique<YunetDetector>(onnx, params);
 }
 
 }  // namespace facesearch

@@ -3,21 +3,16 @@
 #pragma once
 
 #include <filesystem>
-#include <vector>
+#include <memory>
 
-#include "detect/letterbox.hpp"
+#include <nlohmann/json.hpp>
+
+#include "detect/detector.hpp"
 
 namespace facesearch {
 
 // Registered as "yunet" (detect/registry.cpp holds its default parameters). The network is fully
 // convolutional, so "input" may differ from the size the file was exported with.
-class YunetDetector : public LetterboxDetector {
- public:
-  YunetDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
-
- private:
-  std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& letterbox,
-                                cv::Size image) const override;
-};
+std::unique_ptr<Detector> make_yunet_detector(const std::filesystem::path& onnx, const nlohmann::json& params);
 
 }  // namespace facesearch
