@@ -321,7 +321,8 @@ TEST(Download, InterruptedTransferResumesWithRangeAndIsVerified) {
   const fs::path dir = fstest::scratch_dir("download-resume");
   const fs::path dest = dir / "model.onnx";
   DownloadOptions opt;
-  opt.expected_sha256 = sha256_bytes(body.data(), body.size());
+  fstest::write_file(dir / "expected.bin", std::vector<std::uint8_t>(body.begin(), body.end()));
+  opt.expected_sha256 = sha256_file(dir / "expected.bin");
 
   server.cut_next_after(120'000);
   try {

@@ -240,3 +240,36 @@ TEST(BadInput, MixedFolderFinishesAndReportsEachBadFile) {
   EXPECT_EQ(r.stats.images, good.size());
   EXPECT_EQ(r.stats.skipped, bad.size());
 }
+
+// The media seam: a photo is one frame at t = 0, analysed as such; a frame at another position gives the same
+// faces stamped with its time, which is what a video source's frames will carry.
+TEST(Media, FacesAreKeyedOnFileAndFramePosition) {
+  const fs::path photo = fstest::shared_data() / "deepface_testset/id01_Angelina_Jolie/img1.jpg";
+  Engine engine{EngineConfig{}};
+  const ImageFaces file = engine.analyze_file(photo);
+  EXPECT_EQ(file.kind, MediaKind::Photo);
+  EXPECT_EQ(file.frames, 1u);
+  EXPECT_EQ(file.path, photo);
+  ASSERT_GE(file.faces.size(), 1u);
+  for (const Face& f : file.faces) EXPECT_EQ(f.time, FaceTime{});
+
+  auto source = open_frame_source(photo, engine.frame_options());
+  std::optional<Frame> frame = source->next();
+  ASSERT_TRUE(frame);
+  EXPECT_FALSE(source->next());
+  EXPECT_EQ(frame->image.width, file.width);
+  EXPECT_EQ(frame->image.height, file.height);
+  frame->time_ms = 83'500;
+  const ImageFaces later = engine.analyze(*frame);
+  ASSERT_EQ(later.faces.size(), file.faces.size());
+  for (std::size_t i = 0; i < later.faces.size(); ++i) {
+    EXPECT_EQ(later.faces[i].time, (FaceTime{83'500, 83'500, 83'500}));
+    EXPECT_GT(iou(later.faces[i].box, file.faces[i].box), 0.99f);
+    EXPECT_GT(dot(later.faces[i].embedding, file.faces[i].embedding), 0.999f);
+  }
+
+  // The batch counts frames beside files.
+  BatchStats stats = analyze_files({}, {photo, photo}, 1, /*embed=*/false, {});
+  EXPECT_EQ(stats.images, 2u);
+  EXPECT_EQ(stats.frames, 2u);
+}

@@ -45,17 +45,11 @@ int run_eval_lfw(const CommonOptions& common, const LfwArgs& a) {
   }
   const auto& v = r.verification;
   if (a.json) {
-    nlohmann::json j = {{"pack", common.pack},
-                        {"pairs", r.pairs},
-                        {"images", r.images},
-                        {"images_without_face", r.images_without_face},
-                        {"aligned", a.aligned},
-                        {"accuracy", round4(v.accuracy)},
-                        {"accuracy_std", round4(v.accuracy_std)},
-                        {"fold_accuracy", nlohmann::json::array()},
-                        {"threshold", round4(v.mean_threshold)},
-                        {"tar_at_far", nlohmann::json::array()},
-                        {"seconds", std::round(r.seconds * 10) / 10}};
+    nlohmann::json j = {{"pack", common.pack}, {"pairs", r.pairs}, {"images", r.images},
+                        {"images_without_face", r.images_without_face}, {"aligned", a.aligned},
+                        {"accuracy", round4(v.accuracy)}, {"accuracy_std", round4(v.accuracy_std)},
+                        {"fold_accuracy", nlohmann::json::array()}, {"threshold", round4(v.mean_threshold)},
+                        {"tar_at_far", nlohmann::json::array()}, {"seconds", std::round(r.seconds * 10) / 10}};
     for (double f : v.fold_accuracy) j["fold_accuracy"].push_back(round4(f));
     for (const auto* t : {&r.far_1e3, &r.far_1e4})
       j["tar_at_far"].push_back({{"far", t->far}, {"tar", round4(t->tar)}, {"threshold", round4(t->threshold)}});
@@ -96,23 +90,14 @@ int run_eval_search(const CommonOptions& common, const SearchEvalArgs& a, bool t
   const SearchEvalResult r = evaluate_search(a.labels, engine_config(common), common.jobs,
                                              threshold_given ? std::optional<double>(a.threshold) : std::nullopt);
   if (a.json) {
-    std::cout << nlohmann::json{{"pack", common.pack},
-                                {"persons", r.persons},
-                                {"images", r.images},
-                                {"images_without_face", r.images_without_face},
-                                {"unreadable", r.unreadable},
-                                {"queries", r.queries},
-                                {"rank1", round4(r.rank1)},
-                                {"map", round4(r.mean_average_precision)},
-                                {"threshold", round4(r.threshold)},
-                                {"precision", round4(r.precision)},
-                                {"recall", round4(r.recall)},
-                                {"true_accepts", r.true_accepts},
-                                {"false_accepts", r.false_accepts},
-                                {"false_rejects", r.false_rejects},
-                                {"seconds", std::round(r.seconds * 10) / 10}}
-                     .dump()
-              << '\n';
+    const nlohmann::json j = {
+        {"pack", common.pack}, {"persons", r.persons}, {"images", r.images},
+        {"images_without_face", r.images_without_face}, {"unreadable", r.unreadable}, {"queries", r.queries},
+        {"rank1", round4(r.rank1)}, {"map", round4(r.mean_average_precision)}, {"threshold", round4(r.threshold)},
+        {"precision", round4(r.precision)}, {"recall", round4(r.recall)}, {"true_accepts", r.true_accepts},
+        {"false_accepts", r.false_accepts}, {"false_rejects", r.false_rejects},
+        {"seconds", std::round(r.seconds * 10) / 10}};
+    std::cout << j.dump() << '\n';
   } else {
     std::cout << fmt::format("{} persons, {} images ({} without a face, {} unreadable), {} queries, pack {}\n",
                              r.persons, r.images, r.images_without_face, r.unreadable, r.queries, common.pack);

@@ -8,8 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
-#include "detect/detector.hpp"
-#include "embed/embedder.hpp"
+#include "detect/registry.hpp"
+#include "embed/registry.hpp"
+#include "models/local_pack.hpp"
 #include "models/model_pack.hpp"
 
 namespace fs = std::filesystem;
@@ -97,55 +98,11 @@ int run_models_fetch(const CommonOptions& common, const std::vector<std::string>
   return rc;
 }
 
-// Used when `models add` is given no --threshold: the default pack's measured value for its recogniser, the
-// OpenCV sample's value for SFace, and a conservative ArcFace value (measure yours with `facesearch eval lfw`).
-double default_threshold_for(const std::string& recognizer_type) {
-  if (recognizer_type == "sface") return 0.363;
-  if (recognizer_type == "mobilefacenet") return 0.34;
-  return 0.3;
-}
-
-struct AddArgs {
-  std::string name;
-  std::string detector, detector_type;
-  std::vector<int> detector_input;
-  std::string landmarker, landmarker_type = "pfld68";
-  std::string recognizer, recognizer_type;
-  float threshold = 0;
-  std::string license = "unknown (added from local files)";
-  bool replace = false;
-};
-
-int run_models_add(const CommonOptions& common, const AddArgs& a, bool threshold_given) {
+int run_models_add(const CommonOptions& common, const LocalPackSpec& spec) {
   const fs::path root = chosen_models_root(common);
   ModelPack pack;
-  pack.id = a.name;
-  pack.description = "added from local files: " + a.detector_type + " detector, " + a.recognizer_type + " recogniser";
-  pack.license = a.license;
-  pack.detector = {{"type", a.detector_type}};
-  if (a.detector_input.size() == 2) pack.detector["input"] = a.detector_input;
-  pack.embedder = embedder_defaults(a.recognizer_type);
-  std::map<std::string, fs::path> sources = {{"detector", a.detector}, {"embedder", a.recognizer}};
-  if (!a.landmarker.empty()) {
-    pack.landmarker = {{"type", a.landmarker_type}};
-    sources["landmarker"] = a.landmarker;
-  } else if (a.detector_type == "ultralight") {
-    std::fprintf(stderr, "error: an ultralight detector has no keypoints: give --landmarker too\n");
-    return kUsage;
-  }
-  // Load every network once before installing, so a wrong or broken file is refused now, not at the first scan.
-  // The recogniser's real output size becomes the pack's dimension.
   try {
-    make_detector(pack.detector, a.detector);
-    if (!a.landmarker.empty()) make_landmarker(pack.landmarker, a.landmarker);
-    pack.embedder["dim"] = probe_embedding_dim(pack.embedder, a.recognizer);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: cannot use these files as a pack: %s\n", e.what());
-    return kUsage;
-  }
-  pack.thresholds["default"] = threshold_given ? a.threshold : default_threshold_for(a.recognizer_type);
-  try {
-    pack = add_pack_from_files(pack, sources, root, a.replace);
+    pack = add_local_pack(spec, root);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kUsage;
@@ -157,6 +114,13 @@ int run_models_add(const CommonOptions& common, const AddArgs& a, bool threshold
       std::fprintf(stderr, "  %-10s %s  sha256 %s\n", role.c_str(), f.name.c_str(), f.sha256.c_str());
   }
   return kOk;
+}
+
+std::string either(const std::vector<std::string>& names) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return s;
 }
 
 }  // namespace
@@ -177,27 +141,29 @@ void add_models_commands(CLI::App& app, CommonOptions& common, Commands& command
   commands.push_back(
       {fetch_cmd, [&common, fetch_ids, no_verify] { return run_models_fetch(common, *fetch_ids, *no_verify); }});
 
-  auto add = std::make_shared<AddArgs>();
+  auto add = std::make_shared<LocalPackSpec>();
   auto* add_cmd = models_cmd->add_subcommand("add", "Install a pack from local model files");
   add_cmd->add_option("name", add->name, "Name of the new pack (for --pack)")->required();
   add_cmd->add_option("--detector", add->detector, "Detector ONNX file")->required()->check(CLI::ExistingFile);
-  add_cmd->add_option("--detector-type", add->detector_type, "scrfd, yunet or ultralight")
-      ->required()->check(CLI::IsMember({"scrfd", "yunet", "ultralight"}));
+  add_cmd->add_option("--detector-type", add->detector_type, either(detector_type_names()))
+      ->required()->check(CLI::IsMember(detector_type_names()));
   add_cmd->add_option("--detector-input", add->detector_input, "Network input W H (default: the type's)")
       ->expected(2);
   add_cmd->add_option("--landmarker", add->landmarker, "68-point landmarker ONNX (detectors without keypoints)")
       ->check(CLI::ExistingFile);
   add_cmd->add_option("--recognizer", add->recognizer, "Recogniser (embedder) ONNX file")
       ->required()->check(CLI::ExistingFile);
-  add_cmd->add_option("--recognizer-type", add->recognizer_type, "arcface, sface or mobilefacenet")
-      ->required()->check(CLI::IsMember({"arcface", "sface", "mobilefacenet"}));
-  auto* add_threshold = add_cmd->add_option("--threshold", add->threshold, "Default cosine threshold for scan/search")
-                            ->check(CLI::Range(-1.0, 1.0));
+  const std::vector<std::string> recognizers = recognizer_type_names(/*single_onnx_only=*/true);
+  add_cmd->add_option("--recognizer-type", add->recognizer_type, either(recognizers))
+      ->required()->check(CLI::IsMember(recognizers));
+  add_cmd
+      ->add_option_function<double>(
+          "--threshold", [add](const double& t) { add->threshold = t; },
+          "Default cosine threshold for scan/search (default: the recogniser type's)")
+      ->check(CLI::Range(-1.0, 1.0));
   add_cmd->add_option("--license", add->license, "License of the weights, recorded in the manifest");
   add_cmd->add_flag("--replace", add->replace, "Overwrite an installed pack of that name");
-  commands.push_back({add_cmd, [&common, add, add_threshold] {
-                        return run_models_add(common, *add, add_threshold->count() > 0);
-                      }});
+  commands.push_back({add_cmd, [&common, add] { return run_models_add(common, *add); }});
 }
 
 }  // namespace facesearch::cli

@@ -6,9 +6,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "detect/scrfd.hpp"
-#include "detect/yunet.hpp"
-
 namespace facesearch {
 
 static cv::dnn::Net load_net(const std::filesystem::path& onnx) {
@@ -20,18 +17,20 @@ static cv::dnn::Net load_net(const std::filesystem::path& onnx) {
 }
 
 UltraLightDetector::UltraLightDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
-    : net_(load_net(onnx)) {
-  if (params.contains("input")) input_ = {params["input"][0].get<int>(), params["input"][1].get<int>()};
-  score_threshold_ = params.value("score_threshold", score_threshold_);
-  nms_iou_ = params.value("nms_iou", nms_iou_);
-}
+    : net_(load_net(onnx)),
+      input_(params.at("input")[0].get<int>(), params.at("input")[1].get<int>()),
+      score_threshold_(params.at("score_threshold").get<float>()),
+      nms_iou_(params.at("nms_iou").get<float>()),
+      mean_(params.at("mean").get<double>()),
+      scale_(params.at("scale").get<double>()),
+      swap_rb_(params.at("swap_rb").get<bool>()) {}
 
 std::vector<Detection> UltraLightDetector::detect(const cv::Mat& bgr) {
   // The network sees the whole image squeezed to its fixed input (aspect not kept); INTER_AREA avoids aliasing
   // when shrinking large photos.
   cv::Mat small;
   cv::resize(bgr, small, input_, 0, 0, bgr.cols > input_.width ? cv::INTER_AREA : cv::INTER_LINEAR);
-  cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / 128, {}, cv::Scalar(127, 127, 127), /*swapRB=*/true);
+  cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / scale_, {}, cv::Scalar::all(mean_), swap_rb_);
   net_.setInput(blob);
   std::vector<cv::Mat> outs;
   net_.forward(outs, std::vector<cv::String>{"scores", "boxes"});
@@ -55,9 +54,7 @@ std::vector<Detection> UltraLightDetector::detect(const cv::Mat& bgr) {
 }
 
 Landmark68Landmarker::Landmark68Landmarker(const std::filesystem::path& onnx, const nlohmann::json& params)
-    : net_(load_net(onnx)) {
-  if (params.contains("input")) input_ = params["input"][0].get<int>();
-}
+    : net_(load_net(onnx)), input_(params.at("input")[0].get<int>()) {}
 
 Landmarks5 Landmark68Landmarker::locate(const cv::Mat& bgr, const Box& box) {
   // Square crop of side = box height around the box centre, clipped to the image.
@@ -84,20 +81,6 @@ Landmarks5 Landmark68Landmarker::locate(const cv::Mat& bgr, const Box& box) {
     return m / static_cast<float>(to - from + 1);
   };
   return {mean(36, 41), mean(42, 47), pt(30), (pt(48) + pt(60)) / 2, (pt(54) + pt(64)) / 2};
-}
-
-std::unique_ptr<Detector> make_detector(const nlohmann::json& params, const std::filesystem::path& onnx) {
-  const std::string type = params.value("type", "");
-  if (type == "ultralight") return std::make_unique<UltraLightDetector>(onnx, params);
-  if (type == "scrfd") return std::make_unique<ScrfdDetector>(onnx, params);
-  if (type == "yunet") return std::make_unique<YunetDetector>(onnx, params);
-  throw std::runtime_error("unknown detector type '" + type + "'");
-}
-
-std::unique_ptr<Landmarker> make_landmarker(const nlohmann::json& params, const std::filesystem::path& onnx) {
-  const std::string type = params.value("type", "");
-  if (type == "pfld68") return std::make_unique<Landmark68Landmarker>(onnx, params);
-  throw std::runtime_error("unknown landmarker type '" + type + "'");
 }
 
 // --- whole image + tiles ------------------------------------------------------------------------------------

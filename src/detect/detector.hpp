@@ -30,7 +30,8 @@ class Landmarker {
   virtual Landmarks5 locate(const cv::Mat& bgr, const Box& box) = 0;
 };
 
-// Ultra-Light-Fast-Generic-Face-Detector RFB-320 with boxes decoded inside the graph.
+// Ultra-Light-Fast-Generic-Face-Detector RFB-320 with boxes decoded inside the graph. Registered as
+// "ultralight"; `params` is complete (detect/registry.cpp merges the type's defaults).
 class UltraLightDetector : public Detector {
  public:
   UltraLightDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
@@ -40,12 +41,14 @@ class UltraLightDetector : public Detector {
 
  private:
   cv::dnn::Net net_;
-  cv::Size input_{320, 240};
-  float score_threshold_ = 0.65f;
-  float nms_iou_ = 0.4f;
+  cv::Size input_;
+  float score_threshold_ = 0;
+  float nms_iou_ = 0;
+  double mean_ = 0, scale_ = 1;
+  bool swap_rb_ = false;
 };
 
-// 68-point iBUG landmark regressor on a 64x64 grey crop, reduced to the 5 ArcFace points.
+// 68-point iBUG landmark regressor on a 64x64 grey crop, reduced to the 5 ArcFace points. Registered as "pfld68".
 class Landmark68Landmarker : public Landmarker {
  public:
   Landmark68Landmarker(const std::filesystem::path& onnx, const nlohmann::json& params);
@@ -53,9 +56,11 @@ class Landmark68Landmarker : public Landmarker {
 
  private:
   cv::dnn::Net net_;
-  int input_ = 64;
+  int input_ = 0;
 };
 
+// A pack's "detector" / "landmarker" object ({"type": ..., overrides}) loaded through the registry
+// (detect/registry.hpp); throws std::runtime_error for an unknown type.
 std::unique_ptr<Detector> make_detector(const nlohmann::json& params, const std::filesystem::path& onnx);
 std::unique_ptr<Landmarker> make_landmarker(const nlohmann::json& params, const std::filesystem::path& onnx);
 

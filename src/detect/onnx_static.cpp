@@ -13,18 +13,14 @@ namespace facesearch {
 namespace {
 
 // ONNX field numbers (onnx.proto) on the path from the model to an input's dims.
-constexpr std::uint32_t kModelGraph = 7;
-constexpr std::uint32_t kGraphInitializer = 5;
-constexpr std::uint32_t kGraphInput = 11;
-constexpr std::uint32_t kGraphValueInfo = 13;
-constexpr std::uint32_t kTensorName = 8;
-constexpr std::uint32_t kValueInfoName = 1;
-constexpr std::uint32_t kValueInfoType = 2;
-constexpr std::uint32_t kTypeTensor = 1;
-constexpr std::uint32_t kTensorShape = 2;
-constexpr std::uint32_t kShapeDim = 1;
-constexpr std::uint32_t kDimValue = 1;
-constexpr std::uint32_t kDimParam = 2;
+constexpr std::uint32_t kModelGraph = 7;                                                     // ModelProto
+constexpr std::uint32_t kGraphInitializer = 5, kGraphInput = 11, kGraphValueInfo = 13;      // GraphProto
+constexpr std::uint32_t kTensorName = 8;                                                     // TensorProto
+constexpr std::uint32_t kValueInfoName = 1, kValueInfoType = 2;                              // ValueInfoProto
+constexpr std::uint32_t kTypeTensor = 1;                                                     // TypeProto
+constexpr std::uint32_t kTensorShape = 2;                                                    // TypeProto.Tensor
+constexpr std::uint32_t kShapeDim = 1;                                                       // TensorShapeProto
+constexpr std::uint32_t kDimValue = 1, kDimParam = 2;                                        // Dimension
 
 enum Wire : int { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
@@ -166,56 +162,51 @@ std::string full_shape(const std::vector<std::int64_t>& dims) {
   return out;
 }
 
+// Copies `message` field by field, passing the payload of each `field` (a nested message) through `rewrite`.
+// Returns whether the field was there.
+template <typename Rewrite>
+bool rewrite_nested(std::string& out, std::string_view message, const char* what, std::uint32_t field,
+                    const char* field_what, Rewrite rewrite) {
+  bool found = false;
+  for (Reader r(message, what); !r.done();) {
+    Field f = r.next();
+    if (f.number != field) {
+      out.append(f.raw);
+      continue;
+    }
+    expect_wire(f, kLengthDelimited, field_what);
+    found = true;
+    put_message(out, field, rewrite(f.payload));
+  }
+  return found;
+}
+
 std::string static_tensor_type(std::string_view tensor, const std::vector<std::int64_t>& dims) {
   std::string out;
-  bool has_shape = false;
-  for (Reader r(tensor, "TypeProto.Tensor"); !r.done();) {
-    Field f = r.next();
-    if (f.number == kTensorShape) {
-      expect_wire(f, kLengthDelimited, "TypeProto.Tensor.shape");
-      has_shape = true;
-      put_message(out, kTensorShape, static_shape(f.payload, dims));
-    } else {
-      out.append(f.raw);
-    }
-  }
+  const bool has_shape = rewrite_nested(out, tensor, "TypeProto.Tensor", kTensorShape, "TypeProto.Tensor.shape",
+                                        [&](std::string_view shape) { return static_shape(shape, dims); });
   // No shape at all means unknown rank; give it the full static one.
   if (!has_shape) put_message(out, kTensorShape, full_shape(dims));
   return out;
 }
 
-std::string static_type(std::string_view type, const std::vector<std::int64_t>& dims) {
+// rewrite_nested for a field the message must have; `missing` says what is wrong without it.
+template <typename Rewrite>
+std::string rewrite_required(std::string_view message, const char* what, std::uint32_t field, const char* field_what,
+                             const char* missing, Rewrite rewrite) {
   std::string out;
-  bool tensor = false;
-  for (Reader r(type, "TypeProto"); !r.done();) {
-    Field f = r.next();
-    if (f.number == kTypeTensor) {
-      expect_wire(f, kLengthDelimited, "TypeProto.tensor_type");
-      tensor = true;
-      put_message(out, kTypeTensor, static_tensor_type(f.payload, dims));
-    } else {
-      out.append(f.raw);
-    }
-  }
-  if (!tensor) fail("graph input is not a tensor");
+  if (!rewrite_nested(out, message, what, field, field_what, rewrite)) fail(missing);
   return out;
 }
 
+std::string static_type(std::string_view type, const std::vector<std::int64_t>& dims) {
+  return rewrite_required(type, "TypeProto", kTypeTensor, "TypeProto.tensor_type", "graph input is not a tensor",
+                          [&](std::string_view tensor) { return static_tensor_type(tensor, dims); });
+}
+
 std::string static_value_info(std::string_view info, const std::vector<std::int64_t>& dims) {
-  std::string out;
-  bool typed = false;
-  for (Reader r(info, "ValueInfoProto"); !r.done();) {
-    Field f = r.next();
-    if (f.number == kValueInfoType) {
-      expect_wire(f, kLengthDelimited, "ValueInfoProto.type");
-      typed = true;
-      put_message(out, kValueInfoType, static_type(f.payload, dims));
-    } else {
-      out.append(f.raw);
-    }
-  }
-  if (!typed) fail("graph input without a type");
-  return out;
+  return rewrite_required(info, "ValueInfoProto", kValueInfoType, "ValueInfoProto.type", "graph input without a type",
+                          [&](std::string_view type) { return static_type(type, dims); });
 }
 
 // The name field of a ValueInfoProto or TensorProto.
@@ -264,21 +255,8 @@ std::string make_onnx_inputs_static(std::string_view model, const std::vector<st
   if (dims.empty()) throw std::invalid_argument("make_onnx_inputs_static: no dims given");
   for (std::int64_t d : dims)
     if (d <= 0) throw std::invalid_argument("make_onnx_inputs_static: dims must be positive");
-  std::string out;
-  out.reserve(model.size() + 64);
-  bool graph = false;
-  for (Reader r(model, "ModelProto"); !r.done();) {
-    Field f = r.next();
-    if (f.number == kModelGraph) {
-      expect_wire(f, kLengthDelimited, "ModelProto.graph");
-      graph = true;
-      put_message(out, kModelGraph, static_graph(f.payload, dims, options));
-    } else {
-      out.append(f.raw);
-    }
-  }
-  if (!graph) fail("no graph");
-  return out;
+  return rewrite_required(model, "ModelProto", kModelGraph, "ModelProto.graph", "no graph",
+                          [&](std::string_view g) { return static_graph(g, dims, options); });
 }
 
 cv::dnn::Net read_onnx_static(const std::filesystem::path& onnx, const std::vector<std::int64_t>& dims) {

@@ -1,13 +1,12 @@
 #include "detect/yunet.hpp"
 
+#include "detect/letterbox.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <stdexcept>
 #include <string>
-
-#include "detect/onnx_static.hpp"
-#include "detect/scrfd.hpp"
 
 namespace facesearch {
 
@@ -23,32 +22,29 @@ std::vector<cv::String> output_names() {
   return names;
 }
 
+class YunetDetector final : public LetterboxDetector {
+ public:
+  YunetDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
+
+ private:
+  std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& lb,
+                                cv::Size image) const override;
+};
+
 }  // namespace
 
 YunetDetector::YunetDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
-    : input_(detail::input_from_params(params, {640, 640})) {
-  score_threshold_ = params.value("score_threshold", score_threshold_);
-  nms_iou_ = params.value("nms_iou", nms_iou_);
-  min_face_ = params.value("min_reliable_face", min_face_);
-  // The published files are static already (then this changes nothing); a dynamic export would need it.
-  net_ = read_onnx_static(onnx, {1, 3, input_.height, input_.width});
+    : LetterboxDetector(onnx, params) {
   const auto have = net_.getUnconnectedOutLayersNames();
-  for (const auto& name : output_names())
+  outputs_ = output_names();
+  for (const auto& name : outputs_)
     if (std::find(have.begin(), have.end(), name) == have.end())
       throw std::runtime_error("YuNet: " + onnx.string() + " has no output '" + name +
                                "' (only the 2023 cls/obj/bbox/kps format is supported)");
 }
 
-std::vector<Detection> YunetDetector::detect(const cv::Mat& bgr) {
-  if (bgr.empty()) return {};
-  if (bgr.type() != CV_8UC3) throw std::invalid_argument("YunetDetector expects a CV_8UC3 BGR image");
-  // Same top-left letterbox as SCRFD: the aspect is kept, as YuNet was trained on undistorted faces.
-  const detail::Letterbox lb(bgr, input_);
-  net_.setInput(cv::dnn::blobFromImage(lb.canvas));  // BGR, 0-255, no mean
-  std::vector<cv::Mat> outs;
-  const std::vector<cv::String> names = output_names();
-  net_.forward(outs, names);
-
+std::vector<Detection> YunetDetector::decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& lb,
+                                             cv::Size image) const {
   std::vector<Detection> dets;
   const std::size_t ns = kStrides.size();
   for (std::size_t li = 0; li < ns; ++li) {
@@ -72,18 +68,18 @@ std::vector<Detection> YunetDetector::detect(const cv::Mat& bgr) {
       const float* bi = b + 4 * i;
       const float cx = (col + bi[0]) * fs, cy = (row + bi[1]) * fs;
       const float w = std::exp(bi[2]) * fs, h = std::exp(bi[3]) * fs;
-      Detection d;
-      d.score = score;
-      d.box = lb.to_image(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, bgr.size());
-      if (d.box.area() <= 0) continue;
       const float* ki = k + 10 * i;
       Landmarks5 pts;
-      for (int p = 0; p < 5; ++p) pts[p] = lb.to_image((col + ki[2 * p]) * fs, (row + ki[2 * p + 1]) * fs);
-      d.landmarks = pts;
-      dets.push_back(d);
+      for (int p = 0; p < 5; ++p) pts[p] = {(col + ki[2 * p]) * fs, (row + ki[2 * p + 1]) * fs};
+      Detection d = lb.to_image(score, {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2}, pts, image);
+      if (d.box.area() > 0) dets.push_back(std::move(d));
     }
   }
-  return nms(std::move(dets), nms_iou_);
+  return dets;
+}
+
+std::unique_ptr<Detector> make_yunet_detector(const std::filesystem::path& onnx, const nlohmann::json& params) {
+  return std::make_unique<YunetDetector>(onnx, params);
 }
 
 }  // namespace facesearch

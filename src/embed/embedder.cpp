@@ -4,31 +4,15 @@
 #include <stdexcept>
 
 #include "detect/onnx_static.hpp"
-#include "embed/dlib_resnet.hpp"
 
 namespace facesearch {
 
-nlohmann::json embedder_defaults(const std::string& type) {
-  if (type == "mobilefacenet")
-    return {{"type", type}, {"input", {112, 112}}, {"dim", 512}, {"mean", 127.0}, {"scale", 128.0}, {"swap_rb", true}};
-  if (type == "arcface")
-    return {{"type", type}, {"input", {112, 112}}, {"dim", 512}, {"mean", 127.5}, {"scale", 127.5}, {"swap_rb", true}};
-  if (type == "sface")
-    return {{"type", type}, {"input", {112, 112}}, {"dim", 128}, {"mean", 0.0}, {"scale", 1.0}, {"swap_rb", true}};
-  if (type == "dlib_resnet")
-    return {{"type", type},         {"input", {150, 150}}, {"dim", 128},
-            {"mean_rgb", {122.782, 117.001, 104.298}}, {"scale", 256.0}, {"padding", 0.25}};
-  throw std::runtime_error("unknown embedder type '" + type + "' (known: mobilefacenet, arcface, sface, dlib_resnet)");
-}
-
-OnnxEmbedder::OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::json& pack_params) {
-  nlohmann::json params = embedder_defaults(pack_params.value("type", ""));
-  params.update(pack_params);
-  size_ = params["input"][0].get<int>();
-  dim_ = params.value("dim", dim_);
-  mean_ = params.value("mean", mean_);
-  scale_ = params.value("scale", scale_);
-  swap_rb_ = params.value("swap_rb", swap_rb_);
+OnnxEmbedder::OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::json& params)
+    : size_(params.at("input")[0].get<int>()),
+      dim_(params.at("dim").get<int>()),
+      mean_(params.at("mean").get<double>()),
+      scale_(params.at("scale").get<double>()),
+      swap_rb_(params.at("swap_rb").get<bool>()) {
   net_ = read_onnx_static(onnx, {1, 3, size_, size_});
 }
 
@@ -63,18 +47,6 @@ std::vector<Embedding> OnnxEmbedder::embed(const std::vector<cv::Mat>& aligned) 
   for (const cv::Mat& crop : aligned)
     out.push_back(embed_crop(net_, crop, size_, scale_, cv::Scalar(mean_, mean_, mean_), swap_rb_, dim_));
   return out;
-}
-
-std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& file) {
-  const std::string type = params.value("type", "");
-  if (type == "mobilefacenet" || type == "arcface" || type == "sface")
-    return std::make_unique<OnnxEmbedder>(file, params);
-  if (type == "dlib_resnet") {
-    nlohmann::json full = embedder_defaults(type);
-    full.update(params);
-    return std::make_unique<DlibResNetEmbedder>(file, full);
-  }
-  throw std::runtime_error("unknown embedder type '" + type + "'");
 }
 
 void l2_normalize(std::span<float> v) {

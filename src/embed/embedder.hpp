@@ -28,10 +28,8 @@ class Embedder {
 };
 
 // A network on an aligned square crop (ArcFace 5-point template) with (x - mean) / scale input, RGB unless
-// "swap_rb": false. Types and their conventions (each key may be overridden in the pack's "embedder"):
-//   mobilefacenet  default pack: (x - 127) / 128, 512-d
-//   arcface        insightface w600k_r50 / w600k_mbf: (x - 127.5) / 127.5, 512-d
-//   sface          OpenCV FaceRecognizerSF: raw 0..255 RGB (blobFromImage scale 1, no mean), 128-d
+// "swap_rb": false. The types using it (mobilefacenet, arcface, sface) and their conventions are registered in
+// embed/registry.cpp; `params` is complete (the type's defaults merged with the pack's overrides).
 // The input shape is fixed to 1x3xSxS at load time, so exports with a dynamic batch load in OpenCV 4.6.
 class OnnxEmbedder : public Embedder {
  public:
@@ -42,20 +40,21 @@ class OnnxEmbedder : public Embedder {
 
  private:
   cv::dnn::Net net_;
-  int size_ = 112;
-  int dim_ = 512;
-  double mean_ = 127.0;
-  double scale_ = 128.0;
-  bool swap_rb_ = true;
+  int size_ = 0;
+  int dim_ = 0;
+  double mean_ = 0;
+  double scale_ = 1;
+  bool swap_rb_ = false;
 };
 
-// The conventions of an embedder type (see OnnxEmbedder); throws for an unknown type.
+// The conventions of an embedder type from the registry (embed/registry.hpp), "type" included; throws for an
+// unknown type.
 nlohmann::json embedder_defaults(const std::string& type);
 
 // Loads the network and runs it once on a grey crop: the length of its output (to check a file and learn its dim).
 int probe_embedding_dim(const nlohmann::json& params, const std::filesystem::path& onnx);
 
-// `file` is the pack's "embedder" file: an ONNX network, or for "dlib_resnet" the TF.js weights binary (its JSON
+// Through the registry. `file` is the pack's "embedder" file: an ONNX network, or for "dlib_resnet" the TF.js weights binary (its JSON
 // manifest is the pack's "weights_manifest" file in the same directory; see embed/dlib_resnet.hpp).
 std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std::filesystem::path& file);
 

@@ -1,11 +1,9 @@
 #include "engine/batch.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include <opencv2/core.hpp>
 
@@ -78,6 +76,7 @@ BatchStats analyze_files(const EngineConfig& config, const std::vector<fs::path>
     ++done;
     if (faces) {
       ++stats.images;
+      stats.frames += faces->frames;
       stats.faces += faces->faces.size();
       if (cb.on_image) cb.on_image(std::move(*faces));
     } else {
@@ -113,6 +112,7 @@ ScanResult scan_files(const EngineConfig& config, const Embedding& query, const 
   std::sort(result.matches.begin(), result.matches.end(), [](const Match& a, const Match& b) {
     if (a.similarity != b.similarity) return a.similarity > b.similarity;
     if (a.path != b.path) return a.path < b.path;
+    if (a.face.time.best_ms != b.face.time.best_ms) return a.face.time.best_ms < b.face.time.best_ms;
     return a.face.box.x1 < b.face.box.x1;
   });
   if (options.top && result.matches.size() > options.top) result.matches.resize(options.top);

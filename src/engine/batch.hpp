@@ -1,4 +1,5 @@
-// Many photos through the engine on several threads: the shared core of `scan`, `faces` and indexing.
+// Many files through the engine on several threads: the shared core of `scan`, `faces` and indexing. Each file goes
+// through its frame source (media/frame_source.hpp): file -> frames -> faces, each face keyed on (file, time).
 #pragma once
 
 #include <chrono>
@@ -22,20 +23,22 @@ struct SkippedFile {
 };
 
 struct BatchCallbacks {
-  // Called under a lock, in completion order (not input order).
+  // Called under a lock, in completion order (not input order): once per file, with the faces of all its frames.
   std::function<void(ImageFaces&&)> on_image;
   std::function<void(const SkippedFile&)> on_skip;
   std::function<void(size_t done, size_t total, size_t faces)> on_progress;
 };
 
 struct BatchStats {
-  size_t images = 0;   // decoded and searched
+  size_t images = 0;   // files decoded and searched
+  size_t frames = 0;   // frames analysed in them (one per photo)
   size_t faces = 0;
-  size_t skipped = 0;  // unreadable, corrupt or not images
+  size_t skipped = 0;  // unreadable, corrupt or no known media
   double seconds = 0;
 };
 
-// Runs `jobs` workers, each with its own Engine. A bad file is reported through on_skip and never stops the run.
+// Runs `jobs` workers, each with its own Engine. A bad file (or one whose frames stop decoding) is reported through
+// on_skip and never stops the run.
 BatchStats analyze_files(const EngineConfig& config, const std::vector<std::filesystem::path>& files, int jobs,
                          bool embed, const BatchCallbacks& callbacks);
 

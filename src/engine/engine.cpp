@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "align/align.hpp"
+#include "detect/registry.hpp"
 
 namespace facesearch {
 
@@ -16,13 +17,19 @@ Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(find_bui
   detector_ = make_detector(pack_.detector, files.at("detector"));
   if (files.count("landmarker")) landmarker_ = make_landmarker(pack_.landmarker, files.at("landmarker"));
   embedder_ = make_embedder(pack_.embedder, files.at("embedder"));
+  if (!landmarker_ && !detector_type(pack_.detector.value("type", "")).keypoints)
+    throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
 }
 
 Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 
-ImageFaces Engine::analyze(const DecodedImage& image, bool embed) {
+ImageFaces Engine::analyze(const DecodedImage& image, bool embed) { return analyze(Frame{image, 0}, embed); }
+
+ImageFaces Engine::analyze(const Frame& frame, bool embed) {
+  const DecodedImage& image = frame.image;
   ImageFaces result;
+  result.frames = 1;
   result.format = image.format;
   result.width = image.width;
   result.height = image.height;
@@ -45,6 +52,7 @@ ImageFaces Engine::analyze(const DecodedImage& image, bool embed) {
   for (const auto& d : dets) {
     Face f;
     f.score = d.score;
+    f.time = {frame.time_ms, frame.time_ms, frame.time_ms};
     Box in_full = d.box.scaled(static_cast<float>(shrink));
     Landmarks5 lm;
     if (d.landmarks) {
@@ -68,14 +76,28 @@ ImageFaces Engine::analyze(const DecodedImage& image, bool embed) {
   return result;
 }
 
+FrameSourceOptions Engine::frame_options() const {
+  FrameSourceOptions options;
+  options.decode.max_pixels = config_.max_pixels;
+  options.decode.min_long_side = config_.detect_max_side;
+  return options;
+}
+
 ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
-  DecodeOptions opt;
-  opt.max_pixels = config_.max_pixels;
-  opt.min_long_side = config_.detect_max_side;
-  DecodedImage img = load_image(path, opt);
-  ImageFaces faces = analyze(img, embed);
-  faces.path = path;
-  return faces;
+  const std::unique_ptr<FrameSource> source = open_frame_source(path, frame_options());
+  ImageFaces result;
+  result.path = path;
+  result.kind = source->kind();
+  while (std::optional<Frame> frame = source->next()) {
+    ImageFaces faces = analyze(*frame, embed);
+    result.format = faces.format;
+    result.width = faces.width;
+    result.height = faces.height;
+    ++result.frames;
+    for (Face& f : faces.faces) result.faces.push_back(std::move(f));
+  }
+  if (result.frames == 0) throw ImageError("no frame to analyse");
+  return result;
 }
 
 int choose_face(const ImageFaces& faces, const std::string& which) {

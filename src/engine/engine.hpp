@@ -1,4 +1,5 @@
-// The Engine: one photo in, every face out (box, landmarks, score, embedding). Thin shells (CLI, server) use it.
+// The Engine: one file or frame in, every face out (box, landmarks, score, embedding, time). Thin shells (CLI,
+// server) use it.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "detect/detector.hpp"
 #include "embed/embedder.hpp"
 #include "image/image.hpp"
+#include "media/frame_source.hpp"
 #include "models/model_pack.hpp"
 
 namespace facesearch {
@@ -39,11 +41,14 @@ struct Face {
   FaceTime time;        // all 0 for a still photo
 };
 
+// Every face of one file (a photo, or every analysed frame of a video), keyed on (path, Face::time).
 struct ImageFaces {
   std::filesystem::path path;
+  MediaKind kind = MediaKind::Photo;
   ImageFormat format = ImageFormat::Unknown;
-  int width = 0, height = 0;
-  std::vector<Face> faces;  // left to right
+  int width = 0, height = 0;  // the upright frame size
+  std::size_t frames = 0;     // frames analysed: 1 for a photo
+  std::vector<Face> faces;    // by time, then left to right
 };
 
 // Not thread-safe (it owns network instances): use one Engine per worker thread.
@@ -56,9 +61,15 @@ class Engine {
   const ModelPack& pack() const { return pack_; }
   const EngineConfig& config() const { return config_; }
 
+  // One frame: its faces carry the frame's time (first = last = best = time_ms).
+  ImageFaces analyze(const Frame& frame, bool embed = true);
+  // A still image: one frame at t = 0.
   ImageFaces analyze(const DecodedImage& image, bool embed = true);
-  // Reads, decodes and analyzes; throws ImageError when the file cannot be used as a photo.
+  // The file through its frame source (media/frame_source.hpp), every frame analysed; throws ImageError when
+  // the file cannot be read or is no media this program knows.
   ImageFaces analyze_file(const std::filesystem::path& path, bool embed = true);
+  // How analyze_file decodes: the engine's pixel limit, and reduced decoding down to what detection needs.
+  FrameSourceOptions frame_options() const;
 
  private:
   EngineConfig config_;

@@ -1,53 +1,26 @@
 #include "eval/evaluate.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <functional>
 #include <map>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "align/align.hpp"
+#include "embed/registry.hpp"
 #include "engine/batch.hpp"
 #include "image/image.hpp"
+#include "util/parallel.hpp"
 
 namespace fs = std::filesystem;
 
 namespace facesearch {
 
 namespace {
-
-// Runs make_worker() once per thread, then each item through the worker it returned; the first error wins.
-template <typename MakeWorker>
-void parallel_items(std::size_t count, int jobs, MakeWorker make_worker) {
-  std::atomic<std::size_t> next{0};
-  std::mutex error_mu;
-  std::string error;
-  auto run = [&] {
-    try {
-      auto work = make_worker();
-      for (std::size_t i = next++; i < count; i = next++) work(i);
-    } catch (const std::exception& e) {
-      std::lock_guard lock(error_mu);
-      if (error.empty()) error = e.what();
-      next = count;
-    }
-  };
-  // Threads split the images; OpenCV's own threads would only compete with them.
-  const int cv_threads = cv::getNumThreads();
-  cv::setNumThreads(1);
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::max(1, jobs); ++t) threads.emplace_back(run);
-  run();
-  for (auto& t : threads) t.join();
-  cv::setNumThreads(cv_threads);
-  if (!error.empty()) throw std::runtime_error(error);
-}
 
 const Face* largest_face(const ImageFaces& faces) {
   const Face* best = nullptr;
@@ -99,40 +72,39 @@ LfwEvaluation evaluate_lfw(const fs::path& pairs_txt, const fs::path& images_dir
 
   std::vector<Embedding> embeddings(images.size());
   const fs::path root = options.engine.models_root.empty() ? models_root() : options.engine.models_root;
+  // Workers split the images; OpenCV's own threads would only compete with them.
+  const int jobs = std::max(1, options.jobs);
+  OpenCvThreads one_opencv_thread_per_worker(1);
   if (options.aligned) {
     const ModelPack pack = find_pack(options.engine.pack_id, root);
     const auto files = require_pack(pack, root);
-    parallel_items(images.size(), options.jobs, [&] {
-      std::shared_ptr<Embedder> embedder = make_embedder(pack.embedder, files.at("embedder"));
-      // The aligned images are ArcFace-template crops. An embedder trained on another template (dlib's chip)
-      // gets the crop warped from the ArcFace points (scaled to the image) onto its own; what its template
-      // sees beyond the ArcFace crop stays black.
+    // The aligned images are ArcFace-template crops. A recogniser trained on another template (dlib's chip)
+    // gets the crop warped from the ArcFace points (scaled to the image) onto its own; what its template sees
+    // beyond the ArcFace crop stays black.
+    const bool arcface_aligned = recognizer_type(pack.embedder.value("type", "")).crop == CropTemplate::ArcFace;
+    std::vector<std::unique_ptr<Embedder>> embedders(static_cast<std::size_t>(jobs));
+    parallel_for(images.size(), jobs, [&](std::size_t i, int worker) {
+      auto& embedder = embedders[static_cast<std::size_t>(worker)];
+      if (!embedder) embedder = make_embedder(pack.embedder, files.at("embedder"));
       const int side = embedder->input_size();
-      const Landmarks5 target = embedder->face_template(), arcface = arcface_template(side);
-      bool arcface_aligned = true;
-      for (std::size_t k = 0; k < target.size(); ++k)
-        arcface_aligned = arcface_aligned && cv::norm(target[k] - arcface[k]) < 1e-3;
-      return [&, embedder, side, target, arcface_aligned](std::size_t i) {
-        DecodedImage img = load_image(images[i]);
-        cv::Mat crop = img.bgr;
-        if (!arcface_aligned) {
-          Landmarks5 src = arcface_template(crop.cols);
-          const float sy = static_cast<float>(crop.rows) / static_cast<float>(crop.cols);
-          for (auto& p : src) p.y *= sy;
-          crop = align_face(crop, src, target, side);
-        } else if (crop.rows != side || crop.cols != side) {
-          cv::resize(crop, crop, {side, side}, 0, 0, cv::INTER_AREA);
-        }
-        embeddings[i] = embedder->embed({crop})[0];
-      };
+      cv::Mat crop = load_image(images[i]).bgr;
+      if (!arcface_aligned) {
+        Landmarks5 src = arcface_template(crop.cols);
+        const float sy = static_cast<float>(crop.rows) / static_cast<float>(crop.cols);
+        for (auto& p : src) p.y *= sy;
+        crop = align_face(crop, src, embedder->face_template(), side);
+      } else if (crop.rows != side || crop.cols != side) {
+        cv::resize(crop, crop, {side, side}, 0, 0, cv::INTER_AREA);
+      }
+      embeddings[i] = embedder->embed({crop})[0];
     });
   } else {
-    parallel_items(images.size(), options.jobs, [&] {
-      auto engine = std::make_shared<Engine>(options.engine);
-      return [&, engine](std::size_t i) {
-        ImageFaces faces = engine->analyze_file(images[i]);
-        if (const Face* f = largest_face(faces)) embeddings[i] = f->embedding;
-      };
+    std::vector<std::optional<Engine>> engines(static_cast<std::size_t>(jobs));
+    parallel_for(images.size(), jobs, [&](std::size_t i, int worker) {
+      auto& engine = engines[static_cast<std::size_t>(worker)];
+      if (!engine) engine.emplace(options.engine);
+      const ImageFaces faces = engine->analyze_file(images[i]);
+      if (const Face* f = largest_face(faces)) embeddings[i] = f->embedding;
     });
   }
   r.images_without_face =
@@ -156,27 +128,24 @@ LfwEvaluation evaluate_lfw(const fs::path& pairs_txt, const fs::path& images_dir
       if (!embeddings[i].empty()) usable.push_back(i);
     std::vector<std::string> identity(images.size());
     for (std::size_t i = 0; i < images.size(); ++i) identity[i] = images[i].parent_path().filename().string();
-    std::mutex merge_mu;
-    PairHistogram total;
-    // Rows are handed out one at a time (row i has n-i-1 pairs), which balances the threads well enough.
-    parallel_items(usable.size(), options.jobs, [&] {
-      auto local = std::make_shared<PairHistogram>();
-      auto merge = std::shared_ptr<void>(nullptr, [&, local](void*) {
-        std::lock_guard lock(merge_mu);
-        for (int b = 0; b < PairHistogram::kBins; ++b) {
-          total.same[b] += local->same[b];
-          total.different[b] += local->different[b];
-        }
-      });
-      return [&, local, merge](std::size_t row) {
-        const std::size_t i = usable[row];
-        for (std::size_t col = row + 1; col < usable.size(); ++col) {
-          const std::size_t j = usable[col];
-          const int b = PairHistogram::bin(dot(embeddings[i], embeddings[j]));
-          (identity[i] == identity[j] ? local->same : local->different)[b]++;
-        }
-      };
+    // Rows are handed out one at a time (row i has n-i-1 pairs), which balances the workers well enough; each
+    // worker counts into its own histogram.
+    std::vector<PairHistogram> local(static_cast<std::size_t>(jobs));
+    parallel_for(usable.size(), jobs, [&](std::size_t row, int worker) {
+      PairHistogram& h = local[static_cast<std::size_t>(worker)];
+      const std::size_t i = usable[row];
+      for (std::size_t col = row + 1; col < usable.size(); ++col) {
+        const std::size_t j = usable[col];
+        const int b = PairHistogram::bin(dot(embeddings[i], embeddings[j]));
+        (identity[i] == identity[j] ? h.same : h.different)[b]++;
+      }
     });
+    PairHistogram total;
+    for (const PairHistogram& h : local)
+      for (int b = 0; b < PairHistogram::kBins; ++b) {
+        total.same[b] += h.same[b];
+        total.different[b] += h.different[b];
+      }
     for (int b = 0; b < PairHistogram::kBins; ++b) {
       r.all_same_pairs += total.same[b];
       r.all_different_pairs += total.different[b];

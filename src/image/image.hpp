@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -58,7 +59,8 @@ DecodedImage decode_image(std::span<const std::uint8_t> bytes, const DecodeOptio
 // Read and decode a file. Throws ImageError (unreadable, empty, not an image, corrupt, too large...).
 DecodedImage load_image(const std::filesystem::path& path, const DecodeOptions& options = {});
 
-// True when the first bytes of the file look like an image this program can decode.
-bool looks_like_image(const std::filesystem::path& path);
+// The first `n` bytes of a file (fewer when it is shorter), to sniff its content. Throws ImageError when it is
+// not a regular, non-empty, readable file (with the same reasons as load_image).
+std::vector<std::uint8_t> read_file_head(const std::filesystem::path& path, std::size_t n);
 
 }  // namespace facesearch

@@ -41,7 +41,9 @@ struct ModelPack {
 
   // Identifier stored next to embeddings so different models are never mixed.
   std::string fingerprint() const;
+  // The manifest's "default" threshold, else the recogniser type's (embed/registry.hpp).
   double default_threshold() const;
+  // The manifest's "dim", else the recogniser type's.
   int embedding_dim() const;
 
   static ModelPack from_json(const nlohmann::json& j);
@@ -103,6 +105,5 @@ ModelPack add_pack_from_files(ModelPack pack, const std::map<std::string, std::f
                               const std::filesystem::path& root, bool replace);
 
 std::string sha256_file(const std::filesystem::path& path);
-std::string sha256_bytes(const void* data, std::size_t size);
 
 }  // namespace facesearch
