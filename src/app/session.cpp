@@ -36,9 +36,18 @@ Session::Session(SessionOptions options)
       pack_(resolve_pack(options_.engine)),
       vectors_(std::make_shared<VectorCache>()),
       engines_(std::max<size_t>(1, options_.engines), [config = options_.engine] { return std::make_unique<Engine>(config); }),
-      libraries_(std::max<size_t>(1, options_.connections), [this] {
-        return std::make_unique<Library>(library_spec_, options_.create_library, vectors_);
-      }) {}
+      libraries_(std::max<size_t>(1, options_.connections), [this] { return open_library(); }) {}
+
+// The one way the session opens its library: every connection shares the loaded vectors.
+std::unique_ptr<Library> Session::open_library() const {
+  return std::make_unique<Library>(library_spec_, options_.create_library, vectors_);
+}
+
+void Session::check_pack_once(Library& library) {
+  if (pack_checked_) return;
+  library.check_pack(pack_);
+  pack_checked_ = true;
+}
 
 Session::~Session() = default;
 
@@ -52,9 +61,8 @@ people::ClusterParams Session::cluster_params(std::optional<size_t> min_faces) c
 Session::LibraryLease Session::library() { return libraries_.acquire(); }
 
 void Session::check_ready() {
-  auto library = this->library();
-  auto engine = engines_.acquire();
-  library->check_pack(engine->pack());
+  engines_.acquire();  // loads the networks now; the engine goes back to the pool
+  check_pack_once(*library());
 }
 
 QueryPhoto Session::choose(ImageFaces found, const std::string& which) {
@@ -116,7 +124,7 @@ SearchResult Session::search(const std::vector<Embedding>& queries, const Search
   const auto start = std::chrono::steady_clock::now();
   {
     auto library = this->library();
-    library->check_pack(pack_);
+    check_pack_once(*library);
     result.matches = library->search(queries.size() == 1 ? queries.front() : combine_queries(queries), options);
   }
   if (!request.person.empty()) {
@@ -152,7 +160,7 @@ template <class Fn>
 auto Session::with_people(Fn fn) {
   std::scoped_lock lock(people_mutex_);
   if (!people_) {
-    people_library_ = std::make_unique<Library>(library_spec_, /*create=*/false);
+    people_library_ = open_library();
     people_store_ = people::open_people_store(library_spec_, *people_library_);
     people_ = std::make_unique<people::People>(*people_library_, *people_store_, cluster_params());
   }
@@ -161,10 +169,10 @@ auto Session::with_people(Fn fn) {
 
 people::ClusterReport Session::cluster_people(bool reset, std::optional<size_t> min_faces) {
   std::scoped_lock lock(people_mutex_);
-  Library library(library_spec_, /*create=*/false);
-  library.check_pack(pack_);
-  auto store = people::open_people_store(library_spec_, library);
-  return people::People(library, *store, cluster_params(min_faces)).cluster(reset);
+  const auto library = open_library();
+  library->check_pack(pack_);
+  auto store = people::open_people_store(library_spec_, *library);
+  return people::People(*library, *store, cluster_params(min_faces)).cluster(reset);
 }
 
 std::vector<people::PersonSummary> Session::list_people() {

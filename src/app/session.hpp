@@ -4,6 +4,7 @@
 // people store, and offers the use cases. Shells parse arguments, call these and print records (app/records.hpp).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -124,6 +125,9 @@ class Session {
  private:
   using LibraryLease = Pool<Library>::Lease;
   LibraryLease library();
+  std::unique_ptr<Library> open_library() const;
+  // A library of another pack would give meaningless similarities: checked before the first search.
+  void check_pack_once(Library& library);
   QueryPhoto choose(ImageFaces found, const std::string& which);
   template <class Fn>
   auto with_people(Fn fn);
@@ -134,6 +138,7 @@ class Session {
   std::shared_ptr<VectorCache> vectors_;
   Pool<Engine> engines_;
   Pool<Library> libraries_;
+  std::atomic<bool> pack_checked_{false};
 
   // People edits are rare and short: one at a time, on a connection of their own.
   std::mutex people_mutex_;
