@@ -132,3 +132,22 @@ TEST(AppRecords, UnusableIsOneWord) {
 TEST(AppVersion, FromCMake) {
   EXPECT_STREQ(kVersion, FACESEARCH_EXPECTED_VERSION);
 }
+
+// A session resolves its choices at construction without loading models or opening the library.
+TEST(AppSession, ResolvesOnceWithoutModelsOrLibrary) {
+  app::SessionOptions options;
+  options.engine.pack_id = "default";
+  options.engine.models_root = "/nonexistent/models";  // nothing is loaded from here until an engine is needed
+  options.library = "/nonexistent/library";
+  options.jobs = 3;
+  app::Session session(options);
+  EXPECT_EQ(session.library_spec(), "/nonexistent/library");
+  EXPECT_EQ(session.pack().id, "default");
+  EXPECT_FLOAT_EQ(session.threshold(), static_cast<float>(session.pack().default_threshold()));
+  EXPECT_FLOAT_EQ(session.threshold(0.6f), 0.6f);
+  const auto params = session.cluster_params();
+  EXPECT_EQ(params.threads, 3u);
+  EXPECT_FLOAT_EQ(params.link_similarity, people::ClusterParams::from_pack(session.pack()).link_similarity);
+  EXPECT_EQ(session.cluster_params(5).min_faces, 5u);
+  EXPECT_THROW(session.status(), std::runtime_error);  // the library is opened on first use, and is missing
+}
