@@ -80,6 +80,24 @@ std::function<int()> edit(const CommonOptions& common, Edit fn) {
   };
 }
 
+// `people move|reject FACE_ID PERSON`.
+struct FaceEditHelp {
+  const char* name;
+  const char* what;
+  const char* face;
+  const char* person;
+};
+
+void add_face_edit(CLI::App* people_cmd, const CommonOptions& common, Commands& commands, const FaceEditHelp& help,
+                   std::string (*fn)(app::Session&, FaceId, const std::string&)) {
+  auto face = std::make_shared<FaceId>(0);
+  auto person = std::make_shared<std::string>();
+  auto* cmd = people_cmd->add_subcommand(help.name, help.what);
+  cmd->add_option("face_id", *face, help.face)->required();
+  cmd->add_option("person", *person, help.person)->required();
+  commands.push_back({cmd, edit(common, [fn, face, person](app::Session& s) { return fn(s, *face, *person); })});
+}
+
 }  // namespace
 
 void add_people_commands(CLI::App& app, CommonOptions& common, Commands& commands) {
@@ -122,15 +140,11 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
                         return fmt::format("person {} merged into person {}", from, into);
                       })});
 
-  auto move_face = std::make_shared<FaceId>(0);
-  auto move_to = std::make_shared<std::string>();
-  auto* move_cmd = people_cmd->add_subcommand("move", "Put a face into another person (or 'new')");
-  move_cmd->add_option("face_id", *move_face, "Face id (see people show / search --json)")->required();
-  move_cmd->add_option("person", *move_to, "Person id, name, or new")->required();
-  commands.push_back({move_cmd, edit(common, [move_face, move_to](app::Session& s) {
-                        const PersonId to = s.move_face(*move_face, *move_to);
-                        return fmt::format("face {} is now in person {}", *move_face, to);
-                      })});
+  add_face_edit(people_cmd, common, commands, {"move", "Put a face into another person (or 'new')",
+                                               "Face id (see people show / search --json)", "Person id, name, or new"},
+                [](app::Session& s, FaceId face, const std::string& person) {
+                  return fmt::format("face {} is now in person {}", face, s.move_face(face, person));
+                });
 
   auto split_person = std::make_shared<std::string>();
   auto split_faces = std::make_shared<std::vector<FaceId>>();
@@ -142,15 +156,11 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
                         return fmt::format("{} faces now in new person {}", split_faces->size(), created);
                       })});
 
-  auto reject_face = std::make_shared<FaceId>(0);
-  auto reject_person = std::make_shared<std::string>();
-  auto* reject_cmd = people_cmd->add_subcommand("reject", "Not this person: the face leaves it for good");
-  reject_cmd->add_option("face_id", *reject_face, "Face id")->required();
-  reject_cmd->add_option("person", *reject_person, "Person id or name")->required();
-  commands.push_back({reject_cmd, edit(common, [reject_face, reject_person](app::Session& s) {
-                        const PersonId id = s.reject_face(*reject_face, *reject_person);
-                        return fmt::format("face {} is not person {}", *reject_face, id);
-                      })});
+  add_face_edit(people_cmd, common, commands,
+                {"reject", "Not this person: the face leaves it for good", "Face id", "Person id or name"},
+                [](app::Session& s, FaceId face, const std::string& person) {
+                  return fmt::format("face {} is not person {}", face, s.reject_face(face, person));
+                });
 }
 
 }  // namespace facesearch::cli

@@ -19,18 +19,16 @@ namespace {
 struct ScanArgs {
   std::string query;
   std::vector<std::string> targets;
-  float threshold = 0;
-  size_t top = 0;
-  std::string query_face = "best";
-  bool json = false;
+  MatchOptions match;
   bool recursive = true;
 };
 
-int run_scan(const CommonOptions& common, const ScanArgs& args, std::optional<float> threshold) {
+int run_scan(const CommonOptions& common, const ScanArgs& args) {
+  const std::optional<float> threshold = args.match.given_threshold();
   app::Session session(session_options(common));
   app::QueryPhoto query;
   try {
-    query = session.analyze_query(args.query, args.query_face);
+    query = session.analyze_query(args.query, args.match.query_face);
   } catch (const ImageError& e) {
     std::fprintf(stderr, "error: query %s: %s\n", args.query.c_str(), e.what());
     return kUsage;
@@ -41,7 +39,7 @@ int run_scan(const CommonOptions& common, const ScanArgs& args, std::optional<fl
       std::fprintf(stderr, "error: no face found in the query %s\n", args.query.c_str());
     else
       std::fprintf(stderr, "error: the query has %zu face(s); there is no face %s\n", query.found.faces.size(),
-                   args.query_face.c_str());
+                   args.match.query_face.c_str());
     return kNoQueryFace;
   }
   if (!common.quiet && query.found.faces.size() > 1)
@@ -54,11 +52,11 @@ int run_scan(const CommonOptions& common, const ScanArgs& args, std::optional<fl
   cb.on_progress = [&](size_t d, size_t t, size_t f) { progress.update(d, t, f); };
   app::SearchRequest request;
   request.threshold = threshold;
-  request.top = args.top;
+  request.top = args.match.top;
   const std::vector<fs::path> roots(args.targets.begin(), args.targets.end());
   const ScanResult result = session.scan(face->embedding, roots, args.recursive, request, cb);
   progress.finish();
-  print_matches(result.matches, args.json);
+  print_matches(result.matches, args.match.json);
   const auto& s = result.stats;
   if (!common.quiet)
     std::fprintf(stderr, "%zu images scanned, %zu faces found, %zu matches (threshold %.3f), %zu skipped, %.2f s (%.1f images/s)\n",
@@ -122,17 +120,10 @@ void add_scan_commands(CLI::App& app, CommonOptions& common, Commands& commands)
   auto* scan_cmd = app.add_subcommand("scan", "Search a folder for the person in a query photo (no index)");
   scan_cmd->add_option("-q,--query", scan->query, "Photo of the person to look for")->required();
   scan_cmd->add_option("-t,--target", scan->targets, "Folders or photos to search")->required();
-  auto* threshold = scan_cmd->add_option("--threshold", scan->threshold, "Minimum cosine similarity (default: the pack's)")
-                        ->check(CLI::Range(-1.0, 1.0));
-  scan_cmd->add_option("--top", scan->top, "Show at most N matches (0: all)");
-  scan_cmd->add_option("--query-face", scan->query_face, "Which face of the query: best, largest or its number (0 = leftmost)")
-      ->capture_default_str();
-  scan_cmd->add_flag("--json", scan->json, "JSON Lines: one match per line");
+  add_match_options(scan_cmd, scan->match);
   scan_cmd->add_flag("--recursive,!--no-recursive", scan->recursive, "Descend into sub-folders (default on)");
   add_engine_options(scan_cmd, common);
-  commands.push_back({scan_cmd, [&common, scan, threshold] {
-                        return run_scan(common, *scan, threshold->count() ? std::optional(scan->threshold) : std::nullopt);
-                      }});
+  commands.push_back({scan_cmd, [&common, scan] { return run_scan(common, *scan); }});
 
   auto faces = std::make_shared<FacesArgs>();
   auto* faces_cmd = app.add_subcommand("faces", "List every face in photos: box, landmarks, score");

@@ -31,6 +31,15 @@ app::SessionOptions session_options(const CommonOptions& o, bool create_library)
   return s;
 }
 
+void add_match_options(CLI::App* cmd, MatchOptions& o) {
+  o.threshold_option = cmd->add_option("--threshold", o.threshold, "Minimum cosine similarity (default: the pack's)")
+                           ->check(CLI::Range(-1.0, 1.0));
+  cmd->add_option("--top", o.top, "Show at most N matches (0: all)");
+  cmd->add_option("--query-face", o.query_face, "Which face of the query: best, largest or its number (0 = leftmost)")
+      ->capture_default_str();
+  cmd->add_flag("--json", o.json, "JSON Lines: one match per line");
+}
+
 void add_engine_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--min-face", o.min_face, "Ignore faces smaller than this many pixels (longer box side)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,20 @@ struct Command {
   std::function<int()> run;
 };
 using Commands = std::vector<Command>;
+
+// What scan and search share: which face of the query, which matches, how to print them.
+struct MatchOptions {
+  float threshold = 0;
+  CLI::Option* threshold_option = nullptr;
+  size_t top = 0;
+  std::string query_face = "best";
+  bool json = false;
+  // The threshold when --threshold was given (else the session uses the pack's).
+  std::optional<float> given_threshold() const {
+    return threshold_option && threshold_option->count() ? std::optional(threshold) : std::nullopt;
+  }
+};
+void add_match_options(CLI::App* cmd, MatchOptions& o);
 
 EngineConfig engine_config(const CommonOptions& o);
 // The application session of a command: every command that touches models or the library opens one.
