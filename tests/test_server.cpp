@@ -361,6 +361,24 @@ TEST_F(ServerApi, PathTraversalNeverReturnsAFile) {
   }
 }
 
+// GET /api/status starts with the record of `facesearch status --json` (one records module for both shells); a bad
+// file is `unusable` (old name `skipped_files` kept), the version is the build's, the threshold the pack's.
+TEST_F(ServerApi, StatusIsTheCliStatus) {
+  auto r = client().Get("/api/status");
+  ASSERT_TRUE(r && r->status == 200);
+  const json api = json::parse(r->body);
+  const auto cli = run_command(binary() + " --library " + quoted(library()) + " status --json");
+  ASSERT_EQ(cli.exit_code, 0);
+  const json status = json::parse(cli.out);
+  for (const auto& [key, value] : status.items()) EXPECT_EQ(api[key], value) << key;
+  EXPECT_EQ(status["unusable"], status["skipped_files"]);
+  EXPECT_GT(status["unusable"].get<int>(), 0) << "deepface_testset holds non-photo files";
+  const auto version = run_command(binary() + " --version");
+  EXPECT_EQ(version.out, "facesearch " + api["server"]["version"].get<std::string>() + "\n");
+  EXPECT_EQ(api["server"]["default_threshold"].get<double>(), find_builtin_pack("default").default_threshold());
+  EXPECT_EQ(api["index"]["unusable"], api["index"]["skipped"]);
+}
+
 // Must show: 413 on an oversize upload (the default 25 MB limit).
 TEST_F(ServerApi, OversizeUploadIs413) {
   std::string big(26u * 1024 * 1024, '\0');
@@ -502,6 +520,8 @@ TEST(ServerPeople, ListShowAndName) {
   size_t previous = SIZE_MAX;
   for (const auto& p : persons) {
     EXPECT_TRUE(p["name"].is_null());
+    EXPECT_EQ(p["face_count"], p["faces"]) << "the CLI's old name, kept as an alias";
+    EXPECT_EQ(p["cover"]["face_id"], p["cover_face_id"]);
     EXPECT_LE(p["faces"].get<size_t>(), previous) << "most faces first";
     previous = p["faces"].get<size_t>();
     ASSERT_TRUE(p["cover_face_id"].is_number_integer());
@@ -547,6 +567,10 @@ TEST(ServerPeople, ListShowAndName) {
   const auto cli = run_command(binary() + " --library " + quoted(dir) + " people list --json");
   EXPECT_EQ(cli.exit_code, 0);
   EXPECT_NE(cli.out.find("\"name\":\"Test Person\""), std::string::npos) << cli.out;
+  // One person schema: the CLI prints the API's record.
+  const auto cli_persons = json_lines(cli.out);
+  ASSERT_EQ(cli_persons.size(), relisted.size());
+  for (size_t i = 0; i < relisted.size(); ++i) EXPECT_EQ(cli_persons[i], relisted[i]);
 }
 
 TEST(ServerToken, ApiNeedsTheBearerToken) {

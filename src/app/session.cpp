@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "app/records.hpp"
@@ -116,6 +117,7 @@ IndexReport Session::index(const std::vector<fs::path>& roots, bool reembed, con
 }
 
 SearchResult Session::search(const std::vector<Embedding>& queries, const SearchRequest& request) {
+  if (queries.empty()) throw std::invalid_argument("a search needs at least one query face");
   SearchResult result;
   SearchOptions options;
   options.threshold = result.threshold = threshold(request.threshold);

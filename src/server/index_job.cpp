@@ -22,7 +22,7 @@ bool IndexJob::start(std::vector<std::filesystem::path> roots, bool reembed) {
   state_ = "running";
   roots_.clear();
   for (const auto& r : roots) roots_.push_back(r.string());
-  done_ = total_ = faces_ = skipped_ = 0;
+  done_ = total_ = faces_ = unusable_ = 0;
   seconds_ = 0;
   report_ = nullptr;
   error_.clear();
@@ -44,7 +44,7 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
     };
     callbacks.on_skip = [this](const SkippedFile&) {
       std::lock_guard lock(mutex_);
-      ++skipped_;
+      ++unusable_;
     };
     report = index_report_json(session_.index(roots, reembed, callbacks));
   } catch (const std::exception& e) {
@@ -60,8 +60,8 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
 nlohmann::json IndexJob::state() const {
   std::lock_guard lock(mutex_);
   nlohmann::json j = {{"state", state_}, {"roots", roots_}, {"done", done_},
-                      {"total", total_}, {"faces", faces_}, {"unusable", skipped_},
-                      {"skipped", skipped_}};
+                      {"total", total_}, {"faces", faces_}, {"unusable", unusable_},
+                      {"skipped", unusable_}};
   if (state_ == "running")
     j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   else if (state_ != "idle")

@@ -35,7 +35,7 @@ class IndexJob {
   mutable std::mutex mutex_;
   std::string state_ = "idle";
   std::vector<std::string> roots_;
-  size_t done_ = 0, total_ = 0, faces_ = 0, skipped_ = 0;
+  size_t done_ = 0, total_ = 0, faces_ = 0, unusable_ = 0;
   std::chrono::steady_clock::time_point started_;
   double seconds_ = 0;
   nlohmann::json report_;
