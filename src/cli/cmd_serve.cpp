@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "cli/common.hpp"
-#include "library/library.hpp"
 #include "server/security.hpp"
 #include "server/server.hpp"
 
@@ -29,7 +28,7 @@ struct ServeArgs {
 
 int run_serve(const CommonOptions& common, const ServeArgs& args) {
   server::ServerOptions o;
-  o.library = library_spec(common);
+  o.library = common.library;  // empty: the default library (resolved by the session)
   o.engine = engine_config(common);
   o.host = args.host;
   o.port = args.port;
@@ -50,11 +49,7 @@ int run_serve(const CommonOptions& common, const ServeArgs& args) {
 
   server::Server server(o);
   const int port = server.bind();
-  LibraryStatus status;
-  {
-    Library library(o.library, /*create=*/false);
-    status = library.status();
-  }
+  const LibraryStatus status = server.session().status();
   const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   std::printf("facesearch serve: listening on http://%s:%d/\n", host.c_str(), port);
   std::fflush(stdout);

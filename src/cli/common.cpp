@@ -1,8 +1,13 @@
 #include "cli/common.hpp"
 
 #include <cstdio>
+#include <iostream>
 
-#include "library/library.hpp"
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "app/records.hpp"
+
 #include "models/model_pack.hpp"
 
 namespace facesearch::cli {
@@ -15,6 +20,24 @@ EngineConfig engine_config(const CommonOptions& o) {
   c.find.small_faces = o.small_faces == "on" ? SmallFaces::On : o.small_faces == "off" ? SmallFaces::Off : SmallFaces::Auto;
   c.max_pixels = static_cast<std::uint64_t>(o.max_megapixels * 1e6);
   return c;
+}
+
+app::SessionOptions session_options(const CommonOptions& o, bool create_library) {
+  app::SessionOptions s;
+  s.engine = engine_config(o);
+  s.library = o.library;
+  s.create_library = create_library;
+  s.jobs = o.jobs;
+  return s;
+}
+
+void add_match_options(CLI::App* cmd, MatchOptions& o) {
+  o.threshold_option = cmd->add_option("--threshold", o.threshold, "Minimum cosine similarity (default: the pack's)")
+                           ->check(CLI::Range(-1.0, 1.0));
+  cmd->add_option("--top", o.top, "Show at most N matches (0: all)");
+  cmd->add_option("--query-face", o.query_face, "Which face of the query: best, largest or its number (0 = leftmost)")
+      ->capture_default_str();
+  cmd->add_flag("--json", o.json, "JSON Lines: one match per line");
 }
 
 void add_engine_options(CLI::App* cmd, CommonOptions& o) {
@@ -33,10 +56,19 @@ void report_skip(Progress& progress, const SkippedFile& s, bool quiet) {
   std::fprintf(stderr, "skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
 }
 
+std::string box_text(const Box& b) { return fmt::format("{:.0f},{:.0f},{:.0f},{:.0f}", b.x1, b.y1, b.x2, b.y2); }
 
-std::string library_spec(const CommonOptions& o) {
-  return o.library.empty() ? Library::default_dir().string() : o.library;
+void print_matches(const std::vector<Match>& matches, bool json) {
+  if (json) {
+    for (const auto& m : matches) std::cout << match_json(m).dump() << '\n';
+  } else if (!matches.empty()) {
+    std::cout << fmt::format("{:>10}  {:<24}  {}\n", "similarity", "box (x1,y1,x2,y2)", "path");
+    for (const auto& m : matches)
+      std::cout << fmt::format("{:>10.4f}  {:<24}  {}\n", m.similarity, box_text(m.face.box), m.path.string());
+  }
+  std::cout.flush();  // results before the summary when both go to one terminal or log
 }
+
 
 std::filesystem::path chosen_models_root(const CommonOptions& o) {
   return o.models_dir.empty() ? models_root() : std::filesystem::path(o.models_dir);

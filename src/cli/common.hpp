@@ -4,12 +4,14 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "app/session.hpp"
 #include "cli/progress.hpp"
 #include "engine/batch.hpp"
 
@@ -36,20 +38,38 @@ struct Command {
 };
 using Commands = std::vector<Command>;
 
+// What scan and search share: which face of the query, which matches, how to print them.
+struct MatchOptions {
+  float threshold = 0;
+  CLI::Option* threshold_option = nullptr;
+  size_t top = 0;
+  std::string query_face = "best";
+  bool json = false;
+  // The threshold when --threshold was given (else the session uses the pack's).
+  std::optional<float> given_threshold() const {
+    return threshold_option && threshold_option->count() ? std::optional(threshold) : std::nullopt;
+  }
+};
+void add_match_options(CLI::App* cmd, MatchOptions& o);
+
 EngineConfig engine_config(const CommonOptions& o);
+// The application session of a command: every command that touches models or the library opens one.
+app::SessionOptions session_options(const CommonOptions& o, bool create_library = false);
 void add_engine_options(CLI::App* cmd, CommonOptions& o);
 void report_skip(Progress& progress, const SkippedFile& s, bool quiet);
-// --library, else the default library location.
-std::string library_spec(const CommonOptions& o);
+// Matches on stdout: JSON Lines, or a table (similarity, box, path) with a header when there is any.
+void print_matches(const std::vector<Match>& matches, bool json);
+std::string box_text(const Box& b);
 std::filesystem::path chosen_models_root(const CommonOptions& o);
 
 // Registrations, one per cmd_*.cpp file.
+void add_scan_commands(CLI::App& app, CommonOptions& common, Commands& commands);     // scan, faces
+void add_index_command(CLI::App& app, CommonOptions& common, Commands& commands);    // cmd_library.cpp
+void add_search_command(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_status_commands(CLI::App& app, CommonOptions& common, Commands& commands);  // status, forget
 void add_models_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_people_commands(CLI::App& app, CommonOptions& common, Commands& commands);
-// search --person (cmd_people.cpp): the person's faces alone, or query matches narrowed to that person.
-int run_search_person(const CommonOptions& common, const std::string& person, size_t top, bool json);
-void keep_person_matches(const CommonOptions& common, const std::string& person, std::vector<Match>& matches);
 void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace facesearch::cli

@@ -1,16 +1,15 @@
 #include "people/cluster.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "models/model_pack.hpp"
+#include "util/parallel.hpp"
 
 namespace facesearch::people {
 
@@ -161,20 +160,13 @@ ClusterResult cluster_faces(const ClusterFaces& faces, const std::vector<Reject>
   for (std::uint32_t i = 0; i < n; ++i)
     if (!faces.persons[i]) free_rows.push_back(i);
   std::vector<std::vector<Neighbor>> neighbors(n);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t k = next++; k < free_rows.size(); k = next++) {
-      const std::uint32_t i = free_rows[k];
-      auto found = index->search(faces.vector(i), params.neighbors + 1, params.link_similarity);
-      std::erase_if(found, [&](const Neighbor& nb) { return nb.id == faces.ids[i] || !row.count(nb.id); });
-      if (found.size() > params.neighbors) found.resize(params.neighbors);
-      neighbors[i] = std::move(found);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, params.threads); ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  parallel_for(free_rows.size(), static_cast<int>(std::max(1u, params.threads)), [&](size_t k, int) {
+    const std::uint32_t i = free_rows[k];
+    auto found = index->search(faces.vector(i), params.neighbors + 1, params.link_similarity);
+    std::erase_if(found, [&](const Neighbor& nb) { return nb.id == faces.ids[i] || !row.count(nb.id); });
+    if (found.size() > params.neighbors) found.resize(params.neighbors);
+    neighbors[i] = std::move(found);
+  });
 
   // 2. Mutual-reachability edges. A seed is dense by construction (core similarity 1).
   auto core = [&](std::uint32_t i) -> float {

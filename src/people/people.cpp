@@ -246,16 +246,34 @@ std::vector<PersonSummary> People::list() {
   return out;
 }
 
-PersonId People::resolve(const std::string& spec) {
+PersonSpec parse_person_spec(const std::string& text, bool allow_new) {
+  if (text.empty()) throw PeopleError("a person is an id or a name, not an empty text");
+  PersonSpec spec;
+  if (allow_new && text == "new") {
+    spec.is_new = true;
+  } else if (std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    try {
+      spec.id = std::stoll(text);
+    } catch (const std::out_of_range&) {
+      throw PeopleError("no person " + text);
+    }
+  } else {
+    spec.name = text;
+  }
+  return spec;
+}
+
+PersonId People::resolve(const std::string& text) {
+  const PersonSpec spec = parse_person_spec(text);
   const PeopleSnapshot snap = store_.load();
-  if (!spec.empty() && std::all_of(spec.begin(), spec.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    const PersonId id = current_person(snap, std::stoll(spec));
+  if (spec.name.empty()) {
+    const PersonId id = current_person(snap, spec.id);
     require_person(snap, id);
     return id;
   }
   for (const auto& p : snap.persons)
-    if (!p.name.empty() && lower(p.name) == lower(spec)) return p.id;
-  throw PeopleError("no person named \"" + spec + "\" (see `facesearch people list`)");
+    if (!p.name.empty() && lower(p.name) == lower(spec.name)) return p.id;
+  throw PeopleError("no person named \"" + spec.name + "\" (see `facesearch people list`)");
 }
 
 std::vector<PersonFace> People::faces_of(PersonId person) {

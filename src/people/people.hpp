@@ -28,6 +28,16 @@ class PeopleError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How a user names a person: an id ("17"; an id merged away leads to the person it went into), a name
+// (case-insensitive), or, where a new person may be made (`people move`), "new".
+struct PersonSpec {
+  PersonId id = 0;   // when the text is digits
+  std::string name;  // when it is not (empty for an id)
+  bool is_new = false;
+};
+// Throws PeopleError for an empty text.
+PersonSpec parse_person_spec(const std::string& text, bool allow_new = false);
+
 struct PersonSummary {
   PersonId id = 0;
   std::string name;

@@ -1,9 +1,10 @@
 #include "server/index_job.hpp"
 
+#include "app/records.hpp"
+
 namespace facesearch::server {
 
-IndexJob::IndexJob(std::string library_spec, EngineConfig config, int jobs)
-    : library_spec_(std::move(library_spec)), config_(std::move(config)), jobs_(jobs) {}
+IndexJob::IndexJob(app::Session& session) : session_(session) {}
 
 IndexJob::~IndexJob() {
   if (thread_.joinable()) thread_.join();
@@ -21,7 +22,7 @@ bool IndexJob::start(std::vector<std::filesystem::path> roots, bool reembed) {
   state_ = "running";
   roots_.clear();
   for (const auto& r : roots) roots_.push_back(r.string());
-  done_ = total_ = faces_ = skipped_ = 0;
+  done_ = total_ = faces_ = unusable_ = 0;
   seconds_ = 0;
   report_ = nullptr;
   error_.clear();
@@ -34,12 +35,6 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
   nlohmann::json report;
   std::string error;
   try {
-    // Its own Library: connections are not shared across threads, and SQLite WAL lets searches go on meanwhile.
-    Library library(library_spec_);
-    library.check_pack(find_builtin_pack(config_.pack_id));
-    IndexOptions options;
-    options.jobs = jobs_;
-    options.reembed = reembed;
     BatchCallbacks callbacks;
     callbacks.on_progress = [this](size_t done, size_t total, size_t faces) {
       std::lock_guard lock(mutex_);
@@ -49,14 +44,9 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
     };
     callbacks.on_skip = [this](const SkippedFile&) {
       std::lock_guard lock(mutex_);
-      ++skipped_;
+      ++unusable_;
     };
-    IndexReport r = library.index(roots, config_, options, callbacks);
-    report = {{"files", r.files},     {"added", r.added},         {"changed", r.changed},
-              {"unchanged", r.unchanged}, {"touched", r.touched}, {"moved", r.moved},
-              {"copied", r.copied},   {"removed", r.removed},     {"unusable", r.failed},
-              {"embedded_images", r.embedded_images}, {"faces_added", r.faces_added},
-              {"seconds", r.seconds}};
+    report = index_report_json(session_.index(roots, reembed, callbacks));
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -70,7 +60,8 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
 nlohmann::json IndexJob::state() const {
   std::lock_guard lock(mutex_);
   nlohmann::json j = {{"state", state_}, {"roots", roots_}, {"done", done_},
-                      {"total", total_}, {"faces", faces_}, {"skipped", skipped_}};
+                      {"total", total_}, {"faces", faces_}, {"unusable", unusable_},
+                      {"skipped", unusable_}};
   if (state_ == "running")
     j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   else if (state_ != "idle")

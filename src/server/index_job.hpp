@@ -10,32 +10,32 @@
 
 #include <nlohmann/json.hpp>
 
-#include "library/library.hpp"
+#include "app/session.hpp"
 
 namespace facesearch::server {
 
 class IndexJob {
  public:
-  IndexJob(std::string library_spec, EngineConfig config, int jobs);
+  explicit IndexJob(app::Session& session);
   ~IndexJob();  // waits for a running job (the catalog is crash-safe, but a clean finish is better)
 
-  // Starts indexing these folders in a thread with its own Library. False when a job is already running.
+  // Starts indexing these folders in a thread (on a library connection of its own, so searches go on).
+  // False when a job is already running.
   bool start(std::vector<std::filesystem::path> roots, bool reembed);
   bool running() const;
-  // {"state": "idle|running|done|failed", "roots", "done", "total", "faces", "seconds", "report"?, "error"?}
+  // {"state": "idle|running|done|failed", "roots", "done", "total", "faces", "unusable" (alias "skipped"),
+  //  "seconds", "report"?, "error"?}
   nlohmann::json state() const;
 
  private:
   void run(std::vector<std::filesystem::path> roots, bool reembed);
 
-  const std::string library_spec_;
-  const EngineConfig config_;
-  const int jobs_;
+  app::Session& session_;
 
   mutable std::mutex mutex_;
   std::string state_ = "idle";
   std::vector<std::string> roots_;
-  size_t done_ = 0, total_ = 0, faces_ = 0, skipped_ = 0;
+  size_t done_ = 0, total_ = 0, faces_ = 0, unusable_ = 0;
   std::chrono::steady_clock::time_point started_;
   double seconds_ = 0;
   nlohmann::json report_;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "app/session.hpp"
 #include "engine/engine.hpp"
 
 namespace facesearch::server {
@@ -25,8 +26,9 @@ struct ServerOptions {
 
 class Server {
  public:
-  // Opens the library and loads one Engine (failing early when the models are missing or the library was built
-  // with another pack). Throws std::invalid_argument for unsafe options, std::runtime_error otherwise.
+  // Opens the session: the library (created when missing) and one Engine, failing early when the models are
+  // missing or the library was built with another pack. Throws std::invalid_argument for unsafe options,
+  // std::runtime_error otherwise.
   explicit Server(ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
@@ -40,6 +42,8 @@ class Server {
   void stop();
   // True while an indexing job started through the API is running (stop waits for it).
   bool indexing() const;
+  // The application session the server answers from (e.g. for the status line of `facesearch serve`).
+  app::Session& session();
 
  private:
   struct Impl;

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-namespace facesearch::server {
+namespace facesearch::app {
 
 template <class T>
 class Pool {
@@ -77,4 +77,4 @@ class Pool {
   size_t created_ = 0;
 };
 
-}  // namespace facesearch::server
+}  // namespace facesearch::app

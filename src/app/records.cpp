@@ -1,0 +1,136 @@
+#include "app/records.hpp"
+
+#include <cmath>
+
+using nlohmann::json;
+
+namespace facesearch {
+
+// Rounded so output is stable and short: sub-pixel noise and 1e-7 similarity digits mean nothing. Divide by a power
+// of ten (not multiply by 0.1) so the shortest round-trip form is printed.
+double rounded(double v, double unit) { return std::round(v / unit) / std::round(1 / unit); }
+
+namespace {
+constexpr double kPixel = 0.1;   // boxes and landmarks
+constexpr double kScore = 1e-4;  // scores, similarities, thresholds
+}  // namespace
+
+json box_json(const Box& b) {
+  return {rounded(b.x1, kPixel), rounded(b.y1, kPixel), rounded(b.x2, kPixel), rounded(b.y2, kPixel)};
+}
+
+json landmarks_json(const Landmarks5& lm) {
+  auto arr = json::array();
+  for (const auto& p : lm) arr.push_back({rounded(p.x, kPixel), rounded(p.y, kPixel)});
+  return arr;
+}
+
+json face_json(const Face& f, bool with_embedding) {
+  json j = {{"box", box_json(f.box)}, {"landmarks", landmarks_json(f.landmarks)}, {"score", rounded(f.score, kScore)}};
+  if (with_embedding && !f.embedding.empty()) j["embedding"] = f.embedding;
+  return j;
+}
+
+json image_json(const ImageFaces& img, bool with_embeddings) {
+  auto faces = json::array();
+  for (const auto& f : img.faces) faces.push_back(face_json(f, with_embeddings));
+  return {{"path", img.path.string()}, {"width", img.width}, {"height", img.height},
+          {"format", std::string(format_name(img.format))}, {"faces", faces}};
+}
+
+json unusable_file_json(const SkippedFile& s) { return {{"path", s.path.string()}, {"error", s.reason}}; }
+
+Match to_match(const LibraryFace& face, float similarity) {
+  Match m;
+  m.path = face.path;
+  m.width = face.width;
+  m.height = face.height;
+  m.face = face.face;
+  m.face.embedding.clear();
+  m.similarity = similarity;
+  m.face_id = face.id;
+  m.image_id = face.image_id;
+  return m;
+}
+
+json match_json(const Match& m) {
+  json j = face_json(m.face, false);
+  j["path"] = m.path.string();
+  j["similarity"] = rounded(m.similarity, kScore);
+  j["width"] = m.width;
+  j["height"] = m.height;
+  if (m.face_id) {  // library searches only: ids for `forget`, the server and people commands
+    j["face_id"] = m.face_id;
+    j["image_id"] = m.image_id;
+  }
+  return j;
+}
+
+json library_face_json(const LibraryFace& f) {
+  json j = face_json(f.face, false);
+  j["face_id"] = f.id;
+  j["image_id"] = f.image_id;
+  j["path"] = f.path.string();
+  j["width"] = f.width;
+  j["height"] = f.height;
+  return j;
+}
+
+json library_image_json(const LibraryImage& img) {
+  json faces = json::array();
+  for (const auto& f : img.faces) {
+    json j = face_json(f.face, false);
+    j["face_id"] = f.id;
+    faces.push_back(std::move(j));
+  }
+  return {{"image_id", img.id}, {"path", img.path.string()}, {"width", img.width}, {"height", img.height},
+          {"format", img.format}, {"status", img.status}, {"faces", std::move(faces)}};
+}
+
+json status_json(const LibraryStatus& s) {
+  return {{"library", s.dir.string()},
+          {"pack", s.pack},
+          {"images", s.images},
+          {"faces", s.faces},
+          {"zero_face_images", s.zero_face_images},
+          {"unusable", s.failed_images},
+          {"skipped_files", s.failed_images},
+          {"bytes_on_disk", s.bytes_on_disk},
+          {"vector_backend", s.vector_backend}};
+}
+
+json index_report_json(const IndexReport& r) {
+  return {{"files", r.files},     {"added", r.added},     {"changed", r.changed},
+          {"unchanged", r.unchanged}, {"touched", r.touched}, {"moved", r.moved},
+          {"copied", r.copied},   {"removed", r.removed}, {"unusable", r.failed},
+          {"embedded_images", r.embedded_images}, {"faces_added", r.faces_added},
+          {"seconds", r.seconds}};
+}
+
+json person_json(const people::PersonSummary& p) {
+  json j = {{"id", p.id},
+            {"name", p.name.empty() ? json(nullptr) : json(p.name)},
+            {"faces", p.face_count},
+            {"face_count", p.face_count},
+            {"cover_face_id", nullptr},
+            {"cover", nullptr}};
+  if (p.cover) {
+    const json cover = {{"face_id", p.cover->id},
+                        {"image_id", p.cover->image_id},
+                        {"path", p.cover->path.string()},
+                        {"box", box_json(p.cover->face.box)}};
+    j["cover_face_id"] = p.cover->id;
+    j.update(cover);  // the old `people list --json` fields
+    j["cover"] = cover;
+  }
+  return j;
+}
+
+json person_face_json(const people::PersonFace& f, people::PersonId person) {
+  json j = match_json(to_match(f.face, f.similarity));
+  j["person"] = person;
+  j["assigned_by"] = f.by_user ? "user" : "auto";
+  return j;
+}
+
+}  // namespace facesearch

@@ -1,0 +1,47 @@
+// The JSON records of both shells: `--json` output of the CLI (docs/CLI.md) and the HTTP API (docs/API.md).
+// Field names are a contract: add, never rename (an old name stays as an alias). Numbers are rounded here only.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "engine/batch.hpp"
+#include "library/library.hpp"
+#include "people/people.hpp"
+
+namespace facesearch {
+
+// `v` to a multiple of `unit` (a power of ten), printed in its shortest form: 43.9, not 43.900000000000006.
+double rounded(double v, double unit);
+
+nlohmann::json box_json(const Box& b);
+nlohmann::json landmarks_json(const Landmarks5& lm);
+// {"box", "landmarks", "score"} plus "embedding" when asked and present.
+nlohmann::json face_json(const Face& f, bool with_embedding);
+// {"path", "width", "height", "format", "faces": [...]}
+nlohmann::json image_json(const ImageFaces& img, bool with_embeddings);
+// A file that could not be used: {"path", "error"}.
+nlohmann::json unusable_file_json(const SkippedFile& s);
+// A face of the library as a search record (the similarity to whatever it was compared with).
+Match to_match(const LibraryFace& face, float similarity);
+// {"path", "similarity", "box", "landmarks", "score", "width", "height"} (+ "face_id", "image_id" from a library).
+nlohmann::json match_json(const Match& m);
+
+// A face of the library: face_json + {"face_id", "image_id", "path", "width", "height"}.
+nlohmann::json library_face_json(const LibraryFace& f);
+// {"image_id", "path", "width", "height", "format", "status", "faces": [{"face_id", "box", ...}]}
+nlohmann::json library_image_json(const LibraryImage& img);
+// {"library", "pack", "images", "faces", "zero_face_images", "unusable", "bytes_on_disk", "vector_backend"}
+// ("skipped_files": the old name of "unusable").
+nlohmann::json status_json(const LibraryStatus& s);
+// {"files", "added", "changed", "unchanged", "touched", "moved", "copied", "removed", "unusable",
+//  "embedded_images", "faces_added", "seconds"}
+nlohmann::json index_report_json(const IndexReport& r);
+
+// A person, in the CLI and the API alike: {"id", "name" (null until named), "faces", "cover_face_id" (null without
+// faces), "cover": {"face_id", "image_id", "path", "box"} or null}. Old names kept as aliases: "face_count" (= faces;
+// `people list --json`) and the cover's "face_id", "image_id", "path", "box" at the top level.
+nlohmann::json person_json(const people::PersonSummary& p);
+// A face of a person: the search record (similarity to the person's mean face) + "person", "assigned_by".
+nlohmann::json person_face_json(const people::PersonFace& f, people::PersonId person);
+
+}  // namespace facesearch

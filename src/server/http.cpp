@@ -1,0 +1,200 @@
+#include "server/http.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+
+#include <sys/socket.h>
+
+#include "image/image.hpp"
+#include "server/render.hpp"
+#include "server/security.hpp"
+#include "server/web_assets.hpp"
+
+using nlohmann::json;
+
+namespace facesearch::server {
+
+namespace {
+
+const char* status_text(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 401: return "a bearer token is required";
+    case 403: return "forbidden";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 409: return "conflict";
+    case 413: return "the request is too large";
+    case 414: return "the URI is too long";
+    case 415: return "unsupported media type";
+    case 416: return "range not satisfiable";
+    case 422: return "unprocessable";
+    default: return status >= 500 ? "internal error" : "error";
+  }
+}
+
+}  // namespace
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, {{"error", message}, {"status", status}});
+}
+
+void send_jpeg(httplib::Response& res, const PictureCache::Bytes& bytes) {
+  res.status = 200;
+  // Private: the page may be behind a token. Short: an id's photo can change when the file is indexed again.
+  res.set_header("Cache-Control", "private, max-age=300");
+  res.set_content(reinterpret_cast<const char*>(bytes->data()), bytes->size(), "image/jpeg");
+}
+
+std::int64_t parse_id(const std::string& text) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) throw HttpError{404, "no such id: " + text};
+  return id;
+}
+
+long long parse_integer(const std::string& name, const std::string& text, long long lo, long long hi) {
+  long long v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi)
+    throw HttpError{400, name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)};
+  return v;
+}
+
+int int_query(const httplib::Request& req, const std::string& name, int fallback, int lo, int hi) {
+  if (!req.has_param(name)) return fallback;
+  return static_cast<int>(parse_integer(name, req.get_param_value(name), lo, hi));
+}
+
+float parse_threshold(const std::string& text) {
+  try {
+    size_t pos = 0;
+    const float v = std::stof(text, &pos);
+    if (pos == text.size() && v >= -1.f && v <= 1.f) return v;
+  } catch (const std::logic_error&) {
+  }
+  throw HttpError{400, "threshold must be a number from -1 to 1"};
+}
+
+bool is_json_request(const httplib::Request& req) {
+  return req.get_header_value("Content-Type").rfind("application/json", 0) == 0;
+}
+
+json json_body(const httplib::Request& req, const std::string& usage) {
+  if (!is_json_request(req)) throw HttpError{415, "send a JSON body: " + usage};
+  try {
+    return json::parse(req.body);
+  } catch (const json::exception&) {
+    throw HttpError{400, "the body is not valid JSON"};
+  }
+}
+
+httplib::Server::Handler guarded(Handler fn) {
+  return [fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+    try {
+      fn(req, res);
+    } catch (const HttpError& e) {
+      if (e.status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"facesearch\"");
+      send_error(res, e.status, e.message);
+    } catch (const ImageError& e) {
+      send_error(res, 422, std::string("not a usable photo: ") + e.what());
+    } catch (const StalePhotoError& e) {
+      send_error(res, 409, e.what());
+    } catch (const std::exception& e) {
+      send_error(res, 500, e.what());
+    }
+  };
+}
+
+bool Access::allowed(const httplib::Request& req, httplib::Response& res) const {
+  if (token_.empty()) {
+    // No token means loopback only: refuse pages of other sites that reach us through DNS rebinding.
+    if (req.has_header("Host") && !is_loopback_host(host_header_name(req.get_header_value("Host")))) {
+      send_error(res, 403, "this server answers only to localhost addresses (start it with --token-file to expose it)");
+      return false;
+    }
+    return true;
+  }
+  // Requests with a body are checked by their handler once httplib has read the body (within the upload limit):
+  // answering before would leave the body unread, and the client would see a reset connection, not the 401.
+  if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) return true;
+  try {
+    require_token(req);
+  } catch (const HttpError& e) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"facesearch\"");
+    send_error(res, e.status, e.message);
+    return false;
+  }
+  return true;
+}
+
+bool Access::token_ok(const httplib::Request& req) const {
+  // The page and its scripts hold no data: only the API needs the token.
+  if (token_.empty() || (req.path.rfind("/api/", 0) != 0 && req.path != "/api")) return true;
+  return bearer_matches(req.get_header_value("Authorization"), token_);
+}
+
+void Access::require_token(const httplib::Request& req) const {
+  if (!token_ok(req))
+    throw HttpError{401, req.has_header("Authorization") ? "wrong token" : "a bearer token is required"};
+}
+
+void HttpServer::widen_backlog(int backlog) { ::listen(svr_sock_, backlog); }
+
+void configure(HttpServer& http, size_t threads, size_t max_upload_bytes) {
+  threads = std::max<size_t>(1, threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Multipart framing around an upload of exactly the limit must still fit.
+  http.set_payload_max_length(max_upload_bytes + 64 * 1024);
+  // Headers and body go out in separate writes: without this, Nagle's algorithm meets the client's delayed ACK and
+  // small answers wait ~40 ms.
+  http.set_tcp_nodelay(true);
+  http.set_keep_alive_max_count(1000);
+  http.set_read_timeout(30);
+  http.set_write_timeout(30);
+  http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                            {"X-Frame-Options", "DENY"},
+                            {"Referrer-Policy", "no-referrer"},
+                            {"Content-Security-Policy",
+                             "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "
+                             "form-action 'none'; frame-ancestors 'none'"}});
+}
+
+void serve_assets(HttpServer& http) {
+  auto asset = [](const std::string& name, httplib::Response& res) {
+    for (const auto& a : web_assets())
+      if (a.name == name) {
+        res.set_header("Cache-Control", "no-cache");
+        res.set_content(a.data.data(), a.data.size(), std::string(a.mime).c_str());
+        return;
+      }
+    throw HttpError{404, "not found"};
+  };
+  http.Get("/", guarded([asset](const httplib::Request&, httplib::Response& res) { asset("index.html", res); }));
+  http.Get(R"(/([A-Za-z0-9_-]+\.[a-z]+))",
+           guarded([asset](const httplib::Request& req, httplib::Response& res) { asset(req.matches[1], res); }));
+}
+
+void answer_errors_as_json(HttpServer& http, bool log) {
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a handler already explained
+    send_error(res, res.status, status_text(res.status));
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_error(res, 500, "internal error");
+  });
+  if (log)
+    http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      std::fprintf(stderr, "%s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
+    });
+}
+
+}  // namespace facesearch::server

@@ -1,0 +1,154 @@
+#include "server/views.hpp"
+
+#include "app/records.hpp"
+#include "app/version.hpp"
+#include "server/http.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace facesearch::server {
+
+namespace {
+
+std::string cache_key(const char* kind, std::int64_t id, int size, const fs::path& path) {
+  std::error_code ec;
+  const auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
+  const auto bytes = fs::file_size(path, ec);
+  return std::string(kind) + ":" + std::to_string(id) + ":" + std::to_string(size) + ":" + std::to_string(mtime) +
+         ":" + std::to_string(ec ? 0 : bytes);
+}
+
+HttpError no_face(std::int64_t id) { return {404, "no face " + std::to_string(id) + " in the library"}; }
+HttpError no_person(std::int64_t id) { return {404, "no person " + std::to_string(id) + " in the library"}; }
+
+}  // namespace
+
+Views::Views(app::Session& session, const ServerOptions& options, IndexJob& index_job)
+    : session_(session), options_(options), index_job_(index_job), cache_(options.cache_bytes) {
+  limits_.max_pixels = options.engine.max_pixels;
+}
+
+void Views::status(httplib::Response& res) {
+  json body = status_json(session_.status());
+  body["server"] = {{"version", kVersion},
+                    {"engine_pack", session_.pack().fingerprint()},
+                    {"default_threshold", rounded(session_.threshold(), 1e-4)},
+                    {"max_upload_bytes", options_.max_upload_bytes},
+                    {"max_pixels", options_.engine.max_pixels},
+                    {"token_required", !options_.token.empty()}};
+  body["index"] = index_job_.state();
+  send_json(res, 200, body);
+}
+
+void Views::face(std::int64_t id, httplib::Response& res) {
+  auto face = session_.face(id);
+  if (!face) throw no_face(id);
+  send_json(res, 200, library_face_json(*face));
+}
+
+void Views::thumbnail(const httplib::Request& req, std::int64_t id, httplib::Response& res) {
+  const int size = int_query(req, "size", 160, 16, 512);
+  const auto face = session_.face(id);
+  if (!face) throw no_face(id);
+  const std::string key = cache_key("face", id, size, face->path);
+  auto bytes = cache_.get(key);
+  if (!bytes) {
+    bytes = std::make_shared<const std::vector<std::uint8_t>>(
+        face_thumbnail_jpeg(face->path, face->width, face->height, face->face.box, size, limits_));
+    cache_.put(key, bytes);
+  }
+  send_jpeg(res, bytes);
+}
+
+void Views::image_faces(std::int64_t id, httplib::Response& res) {
+  const auto image = session_.image(id);
+  if (!image) throw HttpError{404, "no image " + std::to_string(id) + " in the library"};
+  send_json(res, 200, library_image_json(*image));
+}
+
+void Views::photo(const httplib::Request& req, std::int64_t id, httplib::Response& res) {
+  const int max_side = int_query(req, "max_side", 0, 0, 16384);
+  const auto image = session_.image(id);
+  // Unusable files stay in the catalog (with their reason) but there is nothing to show.
+  if (!image || image->status != "ok") throw HttpError{404, "no photo " + std::to_string(id) + " in the library"};
+  const std::string key = cache_key("photo", id, max_side, image->path);
+  auto bytes = cache_.get(key);
+  if (!bytes) {
+    bytes = std::make_shared<const std::vector<std::uint8_t>>(photo_jpeg(image->path, max_side, limits_));
+    cache_.put(key, bytes);
+  }
+  send_jpeg(res, bytes);
+}
+
+void Views::start_index(const httplib::Request& req, httplib::Response& res) {
+  const json body = json_body(req, "{\"roots\": [\"/absolute/folder\", ...]}");
+  if (!body.is_object() || !body.contains("roots") || !body["roots"].is_array() || body["roots"].empty() ||
+      body["roots"].size() > 64)
+    throw HttpError{400, "roots must be a list of 1 to 64 absolute folder paths on the server"};
+  std::vector<fs::path> roots;
+  for (const auto& r : body["roots"]) {
+    if (!r.is_string() || r.get<std::string>().empty()) throw HttpError{400, "each root must be a path string"};
+    const fs::path p = r.get<std::string>();
+    if (!p.is_absolute()) throw HttpError{400, "roots must be absolute paths: " + p.string()};
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) throw HttpError{400, "not a folder on the server: " + p.string()};
+    roots.push_back(p.lexically_normal());  // as `facesearch index` would get it
+  }
+  bool reembed = false;
+  if (body.contains("reembed")) {
+    if (!body["reembed"].is_boolean()) throw HttpError{400, "reembed must be true or false"};
+    reembed = body["reembed"].get<bool>();
+  }
+  if (!index_job_.start(std::move(roots), reembed)) {
+    json j = index_job_.state();
+    j["error"] = "an indexing job is already running";
+    j["status"] = 409;
+    send_json(res, 409, j);
+    return;
+  }
+  send_json(res, 202, index_job_.state());
+}
+
+void Views::index_state(httplib::Response& res) { send_json(res, 200, index_job_.state()); }
+
+void Views::people(httplib::Response& res) {
+  json persons = json::array();
+  for (const auto& p : session_.list_people()) persons.push_back(person_json(p));
+  send_json(res, 200, {{"persons", std::move(persons)}});
+}
+
+void Views::person(std::int64_t id, httplib::Response& res) {
+  app::PersonFaces found;
+  try {
+    found = session_.person_faces(std::to_string(id));
+  } catch (const people::PeopleError&) {
+    throw no_person(id);
+  }
+  json body = person_json(found.person);
+  json matches = json::array();
+  for (const auto& f : found.faces) matches.push_back(person_face_json(f, found.person.id));
+  body["matches"] = std::move(matches);
+  send_json(res, 200, body);
+}
+
+void Views::name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res) {
+  const json body = json_body(req, "{\"name\": \"...\"}");
+  if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
+    throw HttpError{400, "name must be a string"};
+  const std::string name = body["name"].get<std::string>();
+  if (name.empty() || name.size() > 200) throw HttpError{400, "a name has 1 to 200 bytes"};
+  try {
+    session_.person(std::to_string(id));
+  } catch (const people::PeopleError&) {
+    throw no_person(id);
+  }
+  try {
+    const people::PersonId current = session_.name_person(std::to_string(id), name);
+    send_json(res, 200, {{"id", current}, {"name", name}});
+  } catch (const people::PeopleError& e) {
+    throw HttpError{409, e.what()};  // the name belongs to another person
+  }
+}
+
+}  // namespace facesearch::server
