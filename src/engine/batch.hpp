@@ -53,7 +53,7 @@ struct Match {
 };
 
 struct ScanOptions {
-  float threshold = 0.34f;
+  float threshold = -1.f;  // every face by default: the application layer passes the pack's (app::resolve_threshold)
   size_t top = 0;  // 0: all matches over the threshold
   int jobs = 2;
 };

@@ -81,7 +81,7 @@ struct LibraryImage {
 };
 
 struct SearchOptions {
-  float threshold = 0.34f;
+  float threshold = -1.f;  // every face by default: the application layer passes the pack's (app::resolve_threshold)
   size_t top = 0;  // 0: all over the threshold (exact) or the best 1000 (HNSW)
   VectorBackend backend = VectorBackend::Auto;
 };

@@ -18,7 +18,8 @@
 
 #include "library/library.hpp"
 #include "people/cluster.hpp"
-#include "people/people_store.hpp"
+#include "library/library.hpp"
+#include "library/people_store.hpp"
 
 namespace facesearch::people {
 

@@ -123,18 +123,6 @@ DotF32 dot_f32() { return use_avx2() ? dot_f32_avx2 : dot_f32_baseline; }
 DotF16 dot_f16() { return use_avx2() ? dot_f16_avx2 : dot_f16_baseline; }
 DistanceFn inner_product_distance() { return use_avx2() ? distance_avx2 : distance_baseline; }
 
-float dot(std::span<const float> a, std::span<const float> b) {
-  return dot_f32()(a.data(), b.data(), std::min(a.size(), b.size()));
-}
-
-void l2_normalize(std::span<float> v) {
-  double n = 0;
-  for (float x : v) n += static_cast<double>(x) * x;
-  n = std::sqrt(n);
-  if (n > 0)
-    for (float& x : v) x = static_cast<float>(x / n);
-}
-
 std::uint16_t float_to_half(float value) {
   const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
   const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
@@ -172,3 +160,19 @@ __attribute__((target("avx2,fma,f16c"))) std::uint16_t float_to_half_f16c(float 
 }
 
 }  // namespace facesearch::vector_detail
+
+namespace facesearch {
+
+float dot(std::span<const float> a, std::span<const float> b) {
+  return vector_detail::dot_f32()(a.data(), b.data(), std::min(a.size(), b.size()));
+}
+
+void l2_normalize(std::span<float> v) {
+  double n = 0;
+  for (float x : v) n += static_cast<double>(x) * x;
+  n = std::sqrt(n);
+  if (n > 0)
+    for (float& x : v) x = static_cast<float>(x / n);
+}
+
+}  // namespace facesearch

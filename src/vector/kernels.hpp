@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <span>
 
+#include "vector/similarity.hpp"
+
 namespace facesearch::vector_detail {
 
 using DotF32 = float (*)(const float* a, const float* b, std::size_t n);
@@ -29,11 +31,9 @@ DotF16 dot_f16();
 // 1 - dot (hnswlib's inner-product distance), with the best kernel.
 DistanceFn inner_product_distance();
 
-// The project's one dot product and L2 normalisation (src/embed's dot / l2_normalize have the same contract):
-// dot over the common length of a and b with the best kernel; l2_normalize scales v to unit length (a zero
-// vector stays zero), summing squares in double.
-float dot(std::span<const float> a, std::span<const float> b);
-void l2_normalize(std::span<float> v);
+// The public dot / l2_normalize (vector/similarity.hpp) are these kernels too.
+using facesearch::dot;
+using facesearch::l2_normalize;
 
 // The project's one fp16 codec. Round to nearest even; overflow gives infinity, NaN stays NaN.
 std::uint16_t float_to_half(float value);
