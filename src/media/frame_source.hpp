@@ -28,6 +28,8 @@ struct Frame {
 
 struct FrameSourceOptions {
   DecodeOptions decode;  // pixel limit, and how far a decoder may reduce what it returns
+  double video_fps = 2.0;          // frames sampled per second of video (<= 0: every frame)
+  double max_video_seconds = 0;    // frames after this time are not read (0: the whole video)
 };
 
 // Frames of one file in time order. Not thread-safe: one source per file per thread.
@@ -49,7 +51,7 @@ struct MediaType {
       open;
 };
 
-// How many leading bytes sniffing reads: every photo magic number, and an ISO-BMFF "ftyp" box's brands.
+// How many leading bytes sniffing reads: every photo and video magic number, and an ISO-BMFF "ftyp" box's brands.
 inline constexpr std::size_t kMediaSniffBytes = 32;
 
 // In registration order, which is also the order sniffing tries them in.
