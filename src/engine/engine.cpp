@@ -90,7 +90,7 @@ TrackOptions Engine::track_options() const {
   TrackOptions options;
   options.link_similarity = static_cast<float>(pack_.default_threshold());
   const double interval_ms = config_.video_fps > 0 ? 1000.0 / config_.video_fps : 500.0;
-  options.max_gap_ms = static_cast<std::int64_t>(std::lround(2.5 * std::max(interval_ms, 100.0)));
+  options.max_gap_ms = static_cast<std::int64_t>(std::lround(3.5 * std::max(interval_ms, 100.0)));
   return options;
 }
 

@@ -18,7 +18,7 @@ struct TrackOptions {
   // ...or, when their boxes overlap at least `overlap_iou`, half as much (same place, blur or a turned head).
   float overlap_iou = 0.3f;
   // A track missing from the samples for longer than this ends (so one or two missed detections do not split it).
-  std::int64_t max_gap_ms = 1250;
+  std::int64_t max_gap_ms = 1750;
   int best_frames = 3;  // the embedding is the normalised mean of this many best frames
 };
 
