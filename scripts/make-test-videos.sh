@@ -45,6 +45,11 @@ ff -loop 1 -framerate 1 -t 3 -i "$data/id02/img12.jpg" \
 ff -i "$out/stored.mp4" -c copy -metadata:s:v:0 rotate=90 "$out/portrait.mp4"
 rm "$out/stored.mp4"
 
+# uhd8k.mp4: 8K frames (7680x4320), id03, 0-1 s: reduced before detection, boxes in full resolution.
+ff -loop 1 -framerate 2 -t 1 -i "$data/id03/img9.jpg" \
+   -vf "scale=7680:4320:force_original_aspect_ratio=decrease,pad=7680:4320:(ow-iw)/2:(oh-ih)/2,format=yuv420p" \
+   "${x264[@]}" "$out/uhd8k.mp4"
+
 # nobody.mp4: a test pattern, no face, 0-3 s.
 ff -f lavfi -t 3 -i testsrc=s=640x480:r=25 -vf format=yuv420p "${x264[@]}" "$out/nobody.mp4"
 

@@ -119,6 +119,7 @@ TEST_F(Video, SamplesAboutTwoFramesPerSecondAndStopsAtTheLimit) {
   EXPECT_EQ(all.height, 480);
   EXPECT_GE(all.frames, 21u);  // 11 s at 2 per second
   EXPECT_LE(all.frames, 23u);
+  EXPECT_EQ(all.frames_decoded, 275u);  // every frame of 11 s at 25 fps decoded, a twelfth converted and analysed
 
   EngineConfig config;
   config.max_video_seconds = 4;
@@ -141,6 +142,19 @@ TEST_F(Video, PortraitVideoIsTurnedUpright) {
   // Upright: both eyes above the nose, the nose above both mouth corners.
   EXPECT_LT(std::max(f.landmarks[0].y, f.landmarks[1].y), f.landmarks[2].y);
   EXPECT_LT(f.landmarks[2].y, std::min(f.landmarks[3].y, f.landmarks[4].y));
+}
+
+TEST_F(Video, HugeFramesAreReducedForDetectionAndBoxesStayInFullResolution) {
+  const ImageFaces faces = engine_->analyze_file(dir_ / "uhd8k.mp4");
+  EXPECT_EQ(faces.width, 7680);
+  EXPECT_EQ(faces.height, 4320);
+  ASSERT_EQ(faces.faces.size(), 1u);
+  const Face& f = faces.faces[0];
+  EXPECT_EQ(people_of(f), std::vector<std::string>{"id03"});
+  // The photo fills the frame's height, centred: the face is in the middle third, and large.
+  EXPECT_GT(f.box.x1, 2560);
+  EXPECT_LT(f.box.x2, 5120);
+  EXPECT_GT(f.box.height(), 400);
 }
 
 TEST_F(Video, ScanFindsEveryAppearanceOfThePersonAndNoOneElse) {

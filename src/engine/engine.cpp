@@ -116,6 +116,7 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
     }
   }
   if (result.frames == 0) throw ImageError("no frame to analyse");
+  result.frames_decoded = source->frames_decoded();
   if (video) result.faces = tracker.finish();
   return result;
 }

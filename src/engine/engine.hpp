@@ -54,6 +54,7 @@ struct ImageFaces {
   ImageFormat format = ImageFormat::Unknown;
   int width = 0, height = 0;  // the upright frame size
   std::size_t frames = 0;     // frames analysed: 1 for a photo
+  std::size_t frames_decoded = 0;  // frames decoded, analysed or skipped by sampling
   std::vector<Face> faces;    // by time, then left to right
 };
 

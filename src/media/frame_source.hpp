@@ -40,6 +40,8 @@ class FrameSource {
   // The next frame, or nullopt after the last one. Throws ImageError when the file cannot be read (any
   // further): the caller reports the file with that reason and goes on with the next file.
   virtual std::optional<Frame> next() = 0;
+  // Frames decoded so far, returned or skipped by sampling (a photo: 1 once read).
+  virtual std::size_t frames_decoded() const = 0;
 };
 
 // How a file's first bytes are recognised and opened.

@@ -25,8 +25,7 @@ class VideoSource : public FrameSource {
   // needs) but never converted to BGR. Throws ImageError when the video has no frame at all.
   std::optional<Frame> next() override;
 
-  std::size_t frames_decoded() const { return grabbed_; }
-  std::size_t frames_sampled() const { return sampled_; }
+  std::size_t frames_decoded() const override { return grabbed_; }
 
   // Registered as "video": ISO-BMFF/QuickTime, Matroska/WebM (EBML) and RIFF AVI headers.
   static bool sniff(std::span<const std::uint8_t> head);
