@@ -3,6 +3,10 @@
 // the person (another photo than the clip's) finds every appearance and nobody else's.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -44,11 +48,27 @@ const std::map<std::string, std::string> kQueries = {{"id01", "id01_Angelina_Jol
 class Video : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = fstest::scratch_dir("video");
-    const std::string script = std::string(FACESEARCH_SOURCE_DIR) + "/scripts/make-test-videos.sh";
-    const fstest::CommandRun made =
-        fstest::run_command(script + " '" + fstest::shared_data().string() + "' '" + dir_.string() + "' 2>&1");
-    ASSERT_EQ(made.exit_code, 0) << "making the test videos (needs ffmpeg: scripts/install-deps.sh): " << made.out;
+    // ctest runs each test in its own process: the clips are made once, again only when the script changes.
+    const fs::path script = fs::path(FACESEARCH_SOURCE_DIR) / "scripts/make-test-videos.sh";
+    dir_ = fs::path(FACESEARCH_BINARY_DIR) / "test-scratch" / "video";
+    const fs::path stamp = dir_ / ".made";
+    // Tests running in parallel (ctest -j) wait for the one that makes the clips.
+    fs::create_directories(dir_.parent_path());
+    const int lock = ::open((dir_.parent_path() / "video.lock").c_str(), O_CREAT | O_RDWR, 0644);
+    ASSERT_GE(lock, 0);
+    ::flock(lock, LOCK_EX);
+    struct Unlock {
+      int fd;
+      ~Unlock() { ::close(fd); }
+    } unlock{lock};
+    std::error_code ec;
+    if (!fs::exists(stamp) || fs::last_write_time(stamp, ec) < fs::last_write_time(script)) {
+      dir_ = fstest::scratch_dir("video");
+      const fstest::CommandRun made = fstest::run_command("'" + script.string() + "' '" +
+                                                          fstest::shared_data().string() + "' '" + dir_.string() +
+                                                          "' 2>&1 && touch '" + stamp.string() + "'");
+      ASSERT_EQ(made.exit_code, 0) << "making the test videos (needs ffmpeg: scripts/install-deps.sh): " << made.out;
+    }
     engine_.emplace(EngineConfig{});
     for (const auto& [person, photo] : kQueries) {
       const ImageFaces q = engine_->analyze_file(fstest::shared_data() / "deepface_testset" / photo);
