@@ -14,6 +14,7 @@ packages=(
   libcpp-httplib-dev chromium
   python3 python3-opencv python3-numpy
   libcurl4-openssl-dev unzip
+  ffmpeg
 )
 
 missing=()

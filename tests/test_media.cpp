@@ -95,10 +95,39 @@ TEST(Media, SniffingPicksTheRegisteredTypeByContent) {
   ASSERT_NE(jpeg, nullptr);
   EXPECT_EQ(jpeg->name, "photo");
   EXPECT_EQ(jpeg->kind, MediaKind::Photo);
-  // HEIF and MP4 share the ftyp box; only HEIF's image brands are photos (no video source is registered yet).
+  // HEIF and MP4 share the ftyp box; only HEIF's image brands are photos, every other ftyp file is a video.
   const std::string heic = std::string("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24);
   const std::string mp4 = std::string("\0\0\0\x18" "ftypisom\0\0\x02\0isomiso2", 24);
-  EXPECT_NE(sniff_media(bytes(heic)), nullptr);
-  EXPECT_EQ(sniff_media(bytes(mp4)), nullptr);
+  ASSERT_NE(sniff_media(bytes(heic)), nullptr);
+  EXPECT_EQ(sniff_media(bytes(heic))->name, "photo");
+  ASSERT_NE(sniff_media(bytes(mp4)), nullptr);
+  EXPECT_EQ(sniff_media(bytes(mp4))->name, "video");
+  EXPECT_EQ(sniff_media(bytes(mp4))->kind, MediaKind::Video);
   EXPECT_EQ(sniff_media({}), nullptr);
+}
+
+TEST(Media, VideoContainersAreSniffedByTheirHeaders) {
+  const std::string mkv = "\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01";
+  const std::string avi = std::string("RIFF\x10\0\0\0" "AVI LIST", 16);
+  const std::string mov = std::string("\0\0\0\x08" "wide\0\0\0\0mdat", 16);
+  const std::string webp = std::string("RIFF\x10\0\0\0" "WEBPVP8 ", 16);
+  for (const std::string& video : {mkv, avi, mov}) {
+    const MediaType* type = sniff_media(bytes(video));
+    ASSERT_NE(type, nullptr) << video;
+    EXPECT_EQ(type->name, "video");
+  }
+  ASSERT_NE(sniff_media(bytes(webp)), nullptr);
+  EXPECT_EQ(sniff_media(bytes(webp))->name, "photo");
+  EXPECT_EQ(sniff_media(bytes(std::string("RIFF\x10\0\0\0" "WAVEfmt ", 16))), nullptr);  // audio
+}
+
+TEST(Media, AVideoThatIsNoVideoIsRefusedWithAReason) {
+  const fs::path dir = scratch("fake-video");
+  write_text(dir / "clip.mp4", std::string("\0\0\0\x18" "ftypisom\0\0\x02\0isomiso2", 24) + "garbage");
+  try {
+    open_frame_source(dir / "clip.mp4")->next();
+    FAIL() << "a broken video was read";
+  } catch (const ImageError& e) {
+    EXPECT_NE(std::string(e.what()).find("video"), std::string::npos) << e.what();
+  }
 }

@@ -77,6 +77,7 @@ BatchStats analyze_files(const EngineConfig& config, const std::vector<fs::path>
     if (faces) {
       ++stats.images;
       stats.frames += faces->frames;
+      stats.frames_decoded += faces->frames_decoded;
       stats.faces += faces->faces.size();
       if (cb.on_image) cb.on_image(std::move(*faces));
     } else {

@@ -32,6 +32,7 @@ struct BatchCallbacks {
 struct BatchStats {
   size_t images = 0;   // files decoded and searched
   size_t frames = 0;   // frames analysed in them (one per photo)
+  size_t frames_decoded = 0;  // frames decoded, including those video sampling skipped
   size_t faces = 0;
   size_t skipped = 0;  // unreadable, corrupt or no known media
   double seconds = 0;

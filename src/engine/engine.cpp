@@ -8,6 +8,7 @@
 
 #include "align/align.hpp"
 #include "detect/registry.hpp"
+#include "engine/track.hpp"
 
 namespace facesearch {
 
@@ -80,6 +81,16 @@ FrameSourceOptions Engine::frame_options() const {
   FrameSourceOptions options;
   options.decode.max_pixels = config_.max_pixels;
   options.decode.min_long_side = config_.detect_max_side;
+  options.video_fps = config_.video_fps;
+  options.max_video_seconds = config_.max_video_seconds;
+  return options;
+}
+
+TrackOptions Engine::track_options() const {
+  TrackOptions options;
+  options.link_similarity = static_cast<float>(pack_.default_threshold());
+  const double interval_ms = config_.video_fps > 0 ? 1000.0 / config_.video_fps : 500.0;
+  options.max_gap_ms = static_cast<std::int64_t>(std::lround(3.5 * std::max(interval_ms, 100.0)));
   return options;
 }
 
@@ -88,15 +99,25 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
   ImageFaces result;
   result.path = path;
   result.kind = source->kind();
+  const bool video = result.kind == MediaKind::Video;
+  FaceTracker tracker(track_options());
+  ShotChangeDetector shots;
   while (std::optional<Frame> frame = source->next()) {
     ImageFaces faces = analyze(*frame, embed);
     result.format = faces.format;
     result.width = faces.width;
     result.height = faces.height;
     ++result.frames;
-    for (Face& f : faces.faces) result.faces.push_back(std::move(f));
+    if (video) {
+      const bool cut = shots.changed(frame->image.bgr);
+      tracker.add(*frame, std::move(faces.faces), cut);
+    } else {
+      for (Face& f : faces.faces) result.faces.push_back(std::move(f));
+    }
   }
   if (result.frames == 0) throw ImageError("no frame to analyse");
+  result.frames_decoded = source->frames_decoded();
+  if (video) result.faces = tracker.finish();
   return result;
 }
 

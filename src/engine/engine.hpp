@@ -16,6 +16,8 @@
 
 namespace facesearch {
 
+struct TrackOptions;
+
 struct EngineConfig {
   std::string pack_id = "default";
   std::filesystem::path models_root;  // empty: models_root()
@@ -23,6 +25,9 @@ struct EngineConfig {
   std::uint64_t max_pixels = 100'000'000;
   // Larger photos are shrunk to this long side before detection (boxes still come back in full resolution).
   int detect_max_side = 1920;
+  // Videos: frames analysed per second of video, and how much of each video is read (0: all of it).
+  double video_fps = 2.0;
+  double max_video_seconds = 0;
 };
 
 // When a face is seen in its file, in milliseconds from the start: a still photo is one frame at 0; a face followed
@@ -41,13 +46,15 @@ struct Face {
   FaceTime time;        // all 0 for a still photo
 };
 
-// Every face of one file (a photo, or every analysed frame of a video), keyed on (path, Face::time).
+// Every face of one file, keyed on (path, Face::time): a photo's faces, or a video's appearances (one Face per
+// track of a face across its sampled frames, engine/track.hpp).
 struct ImageFaces {
   std::filesystem::path path;
   MediaKind kind = MediaKind::Photo;
   ImageFormat format = ImageFormat::Unknown;
   int width = 0, height = 0;  // the upright frame size
   std::size_t frames = 0;     // frames analysed: 1 for a photo
+  std::size_t frames_decoded = 0;  // frames decoded, analysed or skipped by sampling
   std::vector<Face> faces;    // by time, then left to right
 };
 
@@ -65,11 +72,14 @@ class Engine {
   ImageFaces analyze(const Frame& frame, bool embed = true);
   // A still image: one frame at t = 0.
   ImageFaces analyze(const DecodedImage& image, bool embed = true);
-  // The file through its frame source (media/frame_source.hpp), every frame analysed; throws ImageError when
-  // the file cannot be read or is no media this program knows.
+  // The file through its frame source (media/frame_source.hpp), every frame analysed; a video's faces are linked
+  // into tracks and come back one Face per track. Throws ImageError when the file cannot be read or is no media
+  // this program knows.
   ImageFaces analyze_file(const std::filesystem::path& path, bool embed = true);
   // How analyze_file decodes: the engine's pixel limit, and reduced decoding down to what detection needs.
   FrameSourceOptions frame_options() const;
+  // How a video's faces are linked: the pack's match threshold, gaps of up to two missed samples.
+  TrackOptions track_options() const;
 
  private:
   EngineConfig config_;

@@ -1,6 +1,7 @@
 #include "media/frame_source.hpp"
 
 #include "media/photo_source.hpp"
+#include "media/video_source.hpp"
 
 namespace facesearch {
 
@@ -15,11 +16,12 @@ auto opener() {
 
 }  // namespace
 
-// One entry per kind of media: a video source (OpenCV videoio) is one more line here. Photos come first:
-// HEIF and MP4 share the "ftyp" box, and the photo sniffer only accepts HEIF's image brands.
+// One entry per kind of media. Photos come first: HEIF and MP4 share the "ftyp" box, and the photo sniffer
+// only accepts HEIF's image brands, so every other "ftyp" file is a video.
 const std::vector<MediaType>& media_types() {
   static const std::vector<MediaType> types = {
       {"photo", MediaKind::Photo, &PhotoSource::sniff, opener<PhotoSource>()},
+      {"video", MediaKind::Video, &VideoSource::sniff, opener<VideoSource>()},
   };
   return types;
 }

@@ -28,6 +28,8 @@ struct Frame {
 
 struct FrameSourceOptions {
   DecodeOptions decode;  // pixel limit, and how far a decoder may reduce what it returns
+  double video_fps = 2.0;          // frames sampled per second of video (<= 0: every frame)
+  double max_video_seconds = 0;    // frames after this time are not read (0: the whole video)
 };
 
 // Frames of one file in time order. Not thread-safe: one source per file per thread.
@@ -38,6 +40,8 @@ class FrameSource {
   // The next frame, or nullopt after the last one. Throws ImageError when the file cannot be read (any
   // further): the caller reports the file with that reason and goes on with the next file.
   virtual std::optional<Frame> next() = 0;
+  // Frames decoded so far, returned or skipped by sampling (a photo: 1 once read).
+  virtual std::size_t frames_decoded() const = 0;
 };
 
 // How a file's first bytes are recognised and opened.
@@ -49,7 +53,7 @@ struct MediaType {
       open;
 };
 
-// How many leading bytes sniffing reads: every photo magic number, and an ISO-BMFF "ftyp" box's brands.
+// How many leading bytes sniffing reads: every photo and video magic number, and an ISO-BMFF "ftyp" box's brands.
 inline constexpr std::size_t kMediaSniffBytes = 32;
 
 // In registration order, which is also the order sniffing tries them in.

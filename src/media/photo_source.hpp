@@ -13,6 +13,7 @@ class PhotoSource : public FrameSource {
   PhotoSource(std::filesystem::path path, const FrameSourceOptions& options);
   MediaKind kind() const override { return MediaKind::Photo; }
   std::optional<Frame> next() override;
+  std::size_t frames_decoded() const override { return done_ ? 1 : 0; }
 
   // Registered as "photo": any content sniff_format knows.
   static bool sniff(std::span<const std::uint8_t> head);

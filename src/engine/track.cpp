@@ -1,0 +1,130 @@
+#include "engine/track.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+namespace facesearch {
+
+bool ShotChangeDetector::changed(const cv::Mat& bgr) {
+  cv::Mat small, grey, hist;
+  cv::resize(bgr, small, {64, 64}, 0, 0, cv::INTER_AREA);
+  cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+  const int bins = 32;
+  const float range[] = {0, 256};
+  const float* ranges[] = {range};
+  cv::calcHist(&grey, 1, nullptr, cv::Mat(), hist, 1, &bins, ranges);
+  hist /= grey.total();
+  const bool cut = !previous_.empty() && cv::compareHist(previous_, hist, cv::HISTCMP_BHATTACHARYYA) > 0.35;
+  previous_ = hist;
+  return cut;
+}
+
+float face_quality(const Frame& frame, const Face& face) {
+  const cv::Mat& img = frame.image.bgr;
+  const double s = frame.image.scale > 0 ? frame.image.scale : 1.0;
+  const cv::Rect box(cv::Point(static_cast<int>(face.box.x1 / s), static_cast<int>(face.box.y1 / s)),
+                     cv::Point(static_cast<int>(std::ceil(face.box.x2 / s)), static_cast<int>(std::ceil(face.box.y2 / s))));
+  const cv::Rect inside = box & cv::Rect(0, 0, img.cols, img.rows);
+  double sharpness = 0;
+  if (inside.width >= 8 && inside.height >= 8) {
+    cv::Mat crop, grey, lap;
+    cv::resize(img(inside), crop, {64, 64}, 0, 0, cv::INTER_AREA);
+    cv::cvtColor(crop, grey, cv::COLOR_BGR2GRAY);
+    cv::Laplacian(grey, lap, CV_32F);
+    cv::Scalar mean, stddev;
+    cv::meanStdDev(lap, mean, stddev);
+    sharpness = stddev[0] * stddev[0];
+  }
+  const double size = std::min(1.0, std::sqrt(static_cast<double>(face.box.area())) / 112.0);
+  return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)));
+}
+
+float FaceTracker::affinity(const Track& track, const Face& face) const {
+  const float overlap = iou(track.last.box, face.box);
+  if (face.embedding.empty() || track.last.embedding.empty()) return overlap >= options_.overlap_iou ? overlap : -1;
+  const float sim = dot(track.last.embedding, face.embedding);
+  const float bar = overlap >= options_.overlap_iou ? options_.link_similarity / 2 : options_.link_similarity;
+  return sim >= bar ? sim + overlap : -1;
+}
+
+void FaceTracker::extend(Track& track, Face&& face, float quality) {
+  track.last_ms = face.time.last_ms;
+  if (!face.embedding.empty()) {
+    track.top.push_back({quality, face.embedding});
+    std::sort(track.top.begin(), track.top.end(), [](const Sample& a, const Sample& b) { return a.quality > b.quality; });
+    if (track.top.size() > static_cast<std::size_t>(std::max(1, options_.best_frames))) track.top.pop_back();
+  }
+  if (quality > track.best_quality) {
+    track.best_quality = quality;
+    track.best = face;
+  }
+  track.last = std::move(face);
+}
+
+void FaceTracker::close_stale(std::int64_t now_ms) {
+  auto stale = [&](const Track& t) { return now_ms - t.last_ms > options_.max_gap_ms; };
+  for (Track& t : open_)
+    if (stale(t)) closed_.push_back(std::move(t));
+  std::erase_if(open_, stale);  // a moved-from track keeps its last_ms
+}
+
+void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut) {
+  if (cut) {
+    for (Track& t : open_) closed_.push_back(std::move(t));
+    open_.clear();
+  }
+  close_stale(frame.time_ms);
+  // Greedy matching, most alike pair first: every face joins at most one track and every track takes one face.
+  struct Pair {
+    float affinity;
+    std::size_t track, face;
+  };
+  std::vector<Pair> pairs;
+  for (std::size_t t = 0; t < open_.size(); ++t)
+    for (std::size_t f = 0; f < faces.size(); ++f)
+      if (const float a = affinity(open_[t], faces[f]); a >= 0) pairs.push_back({a, t, f});
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.affinity > b.affinity; });
+  std::vector<bool> track_taken(open_.size()), face_taken(faces.size());
+  for (const Pair& p : pairs) {
+    if (track_taken[p.track] || face_taken[p.face]) continue;
+    track_taken[p.track] = face_taken[p.face] = true;
+    const float quality = face_quality(frame, faces[p.face]);
+    extend(open_[p.track], std::move(faces[p.face]), quality);
+  }
+  for (std::size_t f = 0; f < faces.size(); ++f) {
+    if (face_taken[f]) continue;
+    Track track;
+    track.first_ms = faces[f].time.first_ms;
+    const float quality = face_quality(frame, faces[f]);
+    extend(track, std::move(faces[f]), quality);
+    open_.push_back(std::move(track));
+  }
+}
+
+std::vector<Face> FaceTracker::finish() {
+  for (Track& t : open_) closed_.push_back(std::move(t));
+  open_.clear();
+  std::vector<Face> out;
+  out.reserve(closed_.size());
+  for (Track& t : closed_) {
+    Face face = std::move(t.best);
+    face.time = {t.first_ms, t.last_ms, face.time.best_ms};
+    if (!t.top.empty()) {
+      Embedding mean(t.top.front().embedding.size(), 0.f);
+      for (const Sample& s : t.top)
+        for (std::size_t i = 0; i < mean.size() && i < s.embedding.size(); ++i) mean[i] += s.embedding[i];
+      l2_normalize(mean);
+      face.embedding = std::move(mean);
+    }
+    out.push_back(std::move(face));
+  }
+  closed_.clear();
+  std::sort(out.begin(), out.end(), [](const Face& a, const Face& b) {
+    return a.time.first_ms != b.time.first_ms ? a.time.first_ms < b.time.first_ms : a.box.x1 < b.box.x1;
+  });
+  return out;
+}
+
+}  // namespace facesearch

@@ -1,0 +1,68 @@
+// Faces followed across the sampled frames of a video: each track is one appearance of one person, summarised as
+// one Face (the box of its best frame, an embedding from its best few frames, and its time span).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "engine/engine.hpp"
+
+namespace facesearch {
+
+struct TrackOptions {
+  // Two faces of neighbouring samples are the same person when their embeddings agree this much (the pack's
+  // match threshold: its scale differs between recognisers)...
+  float link_similarity = 0.34f;
+  // ...or, when their boxes overlap at least `overlap_iou`, half as much (same place, blur or a turned head).
+  float overlap_iou = 0.3f;
+  // A track missing from the samples for longer than this ends (so one or two missed detections do not split it).
+  std::int64_t max_gap_ms = 1750;
+  int best_frames = 3;  // the embedding is the normalised mean of this many best frames
+};
+
+// Whether two consecutive samples belong to different shots: their grey-level histograms differ too much. Pans and
+// zooms keep the histogram; cuts to another scene do not.
+class ShotChangeDetector {
+ public:
+  bool changed(const cv::Mat& bgr);  // compares with the previous call's frame
+
+ private:
+  cv::Mat previous_;  // normalised histogram
+};
+
+class FaceTracker {
+ public:
+  explicit FaceTracker(TrackOptions options) : options_(options) {}
+  // The faces of one sampled frame (boxes in full-resolution upright pixels; `frame` for sharpness), in time order.
+  // `cut`: the frame starts a new shot, every open track ends before it.
+  void add(const Frame& frame, std::vector<Face> faces, bool cut);
+  // One Face per track, by first appearance then left to right. Ends the tracker.
+  std::vector<Face> finish();
+
+ private:
+  struct Sample {
+    float quality = 0;
+    Embedding embedding;
+  };
+  struct Track {
+    Face best;            // box, landmarks and score of the best frame
+    float best_quality = -1;
+    Face last;            // where the track was last seen (to link the next sample)
+    std::vector<Sample> top;  // the best_frames best samples
+    std::int64_t first_ms = 0, last_ms = 0;
+  };
+  float affinity(const Track& track, const Face& face) const;  // < 0: cannot be linked
+  void extend(Track& track, Face&& face, float quality);
+  void close_stale(std::int64_t now_ms);
+
+  TrackOptions options_;
+  std::vector<Track> open_, closed_;
+};
+
+// How good a frame of a face is for recognition: detector score, size (up to the recogniser's input) and sharpness
+// (variance of the Laplacian of the face, at a fixed size).
+float face_quality(const Frame& frame, const Face& face);
+
+}  // namespace facesearch

@@ -1,0 +1,137 @@
+// Face tracks (engine/track.hpp) on made-up faces: unit tier, no models, no shared data.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "engine/track.hpp"
+
+using namespace facesearch;
+
+namespace {
+
+// A unit embedding mostly along `axis`, tilted a little by `tilt` (same person, another frame).
+Embedding person(int axis, float tilt = 0) {
+  Embedding e(8, 0.f);
+  e[static_cast<std::size_t>(axis)] = 1.f;
+  e[7] = tilt;
+  l2_normalize(e);
+  return e;
+}
+
+Face face(float x, std::int64_t t, const Embedding& embedding, float score = 0.9f) {
+  Face f;
+  f.box = {x, 100, x + 100, 220};
+  f.score = score;
+  f.embedding = embedding;
+  f.time = {t, t, t};
+  return f;
+}
+
+// A textured frame so sharpness is measurable; `blur` softens it.
+Frame frame(std::int64_t t, bool blur = false) {
+  Frame fr;
+  cv::Mat img(480, 640, CV_8UC3);
+  cv::randu(img, 0, 255);
+  if (blur) cv::GaussianBlur(img, img, {0, 0}, 6);
+  fr.image.bgr = img;
+  fr.image.width = 640;
+  fr.image.height = 480;
+  fr.time_ms = t;
+  return fr;
+}
+
+TrackOptions options() {
+  TrackOptions o;
+  o.link_similarity = 0.34f;
+  o.max_gap_ms = 1750;  // 2 fps: up to two missed samples (a gap of 1.5 s)
+  return o;
+}
+
+TEST(Track, MissedSamplesDoNotSplitAnAppearanceButALongAbsenceDoes) {
+  FaceTracker tracker(options());
+  const std::vector<std::int64_t> seen = {0, 500, 1000, 2500, 3000, 5000, 5500};  // gaps of 1.5 s, then 2 s
+  for (std::int64_t t = 0; t <= 5500; t += 500) {
+    std::vector<Face> faces;
+    if (std::find(seen.begin(), seen.end(), t) != seen.end()) faces.push_back(face(200 + t / 100.f, t, person(0)));
+    tracker.add(frame(t), std::move(faces), false);
+  }
+  const std::vector<Face> tracks = tracker.finish();
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].time.first_ms, 0);
+  EXPECT_EQ(tracks[0].time.last_ms, 3000);
+  EXPECT_EQ(tracks[1].time.first_ms, 5000);
+  EXPECT_EQ(tracks[1].time.last_ms, 5500);
+}
+
+TEST(Track, ACutEndsEveryTrackEvenOfTheSamePerson) {
+  FaceTracker tracker(options());
+  tracker.add(frame(0), {face(200, 0, person(0))}, false);
+  tracker.add(frame(500), {face(200, 500, person(0))}, false);
+  tracker.add(frame(1000), {face(200, 1000, person(0))}, true);
+  EXPECT_EQ(tracker.finish().size(), 2u);
+}
+
+TEST(Track, TwoPeopleSideBySideStayApartEvenWhenTheyCross) {
+  FaceTracker tracker(options());
+  for (std::int64_t t = 0; t <= 2000; t += 500) {
+    const float shift = static_cast<float>(t) / 5;  // 0..400: they swap places
+    tracker.add(frame(t), {face(100 + shift, t, person(1, 0.2f)), face(500 - shift, t, person(2, -0.2f))}, false);
+  }
+  const std::vector<Face> tracks = tracker.finish();
+  ASSERT_EQ(tracks.size(), 2u);
+  for (const Face& f : tracks) {
+    EXPECT_EQ(f.time.first_ms, 0);
+    EXPECT_EQ(f.time.last_ms, 2000);
+    EXPECT_GT(std::max(dot(f.embedding, person(1)), dot(f.embedding, person(2))), 0.95f);
+  }
+  EXPECT_LT(dot(tracks[0].embedding, tracks[1].embedding), 0.2f);
+}
+
+TEST(Track, TheTrackIsItsBestFrameWithTheMeanOfItsBestEmbeddings) {
+  FaceTracker tracker(options());
+  tracker.add(frame(0, /*blur=*/true), {face(200, 0, person(3, 0.3f), 0.95f)}, false);
+  tracker.add(frame(500), {face(210, 500, person(3, -0.3f), 0.9f)}, false);
+  tracker.add(frame(1000, true), {face(220, 1000, person(3, 0.3f), 0.95f)}, false);
+  const std::vector<Face> tracks = tracker.finish();
+  ASSERT_EQ(tracks.size(), 1u);
+  const Face& f = tracks[0];
+  EXPECT_EQ(f.time, (FaceTime{0, 1000, 500}));  // the sharp frame wins over higher scores on blurred ones
+  EXPECT_FLOAT_EQ(f.box.x1, 210);
+  float norm = 0;
+  for (float v : f.embedding) norm += v * v;
+  EXPECT_NEAR(norm, 1.f, 1e-5f);
+  EXPECT_GT(dot(f.embedding, person(3)), dot(person(3, 0.3f), person(3)));  // the tilts average out
+}
+
+TEST(Track, WithoutEmbeddingsBoxesThatOverlapAreLinked) {
+  FaceTracker tracker(options());
+  tracker.add(frame(0), {face(200, 0, {})}, false);
+  tracker.add(frame(500), {face(210, 500, {}), face(500, 500, {})}, false);
+  const std::vector<Face> tracks = tracker.finish();
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].time.first_ms, 0);
+  EXPECT_EQ(tracks[0].time.last_ms, 500);
+  EXPECT_TRUE(tracks[0].embedding.empty());
+}
+
+TEST(Track, ShotChangesAreCutsNotPansOrZooms) {
+  cv::Mat scene(480, 640, CV_8UC3);
+  cv::randu(scene, 0, 200);
+  cv::GaussianBlur(scene, scene, {0, 0}, 8);
+  ShotChangeDetector shots;
+  EXPECT_FALSE(shots.changed(scene));
+  cv::Mat panned, zoomed;
+  cv::warpAffine(scene, panned, cv::Mat_<double>({2, 3}, {1, 0, 60, 0, 1, 0}), scene.size(), cv::INTER_LINEAR,
+                 cv::BORDER_REFLECT);
+  EXPECT_FALSE(shots.changed(panned));
+  cv::resize(scene(cv::Rect(80, 60, 480, 360)), zoomed, scene.size());
+  EXPECT_FALSE(shots.changed(zoomed));
+  cv::Mat other(480, 640, CV_8UC3, cv::Scalar(230, 240, 250));
+  EXPECT_TRUE(shots.changed(other));
+  EXPECT_FALSE(shots.changed(other));
+}
+
+}  // namespace

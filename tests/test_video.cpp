@@ -1,0 +1,230 @@
+// Videos: known people at known times in clips built from the shared photos (scripts/make-test-videos.sh, at test
+// time, never committed). Each appearance is found once with its times within 1 s of the truth; a query photo of
+// the person (another photo than the clip's) finds every appearance and nobody else's.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/batch.hpp"
+#include "engine/engine.hpp"
+#include "engine/track.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace facesearch;
+
+namespace {
+
+struct Appearance {
+  std::string person;
+  double start_s, end_s;
+};
+
+// The truth of scripts/make-test-videos.sh.
+const std::map<std::string, std::vector<Appearance>> kTruth = {
+    {"cuts.mp4", {{"id01", 0, 3}, {"id02", 3, 6}, {"id01", 8, 11}}},
+    {"reshot.mp4", {{"id02", 0, 2}, {"id02", 2, 4}}},  // a cut ends a track, even of the same person
+    {"zoom.mkv", {{"id03", 0, 5}}},
+    {"pan.webm", {{"id04", 0, 4}}},
+    {"two.avi", {{"id01", 0, 4}, {"id03", 0, 4}}},
+    {"portrait.mp4", {{"id02", 0, 3}}},
+    {"nobody.mp4", {}},
+};
+
+// Query photos: other photos of the same people than the clips show.
+const std::map<std::string, std::string> kQueries = {{"id01", "id01_Angelina_Jolie/img5.jpg"},
+                                                     {"id02", "id02/img53.jpg"},
+                                                     {"id03", "id03/img47.jpg"},
+                                                     {"id04", "id04/img14.jpg"}};
+
+class Video : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // ctest runs each test in its own process: the clips are made once, again only when the script changes.
+    const fs::path script = fs::path(FACESEARCH_SOURCE_DIR) / "scripts/make-test-videos.sh";
+    dir_ = fs::path(FACESEARCH_BINARY_DIR) / "test-scratch" / "video";
+    const fs::path stamp = dir_ / ".made";
+    // Tests running in parallel (ctest -j) wait for the one that makes the clips.
+    fs::create_directories(dir_.parent_path());
+    const int lock = ::open((dir_.parent_path() / "video.lock").c_str(), O_CREAT | O_RDWR, 0644);
+    ASSERT_GE(lock, 0);
+    ::flock(lock, LOCK_EX);
+    struct Unlock {
+      int fd;
+      ~Unlock() { ::close(fd); }
+    } unlock{lock};
+    std::error_code ec;
+    if (!fs::exists(stamp) || fs::last_write_time(stamp, ec) < fs::last_write_time(script)) {
+      dir_ = fstest::scratch_dir("video");
+      const fstest::CommandRun made = fstest::run_command("'" + script.string() + "' '" +
+                                                          fstest::shared_data().string() + "' '" + dir_.string() +
+                                                          "' 2>&1 && touch '" + stamp.string() + "'");
+      ASSERT_EQ(made.exit_code, 0) << "making the test videos (needs ffmpeg: scripts/install-deps.sh): " << made.out;
+    }
+    engine_.emplace(EngineConfig{});
+    for (const auto& [person, photo] : kQueries) {
+      const ImageFaces q = engine_->analyze_file(fstest::shared_data() / "deepface_testset" / photo);
+      const int face = choose_face(q, "largest");
+      ASSERT_GE(face, 0) << photo;
+      queries_[person] = q.faces[static_cast<std::size_t>(face)].embedding;
+    }
+  }
+  static void TearDownTestSuite() { engine_.reset(); }
+
+  static float threshold() { return static_cast<float>(engine_->pack().default_threshold()); }
+  static std::string error_of(const std::string& name, const EngineConfig* config = nullptr) {
+    try {
+      if (config) Engine(*config).analyze_file(dir_ / name);
+      else engine_->analyze_file(dir_ / name);
+    } catch (const ImageError& e) {
+      return e.what();
+    }
+    return "";
+  }
+  // People whose query the face matches above the default threshold.
+  static std::vector<std::string> people_of(const Face& face) {
+    std::vector<std::string> people;
+    for (const auto& [person, query] : queries_)
+      if (dot(query, face.embedding) >= threshold()) people.push_back(person);
+    return people;
+  }
+
+  static inline fs::path dir_;
+  static inline std::optional<Engine> engine_;
+  static inline std::map<std::string, Embedding> queries_;
+};
+
+TEST_F(Video, EachAppearanceIsOneTrackWithItsTimesAndItsPerson) {
+  for (const auto& [clip, truth] : kTruth) {
+    SCOPED_TRACE(clip);
+    const ImageFaces faces = engine_->analyze_file(dir_ / clip);
+    EXPECT_EQ(faces.kind, MediaKind::Video);
+    for (const Face& f : faces.faces)
+      std::printf("%-13s %6lld-%6lld ms best %6lld  score %.2f  people %s\n", clip.c_str(),
+                  static_cast<long long>(f.time.first_ms), static_cast<long long>(f.time.last_ms),
+                  static_cast<long long>(f.time.best_ms), f.score,
+                  people_of(f).empty() ? "-" : people_of(f).front().c_str());
+    ASSERT_EQ(faces.faces.size(), truth.size()) << "one Face per appearance";
+    std::vector<bool> used(truth.size());
+    for (const Face& f : faces.faces) {
+      ASSERT_EQ(f.embedding.size(), queries_.begin()->second.size());
+      EXPECT_LE(f.time.first_ms, f.time.best_ms);
+      EXPECT_LE(f.time.best_ms, f.time.last_ms);
+      const std::vector<std::string> people = people_of(f);
+      ASSERT_EQ(people.size(), 1u) << "appearance at " << f.time.first_ms << " ms matches " << people.size();
+      bool found = false;
+      for (std::size_t i = 0; i < truth.size() && !found; ++i) {
+        const Appearance& a = truth[i];
+        if (used[i] || a.person != people[0] || std::abs(f.time.first_ms - a.start_s * 1000) > 1000 ||
+            std::abs(f.time.last_ms - a.end_s * 1000) > 1000)
+          continue;
+        used[i] = found = true;
+      }
+      EXPECT_TRUE(found) << people[0] << " at " << f.time.first_ms << "-" << f.time.last_ms << " ms";
+    }
+  }
+}
+
+TEST_F(Video, SamplesAboutTwoFramesPerSecondAndStopsAtTheLimit) {
+  const ImageFaces all = engine_->analyze_file(dir_ / "cuts.mp4");
+  EXPECT_EQ(all.width, 640);
+  EXPECT_EQ(all.height, 480);
+  EXPECT_GE(all.frames, 21u);  // 11 s at 2 per second
+  EXPECT_LE(all.frames, 23u);
+  EXPECT_EQ(all.frames_decoded, 275u);  // every frame of 11 s at 25 fps decoded, a twelfth converted and analysed
+
+  EngineConfig config;
+  config.max_video_seconds = 4;
+  config.video_fps = 1;
+  const ImageFaces first = Engine(config).analyze_file(dir_ / "cuts.mp4");
+  EXPECT_GE(first.frames, 4u);
+  EXPECT_LE(first.frames, 5u);
+  ASSERT_EQ(first.faces.size(), 2u);  // id01, then id02 from 3 s
+  for (const Face& f : first.faces) EXPECT_LE(f.time.last_ms, 4000);
+}
+
+TEST_F(Video, PortraitVideoIsTurnedUpright) {
+  const ImageFaces faces = engine_->analyze_file(dir_ / "portrait.mp4");
+  EXPECT_EQ(faces.width, 360);  // stored 640x360 with a 90-degree display matrix
+  EXPECT_EQ(faces.height, 640);
+  ASSERT_EQ(faces.faces.size(), 1u);
+  const Face& f = faces.faces[0];
+  EXPECT_LE(f.box.x2, 360.5f);
+  EXPECT_LE(f.box.y2, 640.5f);
+  // Upright: both eyes above the nose, the nose above both mouth corners.
+  EXPECT_LT(std::max(f.landmarks[0].y, f.landmarks[1].y), f.landmarks[2].y);
+  EXPECT_LT(f.landmarks[2].y, std::min(f.landmarks[3].y, f.landmarks[4].y));
+}
+
+TEST_F(Video, HugeFramesAreReducedForDetectionAndBoxesStayInFullResolution) {
+  const ImageFaces faces = engine_->analyze_file(dir_ / "uhd8k.mp4");
+  EXPECT_EQ(faces.width, 7680);
+  EXPECT_EQ(faces.height, 4320);
+  ASSERT_EQ(faces.faces.size(), 1u);
+  const Face& f = faces.faces[0];
+  EXPECT_EQ(people_of(f), std::vector<std::string>{"id03"});
+  // The photo fills the frame's height, centred: the face is in the middle third, and large.
+  EXPECT_GT(f.box.x1, 2560);
+  EXPECT_LT(f.box.x2, 5120);
+  EXPECT_GT(f.box.height(), 400);
+}
+
+TEST_F(Video, ScanFindsEveryAppearanceOfThePersonAndNoOneElse) {
+  std::vector<fs::path> files;
+  for (const auto& [clip, truth] : kTruth) files.push_back(dir_ / clip);
+  files.push_back(fstest::shared_data() / "deepface_testset/id01_Angelina_Jolie/img6.jpg");  // photos and videos
+  files.push_back(dir_ / "audio.m4a");
+  ScanOptions options;
+  options.threshold = threshold();
+  const ScanResult result = scan_files(EngineConfig{}, queries_.at("id01"), files, options);
+  std::size_t expected = 0;
+  for (const auto& [clip, truth] : kTruth)
+    for (const Appearance& a : truth) expected += a.person == "id01";
+  std::size_t videos = 0, photos = 0;
+  for (const Match& m : result.matches) {
+    if (m.path.extension() == ".jpg") {
+      ++photos;
+      continue;
+    }
+    ++videos;
+    bool known = false;
+    for (const Appearance& a : kTruth.at(m.path.filename().string()))
+      known |= a.person == "id01" && std::abs(m.face.time.first_ms - a.start_s * 1000) <= 1000 &&
+               std::abs(m.face.time.last_ms - a.end_s * 1000) <= 1000;
+    EXPECT_TRUE(known) << m.path << " " << m.face.time.first_ms << "-" << m.face.time.last_ms << " ms";
+  }
+  EXPECT_EQ(videos, expected);
+  EXPECT_EQ(photos, 1u);
+  ASSERT_EQ(result.skipped.size(), 1u);
+  EXPECT_EQ(result.skipped[0].path.filename(), "audio.m4a");
+}
+
+TEST_F(Video, BadVideosAreRefusedWithAReason) {
+  EXPECT_NE(error_of("empty.mp4").find("empty"), std::string::npos) << error_of("empty.mp4");
+  for (const char* name : {"truncated.mp4", "corrupt.mkv", "audio.m4a"})
+    EXPECT_NE(error_of(name).find("unreadable video"), std::string::npos) << name << ": " << error_of(name);
+  EngineConfig small;
+  small.max_pixels = 100'000;
+  EXPECT_NE(error_of("cuts.mp4", &small).find("too large: 640x480"), std::string::npos)
+      << error_of("cuts.mp4", &small);
+}
+
+TEST_F(Video, ADurationThatLiesEndsWhereTheFramesEnd) {
+  // half.mkv's header says 5 s; the file holds about half of it: the frames there are, then the end.
+  const ImageFaces faces = engine_->analyze_file(dir_ / "half.mkv");
+  EXPECT_GE(faces.frames, 2u);
+  EXPECT_LT(faces.frames, 10u);
+  ASSERT_EQ(faces.faces.size(), 1u);
+  EXPECT_EQ(people_of(faces.faces[0]), std::vector<std::string>{"id03"});
+  EXPECT_LE(faces.faces[0].time.last_ms, 4000);
+}
+
+}  // namespace
