@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,6 +19,7 @@
 #include "engine/batch.hpp"
 #include "engine/engine.hpp"
 #include "engine/track.hpp"
+#include <nlohmann/json.hpp>
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -225,6 +229,67 @@ TEST_F(Video, ADurationThatLiesEndsWhereTheFramesEnd) {
   ASSERT_EQ(faces.faces.size(), 1u);
   EXPECT_EQ(people_of(faces.faces[0]), std::vector<std::string>{"id03"});
   EXPECT_LE(faces.faces[0].time.last_ms, 4000);
+}
+
+// The command line over videos: scan and search print one record per appearance with its times, the library keeps
+// them, and an unchanged video is not decoded again.
+TEST_F(Video, ScanIndexAndSearchPrintAppearancesWithTheirTimes) {
+  const fs::path folder = fstest::scratch_dir("video-cli") / "mixed";
+  fs::create_directories(folder);
+  for (const char* clip : {"cuts.mp4", "two.avi", "nobody.mp4"}) fs::copy_file(dir_ / clip, folder / clip);
+  fs::copy_file(fstest::shared_data() / "deepface_testset/id01_Angelina_Jolie/img6.jpg", folder / "photo.jpg");
+  const std::string bin = std::string(FACESEARCH_BINARY_DIR) + "/facesearch";
+  const std::string query = (fstest::shared_data() / "deepface_testset" / kQueries.at("id01")).string();
+  const std::string library = (folder.parent_path() / "library").string();
+
+  // (file name, t_start, t_end) of every video record; photos have no time fields.
+  auto appearances = [](const std::string& out) {
+    std::multiset<std::tuple<std::string, double, double>> found;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto j = nlohmann::json::parse(line);
+      const std::string name = fs::path(j.at("path").get<std::string>()).filename().string();
+      if (name == "photo.jpg") {
+        EXPECT_FALSE(j.contains("t_start")) << line;
+        continue;
+      }
+      EXPECT_EQ(j.at("frame_width"), j.at("width")) << line;
+      EXPECT_LE(j.at("t_start").get<double>(), j.at("t_best").get<double>()) << line;
+      EXPECT_LE(j.at("t_best").get<double>(), j.at("t_end").get<double>()) << line;
+      found.insert({name, j.at("t_start").get<double>(), j.at("t_end").get<double>()});
+    }
+    return found;
+  };
+  const fstest::CommandRun scan =
+      fstest::run_command(bin + " --quiet scan -q '" + query + "' -t '" + folder.string() + "' --json");
+  ASSERT_EQ(scan.exit_code, 0) << scan.out;
+  const auto scanned = appearances(scan.out);
+  // id01: twice in cuts.mp4 (0-3 s, 8-11 s), once in two.avi (0-4 s); nobody.mp4 has no one.
+  ASSERT_EQ(scanned.size(), 3u) << scan.out;
+  std::vector<std::tuple<std::string, double, double>> truth = {{"cuts.mp4", 0, 3}, {"cuts.mp4", 8, 11}, {"two.avi", 0, 4}};
+  auto it = scanned.begin();
+  for (const auto& [name, start, end] : truth) {
+    EXPECT_EQ(std::get<0>(*it), name);
+    EXPECT_NEAR(std::get<1>(*it), start, 1.0) << name;
+    EXPECT_NEAR(std::get<2>(*it), end, 1.0) << name;
+    ++it;
+  }
+  const fstest::CommandRun text = fstest::run_command(bin + " --quiet scan -q '" + query + "' -t '" + folder.string() + "'");
+  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(\d\d:\d\d\.\d-\d\d:\d\d\.\d  \S*cuts\.mp4)"))) << text.out;
+
+  const fstest::CommandRun index =
+      fstest::run_command(bin + " --library '" + library + "' index '" + folder.string() + "' 2>&1");
+  ASSERT_EQ(index.exit_code, 0) << index.out;
+  const fstest::CommandRun search =
+      fstest::run_command(bin + " --quiet --library '" + library + "' search -q '" + query + "' --json");
+  ASSERT_EQ(search.exit_code, 0) << search.out;
+  EXPECT_EQ(appearances(search.out), scanned) << search.out;  // the library keeps the appearances and their times
+
+  const fstest::CommandRun again =
+      fstest::run_command(bin + " --library '" + library + "' index '" + folder.string() + "' 2>&1");
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("4 unchanged"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("0 faces added from 0 images"), std::string::npos) << again.out;
 }
 
 }  // namespace

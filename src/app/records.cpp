@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "library/storage.hpp"  // to_match(LibraryFace&&, float): the one LibraryFace -> Match
+
 using nlohmann::json;
 
 namespace facesearch {
@@ -13,6 +15,7 @@ double rounded(double v, double unit) { return std::round(v / unit) / std::round
 namespace {
 constexpr double kPixel = 0.1;   // boxes and landmarks
 constexpr double kScore = 1e-4;  // scores, similarities, thresholds
+constexpr double kSecond = 1e-3;  // times in a video
 }  // namespace
 
 json box_json(const Box& b) {
@@ -31,25 +34,37 @@ json face_json(const Face& f, bool with_embedding) {
   return j;
 }
 
+// A video's faces are appearances: when (seconds) and in which frame size. Photos have neither.
+static void add_video_fields(json& j, const Face& f, int frame_width, int frame_height) {
+  j["t_start"] = rounded(f.time.first_ms / 1000.0, kSecond);
+  j["t_end"] = rounded(f.time.last_ms / 1000.0, kSecond);
+  j["t_best"] = rounded(f.time.best_ms / 1000.0, kSecond);
+  j["frame_width"] = frame_width;
+  j["frame_height"] = frame_height;
+}
+
 json image_json(const ImageFaces& img, bool with_embeddings) {
+  const bool video = img.kind == MediaKind::Video;
   auto faces = json::array();
-  for (const auto& f : img.faces) faces.push_back(face_json(f, with_embeddings));
-  return {{"path", img.path.string()}, {"width", img.width}, {"height", img.height},
-          {"format", std::string(format_name(img.format))}, {"faces", faces}};
+  for (const auto& f : img.faces) {
+    faces.push_back(face_json(f, with_embeddings));
+    if (video) add_video_fields(faces.back(), f, img.width, img.height);
+  }
+  json j = {{"path", img.path.string()}, {"width", img.width}, {"height", img.height},
+            {"format", media_format_name(img)}, {"faces", faces}};
+  if (video) {
+    j["kind"] = "video";
+    j["frames_analysed"] = img.frames;
+    j["frames_decoded"] = img.frames_decoded;
+  }
+  return j;
 }
 
 json unusable_file_json(const SkippedFile& s) { return {{"path", s.path.string()}, {"error", s.reason}}; }
 
 Match to_match(const LibraryFace& face, float similarity) {
-  Match m;
-  m.path = face.path;
-  m.width = face.width;
-  m.height = face.height;
-  m.face = face.face;
+  Match m = to_match(LibraryFace(face), similarity);
   m.face.embedding.clear();
-  m.similarity = similarity;
-  m.face_id = face.id;
-  m.image_id = face.image_id;
   return m;
 }
 
@@ -63,6 +78,7 @@ json match_json(const Match& m) {
     j["face_id"] = m.face_id;
     j["image_id"] = m.image_id;
   }
+  if (m.kind == MediaKind::Video) add_video_fields(j, m.face, m.width, m.height);
   return j;
 }
 
@@ -73,6 +89,7 @@ json library_face_json(const LibraryFace& f) {
   j["path"] = f.path.string();
   j["width"] = f.width;
   j["height"] = f.height;
+  if (f.kind == MediaKind::Video) add_video_fields(j, f.face, f.width, f.height);
   return j;
 }
 
@@ -81,6 +98,7 @@ json library_image_json(const LibraryImage& img) {
   for (const auto& f : img.faces) {
     json j = face_json(f.face, false);
     j["face_id"] = f.id;
+    if (f.kind == MediaKind::Video) add_video_fields(j, f.face, img.width, img.height);
     faces.push_back(std::move(j));
   }
   return {{"image_id", img.id}, {"path", img.path.string()}, {"width", img.width}, {"height", img.height},

@@ -99,10 +99,11 @@ int run_faces(const CommonOptions& common, const FacesArgs& args) {
       std::cout << records[f].dump() << '\n';
     } else if (auto it = images.find(f); it != images.end()) {
       std::cout << fmt::format("{} ({}x{}, {}): {} face(s)\n", f.string(), it->second.width, it->second.height,
-                               format_name(it->second.format), it->second.faces.size());
+                               media_format_name(it->second), it->second.faces.size());
       for (size_t i = 0; i < it->second.faces.size(); ++i) {
         const auto& face = it->second.faces[i];
-        std::cout << fmt::format("  #{} box {}  score {:.3f}\n", i, box_text(face.box), face.score);
+        const std::string when = it->second.kind == MediaKind::Video ? "  " + appearance_text(face.time) : "";
+        std::cout << fmt::format("  #{} box {}  score {:.3f}{}\n", i, box_text(face.box), face.score, when);
       }
     }
   }

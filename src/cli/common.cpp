@@ -19,6 +19,8 @@ EngineConfig engine_config(const CommonOptions& o) {
   c.find.min_face = o.min_face;
   c.find.small_faces = o.small_faces == "on" ? SmallFaces::On : o.small_faces == "off" ? SmallFaces::Off : SmallFaces::Auto;
   c.max_pixels = static_cast<std::uint64_t>(o.max_megapixels * 1e6);
+  c.video_fps = o.video_fps;
+  c.max_video_seconds = o.max_video_minutes * 60;
   return c;
 }
 
@@ -47,8 +49,19 @@ void add_engine_options(CLI::App* cmd, CommonOptions& o) {
       ->capture_default_str()->check(CLI::IsMember({"off", "auto", "on"}));
   cmd->add_option("--max-megapixels", o.max_megapixels, "Refuse images larger than this (decompression bombs)")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--video-fps", o.video_fps, "Frames of a video analysed per second")
+      ->capture_default_str()->check(CLI::Range(0.05, 60.0));
+  cmd->add_option("--max-video-minutes", o.max_video_minutes, "Analyse at most this much of each video (0: all)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e6));
   cmd->add_option("-j,--jobs", o.jobs, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
 }
+
+std::string time_text(std::int64_t ms) {
+  const std::int64_t tenths = (ms + 50) / 100;
+  return fmt::format("{:02}:{:02}.{}", tenths / 600, tenths / 10 % 60, tenths % 10);
+}
+
+std::string appearance_text(const FaceTime& t) { return time_text(t.first_ms) + "-" + time_text(t.last_ms); }
 
 void report_skip(Progress& progress, const SkippedFile& s, bool quiet) {
   if (quiet) return;
@@ -63,8 +76,10 @@ void print_matches(const std::vector<Match>& matches, bool json) {
     for (const auto& m : matches) std::cout << match_json(m).dump() << '\n';
   } else if (!matches.empty()) {
     std::cout << fmt::format("{:>10}  {:<24}  {}\n", "similarity", "box (x1,y1,x2,y2)", "path");
-    for (const auto& m : matches)
-      std::cout << fmt::format("{:>10.4f}  {:<24}  {}\n", m.similarity, box_text(m.face.box), m.path.string());
+    for (const auto& m : matches) {
+      const std::string when = m.kind == MediaKind::Video ? appearance_text(m.face.time) + "  " : "";
+      std::cout << fmt::format("{:>10.4f}  {:<24}  {}{}\n", m.similarity, box_text(m.face.box), when, m.path.string());
+    }
   }
   std::cout.flush();  // results before the summary when both go to one terminal or log
 }

@@ -28,6 +28,8 @@ struct CommonOptions {
   float min_face = 20;
   std::string small_faces = "auto";
   double max_megapixels = 100;
+  double video_fps = 2;            // frames of a video analysed per second
+  double max_video_minutes = 0;    // 0: the whole video
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
@@ -57,8 +59,12 @@ EngineConfig engine_config(const CommonOptions& o);
 app::SessionOptions session_options(const CommonOptions& o, bool create_library = false);
 void add_engine_options(CLI::App* cmd, CommonOptions& o);
 void report_skip(Progress& progress, const SkippedFile& s, bool quiet);
-// Matches on stdout: JSON Lines, or a table (similarity, box, path) with a header when there is any.
+// Matches on stdout: JSON Lines, or a table (similarity, box, path; a video's appearance as mm:ss.s-mm:ss.s before
+// its path) with a header when there is any.
 void print_matches(const std::vector<Match>& matches, bool json);
+// mm:ss.s of a position in a video, and an appearance as mm:ss.s-mm:ss.s.
+std::string time_text(std::int64_t ms);
+std::string appearance_text(const FaceTime& t);
 std::string box_text(const Box& b);
 std::filesystem::path chosen_models_root(const CommonOptions& o);
 

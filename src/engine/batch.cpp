@@ -100,6 +100,7 @@ ScanResult scan_files(const EngineConfig& config, const Embedding& query, const 
       if (sim < options.threshold) continue;
       Match m{img.path, img.width, img.height, std::move(f), sim, 0, 0};
       m.face.embedding.clear();
+      m.kind = img.kind;
       result.matches.push_back(std::move(m));
     }
     if (callbacks.on_image) callbacks.on_image(std::move(img));

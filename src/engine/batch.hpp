@@ -51,6 +51,7 @@ struct Match {
   float similarity = 0;
   // Set by library searches (0 for `scan`): stable ids the server and people commands refer to.
   std::int64_t face_id = 0, image_id = 0;
+  MediaKind kind = MediaKind::Photo;  // a video's faces are its appearances (face.time; width x height: the frame)
 };
 
 struct ScanOptions {

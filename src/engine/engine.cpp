@@ -140,4 +140,12 @@ int choose_face(const ImageFaces& faces, const std::string& which) {
   }
 }
 
+std::string media_format_name(const ImageFaces& faces) {
+  return faces.kind == MediaKind::Video ? "video" : std::string(format_name(faces.format));
+}
+
+MediaKind media_kind_of(std::string_view format_name) {
+  return format_name == "video" ? MediaKind::Video : MediaKind::Photo;
+}
+
 }  // namespace facesearch

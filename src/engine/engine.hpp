@@ -58,6 +58,11 @@ struct ImageFaces {
   std::vector<Face> faces;    // by time, then left to right
 };
 
+// What the catalog and the records call a file's content: "video" for a video, else its image format ("jpeg"...).
+std::string media_format_name(const ImageFaces& faces);
+// The kind of media a stored format name stands for.
+MediaKind media_kind_of(std::string_view format_name);
+
 // Not thread-safe (it owns network instances): use one Engine per worker thread.
 class Engine {
  public:

@@ -12,9 +12,9 @@
 namespace facesearch {
 
 struct TrackOptions {
-  // Two faces of neighbouring samples are the same person when their embeddings agree this much (the pack's
-  // match threshold: its scale differs between recognisers)...
-  float link_similarity = 0.34f;
+  // Two faces of neighbouring samples are the same person when their embeddings agree this much: the pack's
+  // match threshold, set by Engine::track_options (its scale differs between recognisers)...
+  float link_similarity = 1.f;
   // ...or, when their boxes overlap at least `overlap_iou`, half as much (same place, blur or a turned head).
   float overlap_iou = 0.3f;
   // A track missing from the samples for longer than this ends (so one or two missed detections do not split it).

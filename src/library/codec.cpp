@@ -86,6 +86,7 @@ Match to_match(LibraryFace&& face, float similarity) {
   m.similarity = similarity;
   m.face_id = face.id;
   m.image_id = face.image_id;
+  m.kind = face.kind;
   return m;
 }
 

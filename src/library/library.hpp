@@ -67,8 +67,9 @@ struct LibraryStatus {
 struct LibraryFace {
   std::int64_t id = 0, image_id = 0;
   std::filesystem::path path;
-  int width = 0, height = 0;  // of the upright photo
+  int width = 0, height = 0;  // of the upright photo (of a video's frame)
   Face face;                  // embedding filled only when asked for
+  MediaKind kind = MediaKind::Photo;
 };
 
 // One photo of the library.

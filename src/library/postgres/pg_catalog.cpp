@@ -28,11 +28,12 @@ LibraryFace read_pg_face(const Result& r, int row, bool with_embedding) {
   f.path = r.text(row, 2);
   f.width = static_cast<int>(r.i64(row, 3));
   f.height = static_cast<int>(r.i64(row, 4));
-  f.face.box = {r.i64(row, 5) / 10.f, r.i64(row, 6) / 10.f, r.i64(row, 7) / 10.f, r.i64(row, 8) / 10.f};
-  f.face.score = r.i64(row, 9) / 10000.f;
-  f.face.landmarks = decode_landmarks(f.face.box, r.bytes(row, 10));
-  f.face.time = {r.i64(row, 11), r.i64(row, 12), r.i64(row, 13)};
-  if (with_embedding) f.face.embedding = r.halfvec(row, 14);
+  f.kind = media_kind_of(r.text(row, 5));
+  f.face.box = {r.i64(row, 6) / 10.f, r.i64(row, 7) / 10.f, r.i64(row, 8) / 10.f, r.i64(row, 9) / 10.f};
+  f.face.score = r.i64(row, 10) / 10000.f;
+  f.face.landmarks = decode_landmarks(f.face.box, r.bytes(row, 11));
+  f.face.time = {r.i64(row, 12), r.i64(row, 13), r.i64(row, 14)};
+  if (with_embedding) f.face.embedding = r.halfvec(row, kPgFaceColumnCount);
   return f;
 }
 
@@ -135,7 +136,7 @@ class PostgresStorage final : public Storage {
       Params p;
       p.text(r.path.string()).i64(r.size).i64(r.mtime).text(r.hash).text(img ? "ok" : "error");
       if (img) p.null(25); else p.text(r.error);
-      p.i64(img ? img->width : 0).i64(img ? img->height : 0).text(img ? std::string(format_name(img->format)) : std::string());
+      p.i64(img ? img->width : 0).i64(img ? img->height : 0).text(img ? media_format_name(*img) : std::string());
       p.i64(img ? static_cast<std::int64_t>(img->faces.size()) : 0).i64(now_seconds());
       Result ins = db_.query(
           "INSERT INTO images(path, size, mtime_ns, hash, status, error, width, height, format, face_count, "

@@ -15,11 +15,13 @@ namespace facesearch {
 // pg_advisory_xact_lock key for schema changes and claiming the pack (any constant unlikely to collide).
 constexpr std::int64_t kPgLockKey = 0x66616365;  // "face"
 
-// Columns read by read_pg_face: f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score,
-// f.landmarks, f.first_ms, f.last_ms, f.best_ms[, f.embedding] (faces f JOIN images i).
-constexpr const char* kPgFaceColumns =
-    "f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, f.first_ms, "
-    "f.last_ms, f.best_ms";
+// Columns read by read_pg_face: f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2,
+// f.score, f.landmarks, f.first_ms, f.last_ms, f.best_ms[, f.embedding] (faces f JOIN images i).
+#define FACESEARCH_PG_FACE_COLUMNS                                                                              \
+  "f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "       \
+  "f.first_ms, f.last_ms, f.best_ms"
+constexpr const char* kPgFaceColumns = FACESEARCH_PG_FACE_COLUMNS;
+constexpr int kPgFaceColumnCount = 15;
 LibraryFace read_pg_face(const pg::Result& r, int row, bool with_embedding);
 
 std::string pg_meta(pg::Connection& db, const char* key);

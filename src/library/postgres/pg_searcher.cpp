@@ -46,15 +46,13 @@ class PgvectorSearcher final : public Searcher {
       // pgvector's default-like max(2 x top, 64) gave recall@10 0.77 (PERFORMANCE.md).
       const size_t ef = std::clamp<size_t>(std::max<size_t>(4 * k, 256), 1, kMaxEfSearch);
       db_.query("SELECT set_config('hnsw.ef_search', $1, true)", Params().text(std::to_string(ef)));
-      sql = "SELECT f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "
-            "f.first_ms, f.last_ms, f.best_ms, nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
+      sql = "SELECT " FACESEARCH_PG_FACE_COLUMNS ", nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
             "ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
             "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id WHERE nn.distance <= $3";
     } else {
       // Exact: every face is compared; the HNSW index must not be used.
       db_.exec("SET LOCAL enable_indexscan = off");
-      sql = "SELECT f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "
-            "f.first_ms, f.last_ms, f.best_ms, nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
+      sql = "SELECT " FACESEARCH_PG_FACE_COLUMNS ", nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
             "WHERE (embedding <=> $1::halfvec) <= $3 ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
             "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id";
     }
@@ -63,7 +61,7 @@ class PgvectorSearcher final : public Searcher {
     std::vector<Match> matches;
     matches.reserve(static_cast<size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
-      matches.push_back(to_match(read_pg_face(r, i, false), static_cast<float>(1.0 - r.f64(i, 14))));
+      matches.push_back(to_match(read_pg_face(r, i, false), static_cast<float>(1.0 - r.f64(i, kPgFaceColumnCount))));
     }
     sort_like_scan(matches);
     return matches;

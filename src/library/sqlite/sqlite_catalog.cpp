@@ -14,11 +14,11 @@ namespace {
 using sqlite_backend::meta_get;
 using sqlite_backend::meta_set;
 
-// Columns: f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks,
+// Columns: f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks,
 // f.first_ms, f.last_ms, f.best_ms[, f.embedding]
 constexpr const char* kFaceColumns =
-    "f.id, f.image_id, i.path, i.width, i.height, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, f.first_ms, "
-    "f.last_ms, f.best_ms";
+    "f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "
+    "f.first_ms, f.last_ms, f.best_ms";
 
 LibraryFace read_face(sql::Statement& st, bool with_embedding) {
   LibraryFace f;
@@ -27,11 +27,12 @@ LibraryFace read_face(sql::Statement& st, bool with_embedding) {
   f.path = st.text(2);
   f.width = static_cast<int>(st.i64(3));
   f.height = static_cast<int>(st.i64(4));
-  f.face.box = {st.i64(5) / 10.f, st.i64(6) / 10.f, st.i64(7) / 10.f, st.i64(8) / 10.f};
-  f.face.score = st.i64(9) / 10000.f;
-  f.face.landmarks = decode_landmarks(f.face.box, st.blob(10));
-  f.face.time = {st.i64(11), st.i64(12), st.i64(13)};
-  if (with_embedding) f.face.embedding = decode_embedding(st.blob(14));
+  f.kind = media_kind_of(st.text(5));
+  f.face.box = {st.i64(6) / 10.f, st.i64(7) / 10.f, st.i64(8) / 10.f, st.i64(9) / 10.f};
+  f.face.score = st.i64(10) / 10000.f;
+  f.face.landmarks = decode_landmarks(f.face.box, st.blob(11));
+  f.face.time = {st.i64(12), st.i64(13), st.i64(14)};
+  if (with_embedding) f.face.embedding = decode_embedding(st.blob(15));
   return f;
 }
 
@@ -140,7 +141,7 @@ class SqliteStorage final : public SqliteCatalog {
       ins.bind(5, std::string(img ? "ok" : "error"));
       if (img) ins.bind_null(6); else ins.bind(6, r.error);
       ins.bind(7, img ? img->width : 0).bind(8, img ? img->height : 0);
-      ins.bind(9, std::string(img ? format_name(img->format) : ""));
+      ins.bind(9, img ? media_format_name(*img) : std::string());
       ins.bind(10, img ? static_cast<int>(img->faces.size()) : 0);
       ins.bind(11, now_seconds());
       ins.run();
