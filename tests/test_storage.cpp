@@ -26,8 +26,6 @@ using namespace facesearch;
 
 namespace {
 
-std::string binary() { return std::string(FACESEARCH_BINARY_DIR) + "/facesearch"; }
-
 // A JPEG that stops right after its first segment marker: unusable, reported, never retried.
 const std::vector<std::uint8_t> kBrokenJpeg = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3};
 
@@ -93,24 +91,10 @@ std::map<std::string, std::string> catalog_snapshot(const std::string& spec) {
 
 size_t face_count(const std::string& spec) { return Library(spec, false).status().faces; }
 
-pid_t run_cli(const std::vector<std::string>& args) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::vector<char*> argv;
-    static const std::string name = "facesearch";
-    argv.push_back(const_cast<char*>(name.c_str()));
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(binary().c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
+using fstest::exited_ok;
+using fstest::spawn_facesearch;
 
-bool exited_ok(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+pid_t run_cli(const std::vector<std::string>& args) { return spawn_facesearch(args); }
 
 }  // namespace
 

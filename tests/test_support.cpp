@@ -2,7 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
@@ -11,6 +13,26 @@
 #include <stdexcept>
 
 namespace fstest {
+
+int spawn_facesearch(const std::vector<std::string>& args) {
+  const std::string binary = std::string(FACESEARCH_BINARY_DIR) + "/facesearch";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> argv;
+    static const std::string name = "facesearch";
+    argv.push_back(const_cast<char*>(name.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool exited_ok(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 
 std::filesystem::path shared_data() {
   const char* env = std::getenv("FACESEARCH_TEST_DATA");

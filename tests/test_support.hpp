@@ -34,6 +34,11 @@ void pg_admin(const std::string& url, const std::string& sql);
 // the test server) and its --library spec.
 std::string new_library(const std::string& backend, const std::filesystem::path& scratch, const std::string& name);
 
+// Starts the built `facesearch` with these arguments (stdout and stderr to /dev/null) and returns its pid, for
+// tests that kill it; exited_ok tells a waitpid status of a clean exit.
+int spawn_facesearch(const std::vector<std::string>& args);
+bool exited_ok(int status);
+
 }  // namespace fstest
 
 #include <cstdint>

@@ -4,10 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <random>
+#include <thread>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -290,6 +295,67 @@ TEST_F(Video, ScanIndexAndSearchPrintAppearancesWithTheirTimes) {
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("4 unchanged"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("0 faces added from 0 images"), std::string::npos) << again.out;
+}
+
+// kill -9 while videos are being indexed, again and again, then index to the end: the library equals a clean run's
+// (a video is written with all its appearances or not at all).
+TEST_F(Video, KillDuringVideoIndexingThenIndexAgainEqualsACleanRun) {
+  const fs::path scratch = fstest::scratch_dir("video-kill");
+  const fs::path folder = scratch / "videos";
+  fs::create_directories(folder);
+  for (const auto& [clip, truth] : kTruth) fs::copy_file(dir_ / clip, folder / clip);
+  fs::copy_file(fstest::shared_data() / "deepface_testset/id03/img9.jpg", folder / "photo.jpg");
+  const std::string query = (fstest::shared_data() / "deepface_testset" / kQueries.at("id01")).string();
+  // What a library holds, as the command line shows it: its status counts and every match of a query.
+  auto snapshot = [&](const std::string& lib) {
+    const std::string bin = std::string(FACESEARCH_BINARY_DIR) + "/facesearch --quiet --library '" + lib + "' ";
+    const auto status = nlohmann::json::parse(fstest::run_command(bin + "status --json").out);
+    std::multiset<std::string> rows;
+    rows.insert("images " + status.at("images").dump() + ", faces " + status.at("faces").dump());
+    std::istringstream lines(fstest::run_command(bin + "search -q '" + query + "' --threshold -1 --json").out);
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line);
+      j.erase("face_id");
+      j.erase("image_id");
+      rows.insert(j.dump());
+    }
+    return rows;
+  };
+  auto index = [&](const std::string& lib) {
+    return fstest::spawn_facesearch({"--quiet", "--library", lib, "index", "--jobs", "1", folder.string()});
+  };
+  int status = 0;
+  const std::string clean = (scratch / "clean").string();
+  const auto t0 = std::chrono::steady_clock::now();
+  waitpid(index(clean), &status, 0);
+  const long clean_ms = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+  ASSERT_TRUE(fstest::exited_ok(status));
+  const auto expected = snapshot(clean);
+  ASSERT_GE(expected.size(), 10u);
+
+  std::mt19937 rng(20261130);
+  std::uniform_int_distribution<long> delay_ms(50, std::max<long>(100, clean_ms * 8 / 10));
+  int kills = 0;
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    const std::string lib = (scratch / ("lib" + std::to_string(cycle))).string();
+    for (int round = 0; round < 3; ++round) {
+      const pid_t pid = index(lib);
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+      if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        ++kills;
+        continue;
+      }
+      ASSERT_TRUE(fstest::exited_ok(status));
+      break;
+    }
+    waitpid(index(lib), &status, 0);
+    ASSERT_TRUE(fstest::exited_ok(status));
+    EXPECT_EQ(snapshot(lib), expected) << "cycle " << cycle;
+  }
+  EXPECT_GE(kills, 3);
 }
 
 }  // namespace

@@ -21,8 +21,10 @@ std::string resolve_library(const std::string& given) {
 
 namespace {
 
-ModelPack resolve_pack(const EngineConfig& engine) {
-  return find_pack(engine.pack_id, engine.models_root.empty() ? models_root() : engine.models_root);
+// The session's engine configuration with its pack resolved: every engine, index run and eval reuses it.
+SessionOptions with_resolved_pack(SessionOptions options) {
+  options.engine.pack = std::make_shared<const ModelPack>(resolve_pack(options.engine));
+  return options;
 }
 
 double since(std::chrono::steady_clock::time_point start) {
@@ -32,9 +34,9 @@ double since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 Session::Session(SessionOptions options)
-    : options_(std::move(options)),
+    : options_(with_resolved_pack(std::move(options))),
       library_spec_(resolve_library(options_.library)),
-      pack_(resolve_pack(options_.engine)),
+      pack_(*options_.engine.pack),
       vectors_(std::make_shared<VectorCache>()),
       engines_(std::max<size_t>(1, options_.engines), [config = options_.engine] { return std::make_unique<Engine>(config); }),
       libraries_(std::max<size_t>(1, options_.connections), [this] { return open_library(); }) {}

@@ -12,7 +12,12 @@
 
 namespace facesearch {
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(find_builtin_pack(config_.pack_id)) {
+ModelPack resolve_pack(const EngineConfig& config) {
+  if (config.pack) return *config.pack;
+  return find_pack(config.pack_id, config.models_root.empty() ? models_root() : config.models_root);
+}
+
+Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(resolve_pack(config_)) {
   auto root = config_.models_root.empty() ? models_root() : config_.models_root;
   auto files = require_pack(pack_, root);
   detector_ = make_detector(pack_.detector, files.at("detector"));

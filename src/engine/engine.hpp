@@ -28,7 +28,14 @@ struct EngineConfig {
   // Videos: frames analysed per second of video, and how much of each video is read (0: all of it).
   double video_fps = 2.0;
   double max_video_seconds = 0;
+  // The pack `pack_id` names, once resolved (app::Session does it once per session, so its engines, indexing and
+  // eval never read manifests again); empty: resolve_pack() looks it up.
+  std::shared_ptr<const ModelPack> pack;
 };
+
+// The model pack of a configuration: `config.pack` when resolved, else `pack_id` under `models_root` (built-in
+// manifests, or one installed by `models add`). Throws std::runtime_error for an unknown pack.
+ModelPack resolve_pack(const EngineConfig& config);
 
 // When a face is seen in its file, in milliseconds from the start: a still photo is one frame at 0; a face followed
 // through the frames of a video spans [first_ms, last_ms], and its box is the one of its best frame at best_ms.

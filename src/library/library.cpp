@@ -67,7 +67,7 @@ void Library::check_pack(const ModelPack& pack) {
 IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineConfig& config,
                            const IndexOptions& options, const BatchCallbacks& callbacks) {
   const auto start = std::chrono::steady_clock::now();
-  const ModelPack pack = find_builtin_pack(config.pack_id);
+  const ModelPack pack = resolve_pack(config);
   if (options.reembed) store_->clear();
   check_pack(pack);
   // Another indexer may have claimed the library for another pack in the meantime.
