@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "media/video_source.hpp"
 #include "server/video.hpp"
 #include "server_support.hpp"
 
@@ -239,4 +240,36 @@ TEST(ServerVideoRange, HeaderRules) {
   check("bytes=a-b", 10, K::Whole);
   check("items=0-1", 10, K::Whole);
   check("bytes=18446744073709551615-", 10, K::Unsatisfiable);
+}
+
+// The frame a thumbnail is cut from: the one at the asked time (as reading every frame finds it), upright, reduced
+// like analysis reduces it, the last one past the end.
+TEST(ServerVideoFrame, ReadVideoFrameAtATime) {
+  const fs::path clips = test_videos();
+  FrameSourceOptions every;
+  every.video_fps = 0;
+  std::optional<Frame> nearest;
+  VideoSource source(clips / "cuts.mp4", every);
+  while (auto f = source.next())
+    if (!nearest || std::llabs(f->time_ms - 8520) < std::llabs(nearest->time_ms - 8520)) nearest = std::move(f);
+  ASSERT_TRUE(nearest);
+  const Frame seeked = read_video_frame(clips / "cuts.mp4", 8520, {});
+  EXPECT_NEAR(static_cast<double>(seeked.time_ms), static_cast<double>(nearest->time_ms), 41);
+  ASSERT_EQ(seeked.image.bgr.size(), nearest->image.bgr.size());
+  EXPECT_LT(cv::norm(seeked.image.bgr, nearest->image.bgr, cv::NORM_L1) / seeked.image.bgr.total(), 3.0);
+
+  const Frame portrait = read_video_frame(clips / "portrait.mp4", 1000, {});
+  EXPECT_EQ(portrait.image.width, 360);
+  EXPECT_EQ(portrait.image.height, 640);
+  EXPECT_EQ(portrait.image.bgr.cols, 360);
+
+  const Frame last = read_video_frame(clips / "cuts.mp4", 3'600'000, {});
+  EXPECT_GT(last.time_ms, 10000);
+
+  FrameSourceOptions reduced;
+  reduced.decode.min_long_side = 320;
+  const Frame small = read_video_frame(clips / "cuts.mp4", 500, reduced);
+  EXPECT_EQ(small.image.width, 640);
+  EXPECT_EQ(small.image.bgr.cols, 320);
+  EXPECT_THROW(read_video_frame(clips / "audio.m4a", 0, {}), ImageError);
 }

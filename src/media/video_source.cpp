@@ -102,20 +102,30 @@ Frame VideoSource::to_frame(cv::Mat& bgr, double time_ms) const {
 }
 
 Frame VideoSource::frame_at(std::int64_t time_ms) {
-  const double want = static_cast<double>(std::max<std::int64_t>(0, time_ms));
+  double want = static_cast<double>(std::max<std::int64_t>(0, time_ms));
   const double half_frame = fps_ > 0 ? 500.0 / fps_ : 0;
-  // OpenCV's FFmpeg seek lands on the frame itself (it decodes forward from the key frame before); when the
-  // container cannot seek, frames are read from the start instead.
+  // Past the end (by the header) means the last frame: seek to it rather than past it.
+  const double frames = capture_->get(cv::CAP_PROP_FRAME_COUNT);
+  if (fps_ > 0 && frames > 1) want = std::min(want, (frames - 1) * 1000.0 / fps_);
+  // OpenCV's FFmpeg seek lands on the frame itself (it decodes forward from the key frame before).
   if (want > 0) capture_->set(cv::CAP_PROP_POS_MSEC, want);
   cv::Mat bgr, last;
   double last_t = 0;
-  while (capture_->grab()) {
-    ++grabbed_;
-    const double t = position_ms();
-    if (!capture_->retrieve(bgr) || bgr.empty() || bgr.type() != CV_8UC3) break;
-    last = bgr;
-    last_t = t;
-    if (t + half_frame >= want) break;
+  for (int attempt = 0; attempt < 2 && last.empty(); ++attempt) {
+    if (attempt == 1) {
+      // The seek found nothing (a header that lies, a stream that cannot seek): read from the start instead.
+      if (!capture_->open(path_.string(), cv::CAP_FFMPEG)) break;
+      capture_->set(cv::CAP_PROP_ORIENTATION_AUTO, 1);
+      grabbed_ = 0;
+    }
+    while (capture_->grab()) {
+      ++grabbed_;
+      const double t = position_ms();
+      if (!capture_->retrieve(bgr) || bgr.empty() || bgr.type() != CV_8UC3) break;
+      std::swap(last, bgr);  // the next retrieve writes into the other buffer
+      last_t = t;
+      if (t + half_frame >= want) break;
+    }
   }
   if (last.empty())
     throw ImageError("unreadable video: no frame could be decoded at " + std::to_string(time_ms) + " ms");
