@@ -337,7 +337,7 @@ TEST_F(ServerApi, PageIsEmbedded) {
   EXPECT_EQ(index->body, file_text(fs::path(FACESEARCH_SOURCE_DIR) / "web/index.html"));
   EXPECT_NE(index->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
   EXPECT_EQ(index->get_header_value("X-Content-Type-Options"), "nosniff");
-  for (const std::string name : {"app.js", "style.css"}) {
+  for (const std::string name : {"app.js", "viewer.js", "style.css"}) {
     auto r = c.Get("/" + name);
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << name;

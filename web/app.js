@@ -238,10 +238,16 @@ function faceCard({ faceId, title, alt, meta, onClick }) {
 function showMatches() {
   const grid = $('grid');
   grid.replaceChildren(...state.matches.map((m) => {
+    const meta = [['similarity', m.similarity.toFixed(2)], ['name', fileName(m.path)]];
+    if (isVideo(m)) meta.splice(1, 0, ['when', appearance(m)]);
+    const title = isVideo(m) ? `${m.path} at ${appearance(m)}` : m.path;
     const li = faceCard({
-      faceId: m.face_id, title: m.path, alt: `face in ${fileName(m.path)}`, onClick: () => openViewer(m),
-      meta: [['similarity', m.similarity.toFixed(2)], ['name', fileName(m.path)]],
+      faceId: m.face_id, title, alt: `face in ${fileName(m.path)}`, onClick: () => openViewer(m), meta,
     });
+    if (isVideo(m)) {
+      li.classList.add('video');
+      li.dataset.tBest = String(m.t_best);
+    }
     li.dataset.path = m.path;
     li.dataset.similarity = String(m.similarity);
     li.dataset.faceId = String(m.face_id);
@@ -260,8 +266,8 @@ function applyThreshold() {
     li.hidden = !visible;
     if (visible) shown++;
   }
-  const photos = new Set(state.matches.filter((m) => m.similarity >= t).map((m) => m.image_id)).size;
-  $('count').textContent = shown ? `${shown} face${shown === 1 ? '' : 's'} in ${photos} photo${photos === 1 ? '' : 's'}`
+  const files = new Set(state.matches.filter((m) => m.similarity >= t).map((m) => m.image_id)).size;
+  $('count').textContent = shown ? `${shown} face${shown === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`
                                  : 'no match at this similarity';
 }
 
@@ -337,25 +343,6 @@ async function namePerson() {
   }
 }
 
-// ---- whole photo --------------------------------------------------------------------------------------------
-
-async function openViewer(m) {
-  const dialog = $('viewer');
-  const img = $('viewer-photo');
-  img.removeAttribute('src');
-  img.alt = fileName(m.path);
-  $('viewer-caption').textContent = `${m.path} — similarity ${m.similarity.toFixed(3)}`;
-  setBoxes($('viewer-boxes'), m.width, m.height, [{ box: m.box, chosen: true }]);
-  dialog.showModal();
-  showPicture(img, `/api/images/${m.image_id}?max_side=1600`);
-  try {
-    // The other faces of the photo, dashed, so the matched one stands out among them.
-    const info = await (await api(`/api/images/${m.image_id}/faces`)).json();
-    setBoxes($('viewer-boxes'), info.width, info.height,
-             info.faces.map((f) => ({ box: f.box, chosen: f.face_id === m.face_id })));
-  } catch (_) { /* the matched box is already drawn */ }
-}
-
 // ---- indexing -----------------------------------------------------------------------------------------------
 
 async function pollIndex() {
@@ -418,6 +405,7 @@ function init() {
   $('people-panel').addEventListener('toggle', () => { if ($('people-panel').open) loadPeople(); });
   $('person-name').addEventListener('click', namePerson);
   $('viewer').addEventListener('click', (e) => { if (e.target === $('viewer')) $('viewer').close(); });
+  $('viewer').addEventListener('close', stopVideo);
   refreshStatus().then((s) => { if (s && s.index.state === 'running') pollIndex(); });
 }
 

@@ -78,23 +78,63 @@ std::optional<Frame> VideoSource::next() {
     if (!capture_->retrieve(bgr) || bgr.empty() || bgr.type() != CV_8UC3)
       throw ImageError("unreadable video: frame at " + std::to_string(std::lround(t)) + " ms cannot be decoded");
     ++sampled_;
-    Frame frame;
-    frame.time_ms = std::llround(t);
-    frame.image.width = bgr.cols;
-    frame.image.height = bgr.rows;
-    const int long_side = std::max(bgr.cols, bgr.rows);
-    if (min_long_side_ > 0 && long_side > min_long_side_) {
-      // Detection never needs more than min_long_side: shrink now so a 4K sample costs what a 1080p one does.
-      frame.image.scale = static_cast<double>(long_side) / min_long_side_;
-      cv::resize(bgr, frame.image.bgr,
-                 {static_cast<int>(std::lround(bgr.cols / frame.image.scale)),
-                  static_cast<int>(std::lround(bgr.rows / frame.image.scale))},
-                 0, 0, cv::INTER_AREA);
-    } else {
-      frame.image.bgr = std::move(bgr);
-    }
-    return frame;
+    return to_frame(bgr, t);
   }
+}
+
+Frame VideoSource::to_frame(cv::Mat& bgr, double time_ms) const {
+  Frame frame;
+  frame.time_ms = std::llround(time_ms);
+  frame.image.width = bgr.cols;
+  frame.image.height = bgr.rows;
+  const int long_side = std::max(bgr.cols, bgr.rows);
+  if (min_long_side_ > 0 && long_side > min_long_side_) {
+    // Detection never needs more than min_long_side: shrink now so a 4K sample costs what a 1080p one does.
+    frame.image.scale = static_cast<double>(long_side) / min_long_side_;
+    cv::resize(bgr, frame.image.bgr,
+               {static_cast<int>(std::lround(bgr.cols / frame.image.scale)),
+                static_cast<int>(std::lround(bgr.rows / frame.image.scale))},
+               0, 0, cv::INTER_AREA);
+  } else {
+    frame.image.bgr = std::move(bgr);
+  }
+  return frame;
+}
+
+Frame VideoSource::frame_at(std::int64_t time_ms) {
+  double want = static_cast<double>(std::max<std::int64_t>(0, time_ms));
+  const double half_frame = fps_ > 0 ? 500.0 / fps_ : 0;
+  // Past the end (by the header) means the last frame: seek to it rather than past it.
+  const double frames = capture_->get(cv::CAP_PROP_FRAME_COUNT);
+  if (fps_ > 0 && frames > 1) want = std::min(want, (frames - 1) * 1000.0 / fps_);
+  // OpenCV's FFmpeg seek lands on the frame itself (it decodes forward from the key frame before).
+  if (want > 0) capture_->set(cv::CAP_PROP_POS_MSEC, want);
+  cv::Mat bgr, last;
+  double last_t = 0;
+  for (int attempt = 0; attempt < 2 && last.empty(); ++attempt) {
+    if (attempt == 1) {
+      // The seek found nothing (a header that lies, a stream that cannot seek): read from the start instead.
+      if (!capture_->open(path_.string(), cv::CAP_FFMPEG)) break;
+      capture_->set(cv::CAP_PROP_ORIENTATION_AUTO, 1);
+      grabbed_ = 0;
+    }
+    while (capture_->grab()) {
+      ++grabbed_;
+      const double t = position_ms();
+      if (!capture_->retrieve(bgr) || bgr.empty() || bgr.type() != CV_8UC3) break;
+      std::swap(last, bgr);  // the next retrieve writes into the other buffer
+      last_t = t;
+      if (t + half_frame >= want) break;
+    }
+  }
+  if (last.empty())
+    throw ImageError("unreadable video: no frame could be decoded at " + std::to_string(time_ms) + " ms");
+  return to_frame(last, last_t);
+}
+
+Frame read_video_frame(const std::filesystem::path& path, std::int64_t time_ms, const FrameSourceOptions& options) {
+  VideoSource source(path, options);
+  return source.frame_at(time_ms);
 }
 
 }  // namespace facesearch

@@ -10,6 +10,7 @@
 #include "media/frame_source.hpp"
 
 namespace cv {
+class Mat;
 class VideoCapture;
 }
 
@@ -27,11 +28,17 @@ class VideoSource : public FrameSource {
 
   std::size_t frames_decoded() const override { return grabbed_; }
 
+  // The frame shown at `time_ms` (the last frame when the video is shorter), upright and reduced as next()
+  // does. Seeks (OpenCV decodes from the key frame before) instead of reading from the start.
+  // Throws ImageError when no frame can be decoded there.
+  Frame frame_at(std::int64_t time_ms);
+
   // Registered as "video": ISO-BMFF/QuickTime, Matroska/WebM (EBML) and RIFF AVI headers.
   static bool sniff(std::span<const std::uint8_t> head);
 
  private:
   double position_ms() const;
+  Frame to_frame(cv::Mat& bgr, double time_ms) const;
 
   std::filesystem::path path_;
   std::unique_ptr<cv::VideoCapture> capture_;
@@ -42,5 +49,9 @@ class VideoSource : public FrameSource {
   double next_due_ms_ = 0;
   std::size_t grabbed_ = 0, sampled_ = 0;
 };
+
+// The upright frame of the video at `path` shown at `time_ms`, under the same pixel limit and reduction
+// (options.decode.min_long_side) as analysis: what a thumbnail of a video face is cut from. Throws ImageError.
+Frame read_video_frame(const std::filesystem::path& path, std::int64_t time_ms, const FrameSourceOptions& options);
 
 }  // namespace facesearch

@@ -163,7 +163,7 @@ void configure(HttpServer& http, size_t threads, size_t max_upload_bytes) {
                             {"X-Frame-Options", "DENY"},
                             {"Referrer-Policy", "no-referrer"},
                             {"Content-Security-Policy",
-                             "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "
+                             "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
                              "form-action 'none'; frame-ancestors 'none'"}});
 }
 

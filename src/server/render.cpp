@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "image/image.hpp"
+#include "media/video_source.hpp"
 
 namespace facesearch::server {
 
@@ -34,17 +35,25 @@ cv::Mat shrink_to(const cv::Mat& bgr, int max_side) {
   return out;
 }
 
+// A photo through the image decoder; a video frame through the video source, with the same limits.
+DecodedImage load_picture(const PictureSource& picture, const DecodeOptions& options) {
+  if (picture.kind == MediaKind::Photo) return load_image(picture.path, options);
+  FrameSourceOptions frame_options;
+  frame_options.decode = options;
+  return read_video_frame(picture.path, picture.time_ms, frame_options).image;
+}
+
 }  // namespace
 
-std::vector<std::uint8_t> face_thumbnail_jpeg(const std::filesystem::path& photo, int width, int height,
-                                              const Box& box, int size, const RenderLimits& limits) {
+std::vector<std::uint8_t> face_thumbnail_jpeg(const PictureSource& picture, int width, int height, const Box& box,
+                                              int size, const RenderLimits& limits) {
   const float side_full = std::max({box.width(), box.height(), 1.f}) * kThumbnailMargin;
   const int long_full = std::max(width, height);
   // Let the JPEG decoder shrink by 2/4/8 as long as the crop keeps at least `size` pixels.
   DecodeOptions options;
   options.max_pixels = limits.max_pixels;
   options.min_long_side = std::min(long_full, static_cast<int>(std::ceil(long_full * size / side_full)));
-  DecodedImage img = load_image(photo, options);
+  DecodedImage img = load_picture(picture, options);
   if (img.width != width || img.height != height)
     throw StalePhotoError("the photo changed on disk since it was indexed (index it again)");
 
@@ -62,11 +71,11 @@ std::vector<std::uint8_t> face_thumbnail_jpeg(const std::filesystem::path& photo
   return encode_jpeg(out, limits.jpeg_quality);
 }
 
-std::vector<std::uint8_t> photo_jpeg(const std::filesystem::path& photo, int max_side, const RenderLimits& limits) {
+std::vector<std::uint8_t> photo_jpeg(const PictureSource& picture, int max_side, const RenderLimits& limits) {
   DecodeOptions options;
   options.max_pixels = limits.max_pixels;
   options.min_long_side = max_side;
-  DecodedImage img = load_image(photo, options);
+  DecodedImage img = load_picture(picture, options);
   return encode_jpeg(shrink_to(img.bgr, max_side), limits.jpeg_quality);
 }
 

@@ -1,4 +1,5 @@
-// Pictures the server sends: face thumbnails and (downscaled) photos, decoded EXIF-upright by the image layer.
+// Pictures the server sends: face thumbnails and (downscaled) photos, decoded EXIF-upright by the image layer; for a
+// video, its upright frame at a given time (media/video_source.hpp).
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "detect/face.hpp"
+#include "media/frame_source.hpp"
 
 namespace facesearch::server {
 
@@ -21,12 +23,19 @@ struct RenderLimits {
   int jpeg_quality = 88;
 };
 
-// A square JPEG of `size` px around the face box (with some margin), the photo's upright pixels.
-// `width`/`height` are the photo's size at indexing time. Throws ImageError or StalePhotoError.
-std::vector<std::uint8_t> face_thumbnail_jpeg(const std::filesystem::path& photo, int width, int height,
-                                              const Box& box, int size, const RenderLimits& limits);
+// Where a picture comes from: a photo, or a video's frame at `time_ms` (a video face's best frame).
+struct PictureSource {
+  std::filesystem::path path;
+  MediaKind kind = MediaKind::Photo;
+  std::int64_t time_ms = 0;
+};
 
-// The upright photo as a JPEG whose long side is at most `max_side` (0: full size). Throws ImageError.
-std::vector<std::uint8_t> photo_jpeg(const std::filesystem::path& photo, int max_side, const RenderLimits& limits);
+// A square JPEG of `size` px around the face box (with some margin), the picture's upright pixels.
+// `width`/`height` are the picture's size at indexing time. Throws ImageError or StalePhotoError.
+std::vector<std::uint8_t> face_thumbnail_jpeg(const PictureSource& picture, int width, int height, const Box& box,
+                                              int size, const RenderLimits& limits);
+
+// The upright picture as a JPEG whose long side is at most `max_side` (0: full size). Throws ImageError.
+std::vector<std::uint8_t> photo_jpeg(const PictureSource& picture, int max_side, const RenderLimits& limits);
 
 }  // namespace facesearch::server

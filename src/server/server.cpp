@@ -48,6 +48,11 @@ struct Server::Impl {
 
 void Server::Impl::routes() {
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    // httplib applies Range headers to every answer by itself, and builds multipart answers of several ranges in
+    // memory (bytes=0-,0-,0-... repeats a photo as often as asked). Only the video view answers ranges
+    // (server/video.hpp, from the header): drop httplib's parsed ranges. The Request is httplib's own mutable
+    // object, handed over as const.
+    const_cast<httplib::Request&>(req).ranges.clear();
     return access.allowed(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                     : httplib::Server::HandlerResponse::Handled;
   });
@@ -69,6 +74,7 @@ void Server::Impl::routes() {
   http.Get(R"(/api/faces/(\d+))", api([&v, id](Req req, Res res) { v.face(id(req), res); }));
   http.Get(R"(/api/faces/(\d+)/thumbnail)", api([&v, id](Req req, Res res) { v.thumbnail(req, id(req), res); }));
   http.Get(R"(/api/images/(\d+))", api([&v, id](Req req, Res res) { v.photo(req, id(req), res); }));
+  http.Get(R"(/api/videos/(\d+))", api([&v, id](Req req, Res res) { v.video(req, id(req), res); }));
   http.Get(R"(/api/images/(\d+)/faces)", api([&v, id](Req req, Res res) { v.image_faces(id(req), res); }));
   http.Get("/api/index", api([&v](Req, Res res) { v.index_state(res); }));
   http.Post("/api/index", api([&v](Req req, Res res) { v.start_index(req, res); }));

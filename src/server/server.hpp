@@ -21,6 +21,7 @@ struct ServerOptions {
   int engines = 2;                // photos analysed at once (each Engine holds its own networks)
   int index_jobs = 2;             // worker threads of an indexing job
   size_t cache_bytes = 64u * 1024 * 1024;  // encoded thumbnails and photos kept in memory
+  size_t max_range_bytes = 8u * 1024 * 1024;  // bytes of a video sent per ranged answer (a player asks for more)
   bool log_requests = false;      // one line per request on stderr
 };
 

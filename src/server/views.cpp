@@ -3,6 +3,7 @@
 #include "app/records.hpp"
 #include "app/version.hpp"
 #include "server/http.hpp"
+#include "server/video.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -20,6 +21,22 @@ std::string cache_key(const char* kind, std::int64_t id, int size, const fs::pat
 }
 
 HttpError no_face(std::int64_t id) { return {404, "no face " + std::to_string(id) + " in the library"}; }
+HttpError no_image(const char* what, std::int64_t id) {
+  return {404, std::string("no ") + what + " " + std::to_string(id) + " in the library"};
+}
+
+bool is_video(const LibraryImage& image) { return media_kind_of(image.format) == MediaKind::Video; }
+
+// What the whole picture of a library file is: the photo, or the video's frame at `t_ms` (by default the best
+// frame of its first appearance).
+PictureSource picture_of(const httplib::Request& req, const LibraryImage& image) {
+  PictureSource picture{image.path, MediaKind::Photo, 0};
+  if (!is_video(image)) return picture;
+  picture.kind = MediaKind::Video;
+  picture.time_ms = image.faces.empty() ? 0 : image.faces.front().face.time.best_ms;
+  if (req.has_param("t_ms")) picture.time_ms = parse_integer("t_ms", req.get_param_value("t_ms"), 0, INT64_MAX);
+  return picture;
+}
 HttpError no_person(std::int64_t id) { return {404, "no person " + std::to_string(id) + " in the library"}; }
 
 }  // namespace
@@ -54,8 +71,10 @@ void Views::thumbnail(const httplib::Request& req, std::int64_t id, httplib::Res
   const std::string key = cache_key("face", id, size, face->path);
   auto bytes = cache_.get(key);
   if (!bytes) {
+    // A video face is shown in its best frame.
+    const PictureSource picture{face->path, face->kind, face->kind == MediaKind::Video ? face->face.time.best_ms : 0};
     bytes = std::make_shared<const std::vector<std::uint8_t>>(
-        face_thumbnail_jpeg(face->path, face->width, face->height, face->face.box, size, limits_));
+        face_thumbnail_jpeg(picture, face->width, face->height, face->face.box, size, limits_));
     cache_.put(key, bytes);
   }
   send_jpeg(res, bytes);
@@ -63,7 +82,7 @@ void Views::thumbnail(const httplib::Request& req, std::int64_t id, httplib::Res
 
 void Views::image_faces(std::int64_t id, httplib::Response& res) {
   const auto image = session_.image(id);
-  if (!image) throw HttpError{404, "no image " + std::to_string(id) + " in the library"};
+  if (!image) throw no_image("image", id);
   send_json(res, 200, library_image_json(*image));
 }
 
@@ -71,14 +90,22 @@ void Views::photo(const httplib::Request& req, std::int64_t id, httplib::Respons
   const int max_side = int_query(req, "max_side", 0, 0, 16384);
   const auto image = session_.image(id);
   // Unusable files stay in the catalog (with their reason) but there is nothing to show.
-  if (!image || image->status != "ok") throw HttpError{404, "no photo " + std::to_string(id) + " in the library"};
-  const std::string key = cache_key("photo", id, max_side, image->path);
+  if (!image || image->status != "ok") throw no_image("photo", id);
+  const PictureSource picture = picture_of(req, *image);
+  const std::string key = cache_key("photo", id, max_side, image->path) + ":" + std::to_string(picture.time_ms);
   auto bytes = cache_.get(key);
   if (!bytes) {
-    bytes = std::make_shared<const std::vector<std::uint8_t>>(photo_jpeg(image->path, max_side, limits_));
+    bytes = std::make_shared<const std::vector<std::uint8_t>>(photo_jpeg(picture, max_side, limits_));
     cache_.put(key, bytes);
   }
   send_jpeg(res, bytes);
+}
+
+void Views::video(const httplib::Request& req, std::int64_t id, httplib::Response& res) {
+  // Only files the library indexed as videos, only by id: never a path from the client.
+  const auto image = session_.image(id);
+  if (!image || image->status != "ok" || !is_video(*image)) throw no_image("video", id);
+  send_video(req, image->path, options_.max_range_bytes, res);
 }
 
 void Views::start_index(const httplib::Request& req, httplib::Response& res) {

@@ -24,6 +24,7 @@ class Views {
   void thumbnail(const httplib::Request& req, std::int64_t id, httplib::Response& res);
   void image_faces(std::int64_t id, httplib::Response& res);
   void photo(const httplib::Request& req, std::int64_t id, httplib::Response& res);
+  void video(const httplib::Request& req, std::int64_t id, httplib::Response& res);  // server/video.hpp
   void start_index(const httplib::Request& req, httplib::Response& res);
   void index_state(httplib::Response& res);
   void people(httplib::Response& res);

@@ -1,13 +1,14 @@
 // End-to-end test of `facesearch serve` in headless Chromium, driven like a person would use the page:
 // index a folder from the page, upload a group photo, pick each face, check the result grid shows that person's
-// photos, open one photo, move the threshold slider. Screenshots go under the build directory.
+// photos, open one photo, play a video result from its best frame, move the threshold slider. Screenshots go under
+// the build directory.
 //
 //   node serve.e2e.mjs --facesearch build/facesearch --data ../shared/data --out build/e2e
 //
 // Uses Debian's /usr/bin/chromium (playwright never downloads a browser here).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,23 @@ try {
   fatal(`playwright-core is not installed in ${here}: run tests/e2e/install.sh (make test does) — ${e.message}`);
 }
 
+// A folder with a video beside the test set: cuts.mp4 of scripts/make-test-videos.sh (id01 at 0-3 s and 8-11 s),
+// taken from the clips test_video made in this build tree, else made here.
+function videoFolder() {
+  const folder = path.join(out, 'videos');
+  mkdirSync(folder, { recursive: true });
+  const made = path.join(path.dirname(out), 'test-scratch', 'video');
+  let source = path.join(made, 'cuts.mp4');
+  if (!existsSync(path.join(made, '.made')) || !existsSync(source)) {
+    const clips = path.join(out, 'clips');
+    const r = spawnSync(path.join(here, '../../scripts/make-test-videos.sh'), [testset, clips], { encoding: 'utf8' });
+    if (r.status !== 0) fatal(`making the test videos (needs ffmpeg): ${r.stdout}${r.stderr}`);
+    source = path.join(clips, 'cuts.mp4');
+  }
+  copyFileSync(source, path.join(folder, 'cuts.mp4'));
+  return folder;
+}
+
 const identityOf = (p) => p.split(path.sep + 'deepface_testset' + path.sep)[1]?.split(path.sep)[0] ?? '?';
 const photosOf = (identity) => readdirSync(path.join(testset, identity)).length;
 
@@ -66,6 +84,7 @@ async function startServer(...extra) {
     server.on('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)));
   }).catch((e) => fatal(e.message));
 }
+const videos = videoFolder();
 const baseUrl = await startServer();
 
 // Every thumbnail of the visible cards has arrived and decoded (scrolled into view first: they load lazily).
@@ -89,7 +108,7 @@ try {
 
   // 1. Index the test set from the page's own form, and wait for the job's report.
   await page.click('.index-panel summary');
-  await page.fill('#index-roots', testset);
+  await page.fill('#index-roots', `${testset}, ${videos}`);
   await page.click('#index-form button');
   await page.waitForFunction(() => /^(Done|Indexing failed)/.test(document.getElementById('index-progress').textContent),
                              null, { timeout: 300000 });
@@ -101,7 +120,8 @@ try {
 
   // 2. Upload a photo of two people; pick each face in turn.
   const visibleCards = () => page.$$eval('#grid li.card:not([hidden])',
-                                         (lis) => lis.map((li) => ({ path: li.dataset.path, similarity: Number(li.dataset.similarity) })));
+                                         (lis) => lis.map((li) => ({ path: li.dataset.path, similarity: Number(li.dataset.similarity),
+                                                                     video: li.classList.contains('video') })));
   const pickFace = async (i) => {
     await page.click(`#query-faces button[data-face="${i}"]`);
     await page.waitForFunction((face) => document.body.dataset.search === 'done' &&
@@ -116,7 +136,9 @@ try {
   const angelinaPhotos = photosOf('id01_Angelina_Jolie');
   let angelinaFace = -1;
   for (let i = 0; i < faceCount; i++) {
-    const cards = await pickFace(i);
+    const all = await pickFace(i);
+    const cards = all.filter((c) => !c.video);
+    const videoCards = all.filter((c) => c.video);
     const people = cards.map((c) => identityOf(c.path));
     const id01 = people.filter((p) => p === 'id01_Angelina_Jolie').length;
     const sorted = cards.every((c, k) => k === 0 || cards[k - 1].similarity >= c.similarity);
@@ -128,11 +150,13 @@ try {
       // Her folder's photos, the two group photos she is in, and nobody else.
       check(people.every((p) => p === 'id01_Angelina_Jolie' || p === 'group'), `face ${i}: every match is her or a group photo with her`);
       check(id01 >= angelinaPhotos - 1, `face ${i}: ${id01} of her ${angelinaPhotos} photos in the grid`);
+      check(videoCards.length === 2, `face ${i}: her 2 appearances in cuts.mp4 in the grid (${videoCards.length})`);
       const thumbs = await thumbnailsLoaded(page);
-      check(thumbs.length === cards.length, `face ${i}: all ${thumbs.length} face thumbnails load`);
+      check(thumbs.length === all.length, `face ${i}: all ${thumbs.length} face thumbnails load, video frames included`);
       await page.screenshot({ path: path.join(out, 'search.png'), fullPage: true });
     } else {
-      check(!people.includes('id01_Angelina_Jolie'), `face ${i}: the other person's matches hold none of her photos`);
+      check(!people.includes('id01_Angelina_Jolie') && videoCards.length === 0,
+            `face ${i}: the other person's matches hold none of her photos or appearances`);
     }
   }
   check(angelinaFace >= 0, 'one face of couple.jpg is Angelina Jolie (id01)');
@@ -156,6 +180,43 @@ try {
   check(viewer.chosen && viewer.inside, `the matched face is outlined (viewBox ${viewer.viewBox})`);
   await page.waitForTimeout(200);  // let the dialog finish painting
   await page.screenshot({ path: path.join(out, 'viewer.png') });
+  await page.keyboard.press('Escape');
+
+  // 3b. A video result: its card shows when, and it plays in the page from its best frame, the face outlined.
+  const videoCard = page.locator('#grid li.card.video:not([hidden])');
+  const whens = await videoCard.locator('.when').allTextContents();
+  check(whens.length === 2 && whens.every((w) => /^\d\d:\d\d\.\d-\d\d:\d\d\.\d$/.test(w)),
+        `video cards show their appearance times: ${whens.join(', ')}`);
+  // The later appearance (id01 again at 8-11 s), so a player stuck at 0 cannot pass.
+  const bests = await videoCard.evaluateAll((lis) => lis.map((li) => Number(li.dataset.tBest)));
+  const later = bests.indexOf(Math.max(...bests));
+  const tBest = bests[later];
+  await videoCard.nth(later).locator('button').click();
+  const loadedAt = await page.waitForFunction(() => {
+    const v = document.getElementById('viewer-video');
+    return document.getElementById('viewer').open && !v.hidden && v.readyState >= 2 && !v.seeking && v.currentTime;
+  }, null, { timeout: 30000 }).then((h) => h.jsonValue(), () => null);
+  const atBest = await page.evaluate(() => {
+    const v = document.getElementById('viewer-video');
+    return { time: v.currentTime, paused: v.paused, width: v.videoWidth, boxes: !document.getElementById('viewer-boxes').hidden,
+             chosen: !!document.querySelector('#viewer-boxes rect.chosen'), photoHidden: document.getElementById('viewer-photo').hidden };
+  });
+  check(loadedAt !== null && Math.abs(atBest.time - tBest) <= 0.5 && atBest.time > 0,
+        `the video opens at its best frame: currentTime ${atBest.time} for t_best ${tBest}`);
+  check(atBest.width === 640 && atBest.photoHidden, `the <video> shows the 640x480 clip (${atBest.width} px wide)`);
+  check(atBest.boxes && atBest.chosen, 'the face is outlined over the best frame before playback');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(out, 'video.png') });
+  const played = await page.evaluate(async () => {
+    const v = document.getElementById('viewer-video');
+    v.muted = true;
+    try { await v.play(); } catch (e) { return { error: e.message }; }
+    await new Promise((r) => setTimeout(r, 1200));
+    return { time: v.currentTime, paused: v.paused, boxes: !document.getElementById('viewer-boxes').hidden };
+  });
+  check(!played.error && !played.paused && played.time > tBest + 0.3 && !played.boxes,
+        `it plays on from there (currentTime ${played.time}${played.error ? ', ' + played.error : ''}), box hidden while playing`);
+  await page.screenshot({ path: path.join(out, 'video-playing.png') });
   await page.keyboard.press('Escape');
 
   // 4. The slider filters the grid without asking the server again.
@@ -194,6 +255,28 @@ try {
   const identities = new Set(personFaces.map((c) => identityOf(c.path)).filter((i) => i.startsWith('id')));
   check(personFaces.length === personCards[0].count && identities.size === 1,
         `the largest person shows its ${personFaces.length} faces, all of one identity (${[...identities].join(', ')})`);
+  // Video appearances are faces of persons too (cuts.mp4 holds three: id01, id02, id01), listed like photo faces
+  // in persons whose photos are of one identity.
+  let appearances = 0;
+  const wrong = [];
+  for (const p of personCards) {
+    await page.click(`#people-grid li.card[data-person-id="${p.id}"] button`);
+    await page.waitForFunction((id) => document.body.dataset.person === id, p.id, { timeout: 30000 });
+    const faces = await visibleCards();
+    const inVideo = faces.filter((c) => c.video).length;
+    if (!inVideo) continue;
+    if (!appearances) {
+      await thumbnailsLoaded(page);
+      await page.screenshot({ path: path.join(out, 'people-video.png'), fullPage: true });
+    }
+    appearances += inVideo;
+    const others = faces.filter((c) => !c.video).map((c) => identityOf(c.path)).filter((i) => i.startsWith('id'));
+    if (new Set(others).size > 1) wrong.push(p.id);
+  }
+  check(appearances >= 1 && appearances <= 3 && wrong.length === 0,
+        `the People panel lists ${appearances} video appearance(s), each in a person of one identity`);
+  await page.click('#people-grid li.card button');
+  await page.waitForFunction((id) => document.body.dataset.person === id, personCards[0].id, { timeout: 30000 });
   page.once('dialog', (d) => d.accept('E2E Person'));
   await page.click('#person-name');
   await page.waitForFunction(() => document.getElementById('person-title').textContent.startsWith('E2E Person'),
@@ -232,6 +315,18 @@ try {
   const srcs = await thumbnailsLoaded(tokenPage);
   check(tokenCards === cards.length && srcs.every((src) => src.startsWith('blob:')),
         `token server: same ${tokenCards} matches, thumbnails fetched with the token (blob URLs)`);
+  // A video result plays with the token too (fetched with it, played from memory).
+  await tokenPage.setInputFiles('#file', path.join(testset, 'id01_Angelina_Jolie', 'img5.jpg'));
+  await tokenPage.waitForFunction(() => document.body.dataset.search === 'done' &&
+                                  document.querySelector('#grid li.card.video'), null, { timeout: 60000 });
+  await tokenPage.click('#grid li.card.video button');
+  const tokenVideo = await tokenPage.waitForFunction(() => {
+    const v = document.getElementById('viewer-video');
+    return v.readyState >= 2 && !v.seeking && v.src.startsWith('blob:') &&
+           Math.abs(v.currentTime - Number(v.dataset.tBest)) <= 0.5 && { time: v.currentTime, best: Number(v.dataset.tBest) };
+  }, null, { timeout: 30000 }).then((h) => h.jsonValue(), () => null);
+  check(tokenVideo !== null, `token server: the video plays from a blob at its best frame (${JSON.stringify(tokenVideo)})`);
+  await tokenPage.keyboard.press('Escape');
   check(tokenErrors.length === 0, `token server: no page errors${tokenErrors.length ? ': ' + tokenErrors.join(' | ') : ''}`);
 } catch (e) {
   check(false, `unexpected: ${e.stack || e.message}`);
