@@ -1,5 +1,6 @@
 // `facesearch eval` as a user runs it: LFW on a 10-fold subset of the protocol (the full 6,000 pairs run once, in
-// test_lfw, through the same code) and search metrics on a folder-per-person set.
+// test_lfw, through the same code), search metrics on a folder-per-person set, and `eval pairs` on a hand-made
+// pairs file and on the CFP development half (frontal-frontal and frontal-profile).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -7,11 +8,14 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "eval/evaluate.hpp"
 #include "eval/metrics.hpp"
 #include "test_support.hpp"
 
@@ -116,4 +120,146 @@ TEST(EvalCli, SearchOnFolderPerPerson) {
 
   CliRun bad = run_cli("eval search --labels " + q(fstest::scratch_dir("eval-empty")));
   EXPECT_EQ(bad.exit_code, 2);
+}
+
+namespace {
+
+// ../shared/data/cfp_dev: images/NNN/{frontal,profile}/NN.jpg, pairs_ff.txt and pairs_fp.txt (5 folds of 700
+// consecutive pairs: 350 same, then 350 different).
+fs::path cfp_dev() {
+  const fs::path dir = fstest::shared_data() / "cfp_dev";
+  for (const char* part : {"pairs_ff.txt", "pairs_fp.txt", "images"})
+    if (!fs::exists(dir / part))
+      throw std::runtime_error("CFP development set incomplete: '" + (dir / part).string() +
+                               "' is missing (these tests need ../shared/data/cfp_dev, see its SOURCE.txt)");
+  return dir;
+}
+
+// A pairs folder: a few one-person deepface_testset photos copied in, and a text file that is no image.
+fs::path hand_made_pairs_dir(const std::vector<std::string>& lines) {
+  const fs::path deepface = fstest::shared_data() / "deepface_testset";
+  const fs::path dir = fstest::scratch_dir("eval-pairs-hand-made");
+  for (const char* photo : {"id01_Angelina_Jolie/img1.jpg", "id01_Angelina_Jolie/img2.jpg", "id01_Angelina_Jolie/img4.jpg",
+                            "id02/img3.jpg", "id02/img12.jpg", "id03/img8.jpg", "id03/img9.jpg"}) {
+    fs::create_directories((dir / "photos" / photo).parent_path());
+    fs::copy_file(deepface / photo, dir / "photos" / photo);
+  }
+  std::ofstream(dir / "photos" / "notes.txt") << "not a photo\n";
+  std::ofstream pairs(dir / "pairs.txt");
+  for (const auto& line : lines) pairs << line << '\n';
+  return dir;
+}
+
+}  // namespace
+
+TEST(EvalPairs, HandMadePairsKnownAnswers) {
+  const std::vector<std::string> lines = {
+      "# same person, then different people, then a file that is no photo",
+      "id01_Angelina_Jolie/img1.jpg\tid01_Angelina_Jolie/img2.jpg\t1",
+      "id01_Angelina_Jolie/img1.jpg\tid01_Angelina_Jolie/img4.jpg\t1",
+      "id02/img3.jpg\tid02/img12.jpg\t1",
+      "id03/img8.jpg\tid03/img9.jpg\t1",
+      "id01_Angelina_Jolie/img1.jpg\tid02/img3.jpg\t0",
+      "id01_Angelina_Jolie/img2.jpg\tid03/img8.jpg\t0",
+      "id02/img12.jpg\tid03/img9.jpg\t0",
+      "id01_Angelina_Jolie/img4.jpg\tid03/img9.jpg\t0",
+      "",
+      "notes.txt\tid02/img3.jpg\t1",
+  };
+  const fs::path dir = hand_made_pairs_dir(lines);
+  facesearch::PairsEvalOptions options;
+  options.jobs = 2;
+  const auto e = facesearch::evaluate_pairs(dir / "pairs.txt", dir / "photos", options);
+  ASSERT_EQ(e.pairs, 9u);
+  EXPECT_EQ(e.same_pairs, 5u);
+  EXPECT_EQ(e.different_pairs, 4u);
+  EXPECT_EQ(e.images, 8u);  // each photo analysed once although most are in several pairs
+  EXPECT_EQ(e.unreadable, 1u);
+  EXPECT_EQ(e.images_without_face, 1u);
+  EXPECT_EQ(e.pairs_missing_face, 1u);
+  EXPECT_EQ(e.folds, 9);  // fewer than 10 pairs: one interleaved fold per pair
+  for (std::size_t i = 0; i < 8; ++i) {
+    std::printf("pair %zu (%s): similarity %.3f\n", i, e.same[i] ? "same" : "different", e.scores[i]);
+    EXPECT_FALSE(e.missing[i]);
+    // Same person: above the default pack's threshold (0.34; measured 0.40-0.77); different: below 0.2 (-0.11-0.10).
+    if (e.same[i])
+      EXPECT_GT(e.scores[i], 0.34f) << lines[i + 1];
+    else
+      EXPECT_LT(e.scores[i], 0.2f) << lines[i + 1];
+  }
+  EXPECT_TRUE(e.missing[8]);
+  // The pair without a face is a wrong answer whatever the threshold; the 8 others separate perfectly.
+  EXPECT_NEAR(e.verification.accuracy, 8.0 / 9.0, 1e-9);
+  EXPECT_DOUBLE_EQ(e.verification_found.accuracy, 1.0);
+  EXPECT_GT(e.ms_per_image, 0.0);
+
+  // The CLI: JSON with the same counts; a malformed line is an error naming the file and line.
+  CliRun r = run_cli("eval pairs --json --pairs " + q(dir / "pairs.txt") + " --images " + q(dir / "photos"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["pairs_missing_face"], 1);
+  EXPECT_NEAR(j["missing_share"].get<double>(), 1.0 / 9.0, 1e-4);
+  EXPECT_EQ(j["fold_threshold"].size(), 9u);
+  std::ofstream(dir / "bad.txt") << "id02/img3.jpg\tid02/img12.jpg\t1\nid02/img3.jpg id02/img12.jpg 1\n";
+  CliRun bad = run_cli("eval pairs --pairs " + q(dir / "bad.txt") + " --images " + q(dir / "photos"));
+  EXPECT_EQ(bad.exit_code, 2);
+  std::ifstream err(fs::path(FACESEARCH_BINARY_DIR) / "test-eval-stderr.txt");
+  const std::string message((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  EXPECT_NE(message.find("bad.txt:2: expected 'photo_a<TAB>photo_b<TAB>1|0'"), std::string::npos) << message;
+  // A photo that is not there is a wrong folder, not a missing face.
+  std::ofstream(dir / "absent.txt") << "id02/img3.jpg\tid02/nope.jpg\t1\nid02/img3.jpg\tid02/img12.jpg\t1\n";
+  EXPECT_THROW(facesearch::evaluate_pairs(dir / "absent.txt", dir / "photos", options), std::runtime_error);
+}
+
+namespace {
+
+// The full CFP protocol (5 folds, ~2,400-2,900 photos) takes ~100-120 s per file on 2 busy cores; `make test` runs
+// its first 3 folds (2,100 pairs, subjects 001-150) through `eval pairs --json --folds 700` and prints the numbers.
+// docs/MODELS.md has the whole protocol, measured with the same command.
+constexpr int kCfpFolds = 3;
+
+nlohmann::json cfp_protocol(const std::string& pairs_file) {
+  const fs::path cfp = cfp_dev();
+  const fs::path subset = fstest::scratch_dir("eval-pairs-cfp-" + pairs_file) / pairs_file;
+  {
+    std::ifstream in(cfp / pairs_file);
+    std::ofstream out(subset);
+    std::string line;
+    for (int n = 0; n < kCfpFolds * 700 && std::getline(in, line); ++n) out << line << '\n';
+  }
+  CliRun r = run_cli("eval pairs --json --folds 700 --pairs " + q(subset) + " --images " + q(cfp / "images"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  std::printf("%s, folds 1-%d: accuracy %.2f%% +- %.2f (both faces %.2f%%), pairs missing a face %d (%.2f%%), "
+              "TAR %.4f @ FAR 1e-3, %.1f ms per photo, %.1f s\n%s\n",
+              pairs_file.c_str(), kCfpFolds, 100 * j["accuracy"].get<double>(), 100 * j["accuracy_std"].get<double>(),
+              100 * j["accuracy_found"].get<double>(), j["pairs_missing_face"].get<int>(),
+              100 * j["missing_share"].get<double>(), j["tar_at_far"][0]["tar"].get<double>(),
+              j["ms_per_image"].get<double>(), j["seconds"].get<double>(), r.out.c_str());
+  ::testing::Test::RecordProperty(pairs_file + "_accuracy", std::to_string(j["accuracy"].get<double>()));
+  ::testing::Test::RecordProperty(pairs_file + "_missing_share", std::to_string(j["missing_share"].get<double>()));
+  EXPECT_EQ(j["pairs"], kCfpFolds * 700);
+  EXPECT_EQ(j["same_pairs"], kCfpFolds * 350);
+  EXPECT_EQ(j["folds"], kCfpFolds);
+  EXPECT_EQ(j["fold_accuracy"].size(), static_cast<std::size_t>(kCfpFolds));
+  EXPECT_EQ(j["unreadable"], 0);
+  return j;
+}
+
+}  // namespace
+
+// Regression floors of the default pack, full pipeline, folds 1-3 (measured 2026-11-30: frontal-frontal 98.05% with
+// 0.48% of the pairs missing a face, frontal-profile 68.24% with 15.76% missing; docs/MODELS.md), 1 point of
+// slack each way. They are not the targets of issue 17 (frontal-profile >= 93% with <= 1% missing, frontal-frontal
+// >= 98.5%), which the default pack does not reach yet.
+TEST(EvalPairs, CfpFrontalFrontal) {
+  const auto j = cfp_protocol("pairs_ff.txt");
+  EXPECT_GE(j["accuracy"].get<double>(), 0.9705);
+  EXPECT_LE(j["missing_share"].get<double>(), 0.0148);
+}
+
+TEST(EvalPairs, CfpFrontalProfile) {
+  const auto j = cfp_protocol("pairs_fp.txt");
+  EXPECT_GE(j["accuracy"].get<double>(), 0.6724);
+  EXPECT_LE(j["missing_share"].get<double>(), 0.1676);
 }

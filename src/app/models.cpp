@@ -51,6 +51,15 @@ LfwEvaluation evaluate_lfw(Session& session, const std::filesystem::path& pairs,
   return facesearch::evaluate_lfw(pairs, images, options);
 }
 
+PairsEvaluation evaluate_pairs(Session& session, const std::filesystem::path& pairs, const std::filesystem::path& images,
+                               std::size_t fold_size) {
+  PairsEvalOptions options;
+  options.engine = session.options().engine;
+  options.jobs = session.options().jobs;
+  options.fold_size = fold_size;
+  return facesearch::evaluate_pairs(pairs, images, options);
+}
+
 SearchEvalResult evaluate_search(Session& session, const std::filesystem::path& labels, std::optional<float> threshold) {
   return facesearch::evaluate_search(labels, session.options().engine, session.options().jobs,
                                      static_cast<double>(session.threshold(threshold)));

@@ -30,6 +30,10 @@ std::vector<PackInstall> install_packs(const std::vector<std::string>& ids, cons
 // The session's pack on LFW pairs (`eval lfw`), with its engine options and jobs.
 LfwEvaluation evaluate_lfw(Session& session, const std::filesystem::path& pairs, const std::filesystem::path& images,
                            bool aligned, bool all_pairs);
+// The session's pack on a generic pairs file (`eval pairs`), with its engine options and jobs; fold_size 0: 10
+// interleaved folds.
+PairsEvaluation evaluate_pairs(Session& session, const std::filesystem::path& pairs, const std::filesystem::path& images,
+                               std::size_t fold_size);
 // The session's pack on folder-per-person photos (`eval search`), at the threshold given, else the pack's.
 SearchEvalResult evaluate_search(Session& session, const std::filesystem::path& labels, std::optional<float> threshold);
 

@@ -13,6 +13,7 @@
 #include "align/align.hpp"
 #include "embed/registry.hpp"
 #include "engine/batch.hpp"
+#include "eval/photo_embeddings.hpp"
 #include "image/image.hpp"
 #include "util/parallel.hpp"
 
@@ -22,11 +23,34 @@ namespace facesearch {
 
 namespace {
 
-const Face* largest_face(const ImageFaces& faces) {
-  const Face* best = nullptr;
-  for (const auto& f : faces.faces)
-    if (!best || f.box.area() > best->box.area()) best = &f;
-  return best;
+// LFW crops already aligned to the ArcFace template: only the recogniser runs.
+std::vector<Embedding> embed_aligned_crops(const std::vector<fs::path>& images, const EngineConfig& engine, int jobs) {
+  std::vector<Embedding> embeddings(images.size());
+  const fs::path root = engine.models_root.empty() ? models_root() : engine.models_root;
+  // Workers split the images; OpenCV's own threads would only compete with them.
+  OpenCvThreads one_opencv_thread_per_worker(1);
+  const ModelPack pack = find_pack(engine.pack_id, root);
+  const auto files = require_pack(pack, root);
+  // A recogniser trained on another template (dlib's chip) gets the crop warped from the ArcFace points (scaled
+  // to the image) onto its own; what its template sees beyond the ArcFace crop stays black.
+  const bool arcface_aligned = recognizer_type(pack.embedder.value("type", "")).crop == CropTemplate::ArcFace;
+  std::vector<std::unique_ptr<Embedder>> embedders(static_cast<std::size_t>(jobs));
+  parallel_for(images.size(), jobs, [&](std::size_t i, int worker) {
+    auto& embedder = embedders[static_cast<std::size_t>(worker)];
+    if (!embedder) embedder = make_embedder(pack.embedder, files.at("embedder"));
+    const int side = embedder->input_size();
+    cv::Mat crop = load_image(images[i]).bgr;
+    if (!arcface_aligned) {
+      Landmarks5 src = arcface_template(crop.cols);
+      const float sy = static_cast<float>(crop.rows) / static_cast<float>(crop.cols);
+      for (auto& p : src) p.y *= sy;
+      crop = align_face(crop, src, embedder->face_template(), side);
+    } else if (crop.rows != side || crop.cols != side) {
+      cv::resize(crop, crop, {side, side}, 0, 0, cv::INTER_AREA);
+    }
+    embeddings[i] = embedder->embed({crop})[0];
+  });
+  return embeddings;
 }
 
 // Thresholds at the given FARs from histograms of all same- and different-identity pair scores.
@@ -70,42 +94,15 @@ LfwEvaluation evaluate_lfw(const fs::path& pairs_txt, const fs::path& images_dir
       if (index.emplace(path, images.size()).second) images.push_back(path);
   r.images = images.size();
 
-  std::vector<Embedding> embeddings(images.size());
-  const fs::path root = options.engine.models_root.empty() ? models_root() : options.engine.models_root;
-  // Workers split the images; OpenCV's own threads would only compete with them.
+  std::vector<Embedding> embeddings;
   const int jobs = std::max(1, options.jobs);
-  OpenCvThreads one_opencv_thread_per_worker(1);
   if (options.aligned) {
-    const ModelPack pack = find_pack(options.engine.pack_id, root);
-    const auto files = require_pack(pack, root);
-    // The aligned images are ArcFace-template crops. A recogniser trained on another template (dlib's chip)
-    // gets the crop warped from the ArcFace points (scaled to the image) onto its own; what its template sees
-    // beyond the ArcFace crop stays black.
-    const bool arcface_aligned = recognizer_type(pack.embedder.value("type", "")).crop == CropTemplate::ArcFace;
-    std::vector<std::unique_ptr<Embedder>> embedders(static_cast<std::size_t>(jobs));
-    parallel_for(images.size(), jobs, [&](std::size_t i, int worker) {
-      auto& embedder = embedders[static_cast<std::size_t>(worker)];
-      if (!embedder) embedder = make_embedder(pack.embedder, files.at("embedder"));
-      const int side = embedder->input_size();
-      cv::Mat crop = load_image(images[i]).bgr;
-      if (!arcface_aligned) {
-        Landmarks5 src = arcface_template(crop.cols);
-        const float sy = static_cast<float>(crop.rows) / static_cast<float>(crop.cols);
-        for (auto& p : src) p.y *= sy;
-        crop = align_face(crop, src, embedder->face_template(), side);
-      } else if (crop.rows != side || crop.cols != side) {
-        cv::resize(crop, crop, {side, side}, 0, 0, cv::INTER_AREA);
-      }
-      embeddings[i] = embedder->embed({crop})[0];
-    });
+    embeddings = embed_aligned_crops(images, options.engine, jobs);
   } else {
-    std::vector<std::optional<Engine>> engines(static_cast<std::size_t>(jobs));
-    parallel_for(images.size(), jobs, [&](std::size_t i, int worker) {
-      auto& engine = engines[static_cast<std::size_t>(worker)];
-      if (!engine) engine.emplace(options.engine);
-      const ImageFaces faces = engine->analyze_file(images[i]);
-      if (const Face* f = largest_face(faces)) embeddings[i] = f->embedding;
-    });
+    PhotoEmbeddings found = embed_largest_faces(images, options.engine, jobs);
+    for (std::size_t i = 0; i < images.size(); ++i)
+      if (!found.unreadable[i].empty()) throw std::runtime_error(images[i].string() + ": " + found.unreadable[i]);
+    embeddings = std::move(found.embeddings);
   }
   r.images_without_face =
       static_cast<std::size_t>(std::count_if(embeddings.begin(), embeddings.end(), [](auto& e) { return e.empty(); }));
@@ -197,7 +194,7 @@ SearchEvalResult evaluate_search(const fs::path& labels_dir, const EngineConfig&
   std::map<fs::path, Embedding> embedding_of;
   BatchCallbacks cb;
   cb.on_image = [&](ImageFaces&& img) {
-    if (const Face* f = largest_face(img)) embedding_of[img.path] = f->embedding;
+    if (const int k = choose_face(img, "largest"); k >= 0) embedding_of[img.path] = img.faces[static_cast<size_t>(k)].embedding;
   };
   cb.on_skip = [&](const SkippedFile&) { ++r.unreadable; };
   analyze_files(config, files, jobs, /*embed=*/true, cb);

@@ -44,6 +44,38 @@ struct LfwEvaluation {
 LfwEvaluation evaluate_lfw(const std::filesystem::path& pairs_txt, const std::filesystem::path& images_dir,
                            const LfwEvalOptions& options);
 
+struct PairsEvalOptions {
+  EngineConfig engine;      // pack, models root, detection options: every photo goes through the whole pipeline
+  int jobs = 2;
+  std::size_t fold_size = 0;  // > 0: folds of that many consecutive pairs; 0: 10 interleaved folds
+};
+
+struct PairsEvaluation {
+  std::size_t pairs = 0, same_pairs = 0, different_pairs = 0;
+  std::size_t images = 0;               // distinct photos (each analysed once)
+  std::size_t images_without_face = 0;  // unreadable ones included
+  std::size_t unreadable = 0;           // files that are no image this program reads
+  std::size_t pairs_missing_face = 0;   // a photo of the pair has no face: a wrong answer, whatever the threshold
+  int folds = 0;
+  std::vector<float> scores;  // per pair; -2 when missing a face
+  std::vector<bool> same, missing;
+  VerificationResult verification;        // k-fold, threshold learnt on the other folds; missing pairs are wrong
+  VerificationResult verification_found;  // the same over the pairs where both photos have a face
+  // TAR over all same-person pairs (a missing face is a reject), FAR over different pairs with both faces.
+  RateAtFar far_1e3, far_1e4;
+  double ms_per_image = 0;  // one photo on one worker
+  double seconds = 0;
+};
+
+// Verification on any `a<TAB>b<TAB>1|0` pairs file, paths relative to images_dir; each photo's largest face.
+// Throws std::runtime_error when the pairs file is malformed or names photos that do not exist.
+PairsEvaluation evaluate_pairs(const std::filesystem::path& pairs_file, const std::filesystem::path& images_dir,
+                               const PairsEvalOptions& options);
+
+// The scores that TAR @ FAR and ROC are computed from: missing different pairs left out, missing same pairs kept
+// (scored -2: never accepted).
+void scores_for_rates(const PairsEvaluation& e, std::vector<float>& scores, std::vector<bool>& same);
+
 // ROC points from the highest threshold down, one per distinct score.
 std::vector<RocPoint> roc_curve(const std::vector<float>& scores, const std::vector<bool>& same);
 

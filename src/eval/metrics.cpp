@@ -45,6 +45,45 @@ std::filesystem::path lfw_image_path(const std::filesystem::path& dir, const std
   return dir / name / (name + "_" + num + ".jpg");
 }
 
+std::vector<ImagePair> read_image_pairs(const std::filesystem::path& pairs_file) {
+  std::ifstream in(pairs_file);
+  if (!in) throw std::runtime_error("cannot read " + pairs_file.string());
+  std::vector<ImagePair> pairs;
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    // Trailing blanks and the '\r' of files written on Windows are no part of the label.
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos || line.front() == '#') continue;
+    // Tabs only: photo paths may hold spaces.
+    const std::size_t tab1 = line.find('\t');
+    const std::size_t tab2 = tab1 == std::string::npos ? tab1 : line.find('\t', tab1 + 1);
+    const std::string label = tab2 == std::string::npos ? "" : line.substr(tab2 + 1);
+    ImagePair p;
+    if (tab2 != std::string::npos) {
+      p.a = line.substr(0, tab1);
+      p.b = line.substr(tab1 + 1, tab2 - tab1 - 1);
+    }
+    if (p.a.empty() || p.b.empty() || (label != "1" && label != "0"))
+      throw std::runtime_error(pairs_file.string() + ":" + std::to_string(number) +
+                               ": expected 'photo_a<TAB>photo_b<TAB>1|0' (1 = same person), got '" + line + "'");
+    p.same = label == "1";
+    pairs.push_back(std::move(p));
+  }
+  if (pairs.empty()) throw std::runtime_error(pairs_file.string() + ": no pairs");
+  return pairs;
+}
+
+std::vector<int> pair_folds(std::size_t pairs, std::size_t fold_size) {
+  constexpr std::size_t kInterleaved = 10;
+  const std::size_t folds = fold_size ? (pairs + fold_size - 1) / fold_size : std::min(kInterleaved, pairs);
+  if (folds < 2)
+    throw std::runtime_error(std::to_string(pairs) + " pairs in folds of " + std::to_string(fold_size) +
+                             " make fewer than 2 folds: nothing to test a threshold on");
+  std::vector<int> fold(pairs);
+  for (std::size_t i = 0; i < pairs; ++i) fold[i] = static_cast<int>(fold_size ? i / fold_size : i % kInterleaved);
+  return fold;
+}
+
 // Best accuracy threshold on a subset: try every midpoint between consecutive sorted scores.
 static double best_threshold(const std::vector<float>& scores, const std::vector<bool>& same,
                              const std::vector<size_t>& idx) {
@@ -66,16 +105,23 @@ static double best_threshold(const std::vector<float>& scores, const std::vector
 }
 
 VerificationResult kfold_verification(const std::vector<float>& scores, const std::vector<bool>& same,
-                                      const std::vector<int>& folds) {
+                                      const std::vector<int>& folds, const std::vector<bool>& missing) {
   VerificationResult r;
   int nfolds = folds.empty() ? 0 : *std::max_element(folds.begin(), folds.end()) + 1;
+  const auto is_missing = [&](size_t i) { return i < missing.size() && missing[i]; };
   for (int f = 0; f < nfolds; ++f) {
     std::vector<size_t> train, test;
-    for (size_t i = 0; i < scores.size(); ++i) (folds[i] == f ? test : train).push_back(i);
+    for (size_t i = 0; i < scores.size(); ++i) {
+      if (folds[i] == f)
+        test.push_back(i);
+      else if (!is_missing(i))
+        train.push_back(i);
+    }
     double t = best_threshold(scores, same, train);
     size_t ok = 0;
-    for (size_t i : test) ok += ((scores[i] > t) == same[i]);
+    for (size_t i : test) ok += !is_missing(i) && ((scores[i] > t) == same[i]);
     r.fold_accuracy.push_back(test.empty() ? 0 : static_cast<double>(ok) / test.size());
+    r.fold_threshold.push_back(t);
     r.mean_threshold += t / nfolds;
   }
   if (nfolds) {

@@ -1,6 +1,7 @@
 // Accuracy measures used by the tests and benchmarks (and later `facesearch eval`).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -21,16 +22,33 @@ std::vector<LfwPair> read_lfw_pairs(const std::filesystem::path& pairs_txt);
 // images/<Name>/<Name>_0001.jpg
 std::filesystem::path lfw_image_path(const std::filesystem::path& images_dir, const std::string& name, int index);
 
+// One line of a generic pairs file: two photos (paths relative to the images folder) and whether they show the
+// same person.
+struct ImagePair {
+  std::string a, b;
+  bool same = false;
+};
+
+// Reads `a<TAB>b<TAB>1|0` lines (CFP, CALFW, CPLFW or your own); blank lines and lines starting with '#' are
+// skipped. Throws std::runtime_error naming the file and line for anything else.
+std::vector<ImagePair> read_image_pairs(const std::filesystem::path& pairs_file);
+
+// The fold of each of `pairs` pairs: with fold_size > 0, consecutive blocks of fold_size pairs (the last one may be
+// shorter); with 0, 10 interleaved folds (pair i in fold i % 10). Throws when that gives fewer than 2 folds.
+std::vector<int> pair_folds(std::size_t pairs, std::size_t fold_size);
+
 struct VerificationResult {
   double accuracy = 0;         // mean over folds, threshold chosen on the other folds
   double accuracy_std = 0;
   double mean_threshold = 0;
   std::vector<double> fold_accuracy;
+  std::vector<double> fold_threshold;  // learnt on the other folds
 };
 
-// k-fold verification accuracy of similarity scores (higher = more similar).
+// k-fold verification accuracy of similarity scores (higher = more similar). Pairs marked in `missing` (a photo
+// without a face: no score) take no part in choosing a threshold and count as wrong answers in their test fold.
 VerificationResult kfold_verification(const std::vector<float>& scores, const std::vector<bool>& same,
-                                      const std::vector<int>& folds);
+                                      const std::vector<int>& folds, const std::vector<bool>& missing = {});
 
 // True accept rate at a false accept rate: threshold = the score that at most `far` of the different pairs exceed.
 struct RateAtFar {
