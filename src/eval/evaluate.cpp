@@ -29,7 +29,7 @@ std::vector<Embedding> embed_aligned_crops(const std::vector<fs::path>& images, 
   const fs::path root = engine.models_root.empty() ? models_root() : engine.models_root;
   // Workers split the images; OpenCV's own threads would only compete with them.
   OpenCvThreads one_opencv_thread_per_worker(1);
-  const ModelPack pack = find_pack(engine.pack_id, root);
+  const ModelPack pack = resolve_pack(engine);
   const auto files = require_pack(pack, root);
   // A recogniser trained on another template (dlib's chip) gets the crop warped from the ArcFace points (scaled
   // to the image) onto its own; what its template sees beyond the ArcFace crop stays black.
@@ -200,7 +200,7 @@ SearchEvalResult evaluate_search(const fs::path& labels_dir, const EngineConfig&
   analyze_files(config, files, jobs, /*embed=*/true, cb);
   r.images_without_face = r.images - r.unreadable - embedding_of.size();
 
-  const ModelPack pack = find_pack(config.pack_id, config.models_root.empty() ? models_root() : config.models_root);
+  const ModelPack pack = resolve_pack(config);
   r.threshold = threshold.value_or(pack.default_threshold());
 
   std::vector<const Embedding*> emb;
