@@ -26,10 +26,4 @@ std::unique_ptr<Backend> open_backend(const std::string& spec, bool create, std:
   throw std::runtime_error("no storage backend for the library '" + spec + "'");
 }
 
-bool is_database_url(const std::string& spec) {
-  for (const BackendType& type : backend_types())
-    if (type.claims(spec)) return std::string_view(type.name) != "sqlite";
-  return false;
-}
-
 }  // namespace facesearch

@@ -80,9 +80,6 @@ class Storage {
   virtual size_t forget(const std::vector<std::filesystem::path>& paths) = 0;
 };
 
-// True when the backend that claims `spec` keeps the library in a database server (postgresql:// URLs).
-bool is_database_url(const std::string& spec);
-
 // ---- encodings shared by both backends -------------------------------------------------------------------------
 // Box corners in tenths of a pixel, score in 1/10000, landmarks as 10 int16 relative to the box in 1/10000 of its size.
 std::int64_t box_tenths(float v);
