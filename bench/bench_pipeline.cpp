@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
   Models models;
   std::vector<Photo> photos;
   try {
-    const ModelPack pack = find_builtin_pack("default");
+    const ModelPack pack = resolve_pack(EngineConfig{});
     const auto files = require_pack(pack);
     models.detector = make_detector(pack.detector, files.at("detector"));
     models.landmarker = make_landmarker(pack.landmarker, files.at("landmarker"));

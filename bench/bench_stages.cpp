@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<Embedder> embedder;
   std::vector<fs::path> files;
   try {
-    const ModelPack pack = find_builtin_pack("default");
+    const ModelPack pack = resolve_pack(EngineConfig{});
     const auto model_files = require_pack(pack);
     real_detector = make_detector(pack.detector, model_files.at("detector"));
     landmarker = make_landmarker(pack.landmarker, model_files.at("landmarker"));

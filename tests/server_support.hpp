@@ -88,7 +88,7 @@ inline fs::path shared_library() {
   const fs::path dir = fs::path(FACESEARCH_BINARY_DIR) / "test-scratch" / "server-library";
   try {
     Library library(dir);
-    library.check_pack(find_builtin_pack("default"));
+    library.check_pack(resolve_pack(EngineConfig{}));
     library.index({data / "deepface_testset"}, EngineConfig{}, IndexOptions{});
   } catch (const ModelMismatchError&) {  // left by an older build with another default pack
     fs::remove_all(dir);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "embed/embedder.hpp"
+#include "engine/engine.hpp"
 #include "eval/evaluate.hpp"
 #include "eval/metrics.hpp"
 #include "models/model_pack.hpp"
@@ -37,7 +38,7 @@ TEST(LfwVerification, DefaultPackReaches99Percent) {
 
   // The thresholds the default manifest recommends must be what this calibration finds (all pairs of the 7,701
   // images: ~30M different-person pairs, enough for FAR 1e-4).
-  const ModelPack pack = find_builtin_pack("default");
+  const ModelPack pack = resolve_pack(EngineConfig{});
   ASSERT_EQ(e.all_pairs_far.size(), 3u);
   EXPECT_NEAR(e.all_pairs_far[0].threshold, pack.thresholds.at("far_1e-2"), 0.01);
   EXPECT_NEAR(e.all_pairs_far[1].threshold, pack.thresholds.at("far_1e-3"), 0.01);

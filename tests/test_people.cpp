@@ -174,7 +174,7 @@ TEST(ClusterCore, LfwPairwisePrecisionAndRecall) {
   ASSERT_EQ(images.size(), 7701u);
 
   // Already aligned crops: straight into the embedder, on both cores.
-  const ModelPack pack = find_builtin_pack("default");
+  const ModelPack pack = resolve_pack(EngineConfig{});
   const auto files = require_pack(pack);
   std::vector<Embedding> embeddings(images.size());
   std::atomic<size_t> next{0};
@@ -233,7 +233,7 @@ TEST(PeopleLibrary, LabelledPersonsAreWholeAndPure) {
   const auto report = library.index({data / "deepface_testset", data / "faceapi_bbt"}, EngineConfig{}, options);
   ASSERT_GT(report.faces_added, 120u);
   auto store = open_sqlite_people_store(lib_dir);
-  People people(library, *store, ClusterParams::from_pack(find_builtin_pack("default")));
+  People people(library, *store, ClusterParams::from_pack(resolve_pack(EngineConfig{})));
   const auto r = people.cluster(false);
   std::printf("%zu faces -> %zu persons, %zu unassigned\n", r.faces, r.persons, r.unassigned);
   const auto snap = store->load();
@@ -316,7 +316,7 @@ TEST_P(PeopleBackend, UserDecisionsSurviveReclusterAndReindex) {
   Library library(lib_spec);
   library.index({photos}, EngineConfig{}, IndexOptions{});
   auto store = library.open_people_store();
-  People people(library, *store, ClusterParams::from_pack(find_builtin_pack("default")));
+  People people(library, *store, ClusterParams::from_pack(resolve_pack(EngineConfig{})));
   people.cluster(false);
 
   auto who = [&](const std::string& rel) { return person_of_photo(library, *store, photos / rel); };

@@ -250,7 +250,7 @@ TEST_F(ServerApi, StatusIsTheCliStatus) {
   EXPECT_GT(status["unusable"].get<int>(), 0) << "deepface_testset holds non-photo files";
   const auto version = run_command(binary() + " --version");
   EXPECT_EQ(version.out, "facesearch " + api["server"]["version"].get<std::string>() + "\n");
-  EXPECT_EQ(api["server"]["default_threshold"].get<double>(), find_builtin_pack("default").default_threshold());
+  EXPECT_EQ(api["server"]["default_threshold"].get<double>(), resolve_pack(EngineConfig{}).default_threshold());
   EXPECT_EQ(api["index"]["unusable"], api["index"]["skipped"]);
 }
 

@@ -20,7 +20,7 @@ TEST(ServerPeople, ListShowAndName) {
   {
     Library library(dir, false);
     auto store = library.open_people_store();
-    people::People people(library, *store, people::ClusterParams::from_pack(find_builtin_pack("default")));
+    people::People people(library, *store, people::ClusterParams::from_pack(resolve_pack(EngineConfig{})));
     ASSERT_GT(people.cluster(false).persons, 10u);
   }
   RunningServer server(options_for(dir));

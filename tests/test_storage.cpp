@@ -400,7 +400,7 @@ TEST_P(StorageBackend, ModelMismatchIsRefused) {
   set_pack(lib, "buffalo_l@1:0123456789abcdef");
   Library library(lib, /*create=*/false);
   try {
-    library.check_pack(find_builtin_pack("default"));
+    library.check_pack(resolve_pack(EngineConfig{}));
     FAIL() << "mismatch not detected";
   } catch (const ModelMismatchError& e) {
     EXPECT_NE(std::string(e.what()).find("--reembed"), std::string::npos) << e.what();
@@ -416,7 +416,7 @@ TEST_P(StorageBackend, ModelMismatchIsRefused) {
   reembed.reembed = true;
   auto r = library.index({photos}, EngineConfig{}, reembed);
   EXPECT_EQ(r.embedded_images, 2u);
-  EXPECT_NO_THROW(library.check_pack(find_builtin_pack("default")));
+  EXPECT_NO_THROW(library.check_pack(resolve_pack(EngineConfig{})));
   EXPECT_EQ(library.status().images, 2u);
 }
 

@@ -118,8 +118,6 @@ ModelPack find_pack(const std::string& id, const fs::path& root) {
   throw std::runtime_error("unknown model pack '" + id + "' (see `facesearch models list`)");
 }
 
-ModelPack find_builtin_pack(const std::string& id) { return find_pack(id, models_root()); }
-
 std::vector<ModelPack> list_packs(const fs::path& root) {
   std::vector<ModelPack> packs;
   for (const auto& b : builtin_packs()) packs.push_back(find_pack(b.id, root));

@@ -52,7 +52,6 @@ struct ModelPack {
 
 // Packs built into the binary (their manifests live in the repo's models/ folder).
 std::vector<ModelPack> builtin_packs();
-ModelPack find_builtin_pack(const std::string& id);  // built-in, or installed under models_root() (see find_pack)
 
 // The pack to use for `id` with models under `root`: a built-in pack whose every sha256 is recorded; otherwise
 // the manifest installed at root/<id>/manifest.json (written by `models add`, or by `models fetch --no-verify`,
