@@ -23,7 +23,8 @@ make_clip() {  # make_clip W H OUT
   for p in "${photos[@]}"; do
     inputs+=(-loop 1 -framerate 30 -t 5 -i "$p")
     filters+="[$i]scale=$w:$h:force_original_aspect_ratio=decrease,pad=$w:$h:(ow-iw)/2:(oh-ih)/2,setsar=1,"
-    filters+="zoompan=z='min(zoom+0.0015,1.3)':d=150:s=${w}x$h:fps=30,format=yuv420p[s$i];"
+    # One output frame per input frame (d=1), zoom growing with the frame number `on` within the shot.
+    filters+="zoompan=z='min(1+0.002*on,1.3)':d=1:s=${w}x$h:fps=30,format=yuv420p[s$i];"
     i=$((i + 1))
   done
   for ((k = 0; k < i; k++)); do filters+="[s$k]"; done

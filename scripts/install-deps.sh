@@ -14,7 +14,7 @@ packages=(
   libcpp-httplib-dev chromium
   python3 python3-opencv python3-numpy
   libcurl4-openssl-dev unzip
-  ffmpeg
+  ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 )
 
 missing=()

@@ -135,3 +135,35 @@ TEST(Track, ShotChangesAreCutsNotPansOrZooms) {
 }
 
 }  // namespace
+
+// The same still picture at every call with the same seed: a face that does not move or change.
+Frame still_frame(std::int64_t t, std::uint64_t seed) {
+  Frame fr = frame(t);
+  cv::RNG rng(seed);
+  rng.fill(fr.image.bgr, cv::RNG::UNIFORM, 0, 255);
+  return fr;
+}
+
+// Most samples of a steady face need no embedding of their own; a new face at the same place (a cut between two
+// shots framed alike that the histogram did not see) is embedded and starts its own track.
+TEST(Track, ASteadyFaceIsEmbeddedOnlyForItsBestFramesAndANewFaceAlways) {
+  FaceTracker tracker(options());
+  std::size_t asked = 0, faces = 0;
+  for (std::int64_t t = 0; t <= 4500; t += 500) {
+    const bool second = t >= 3000;
+    const EmbedFaces embed = [&](const std::vector<const Face*>& some) {
+      asked += some.size();
+      return std::vector<Embedding>(some.size(), person(second ? 1 : 0));
+    };
+    Face f = face(200, t, {});
+    ++faces;
+    tracker.add(still_frame(t, second ? 2 : 1), {f}, false, embed);
+  }
+  const std::vector<Face> tracks = tracker.finish();
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].time.last_ms, 2500);
+  EXPECT_EQ(tracks[1].time.first_ms, 3000);
+  EXPECT_NEAR(dot(tracks[0].embedding, person(0)), 1.f, 1e-5);
+  EXPECT_NEAR(dot(tracks[1].embedding, person(1)), 1.f, 1e-5);
+  EXPECT_EQ(asked, 6u) << "three best frames of each track, of " << faces << " faces";
+}

@@ -148,7 +148,10 @@ TEST_F(Video, SamplesAboutTwoFramesPerSecondAndStopsAtTheLimit) {
   EXPECT_EQ(all.height, 480);
   EXPECT_GE(all.frames, 21u);  // 11 s at 2 per second
   EXPECT_LE(all.frames, 23u);
-  EXPECT_EQ(all.frames_decoded, 275u);  // every frame of 11 s at 25 fps decoded, a twelfth converted and analysed
+  // 11 s at 25 fps hold 275 frames, a key frame every 2 s: the frames after the last sample of a key frame's group
+  // are never decoded, and a twelfth of the frames are converted and analysed.
+  EXPECT_LT(all.frames_decoded, 250u);
+  EXPECT_GE(all.frames_decoded, all.frames);
 
   EngineConfig config;
   config.max_video_seconds = 4;

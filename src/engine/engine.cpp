@@ -9,6 +9,7 @@
 #include "align/align.hpp"
 #include "detect/registry.hpp"
 #include "engine/track.hpp"
+#include "media/prefetch.hpp"
 
 namespace facesearch {
 
@@ -54,7 +55,6 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed) {
   std::vector<Detection> dets = find_faces(*detector_, det_image, find);
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
 
-  std::vector<cv::Mat> crops;
   for (const auto& d : dets) {
     Face f;
     f.score = d.score;
@@ -69,17 +69,32 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed) {
     } else {
       throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
     }
-    if (embed) crops.push_back(align_face(full, lm, embedder_->face_template(), embedder_->input_size()));
     const auto s = static_cast<float>(image.scale);
     f.box = in_full.scaled(s);
     for (size_t i = 0; i < lm.size(); ++i) f.landmarks[i] = lm[i] * s;
     result.faces.push_back(std::move(f));
   }
-  if (embed && !crops.empty()) {
-    auto embs = embedder_->embed(crops);
+  if (embed) {
+    std::vector<const Face*> all;
+    for (const Face& f : result.faces) all.push_back(&f);
+    std::vector<Embedding> embs = embed_faces(frame, all);
     for (size_t i = 0; i < embs.size(); ++i) result.faces[i].embedding = std::move(embs[i]);
   }
   return result;
+}
+
+std::vector<Embedding> Engine::embed_faces(const Frame& frame, const std::vector<const Face*>& faces) {
+  if (faces.empty()) return {};
+  // Landmarks are in full-resolution pixels; the crop is cut from all the pixels decoded.
+  const auto s = static_cast<float>(frame.image.scale > 0 ? frame.image.scale : 1.0);
+  std::vector<cv::Mat> crops;
+  crops.reserve(faces.size());
+  for (const Face* f : faces) {
+    Landmarks5 lm = f->landmarks;
+    for (auto& p : lm) p = p / s;
+    crops.push_back(align_face(frame.image.bgr, lm, embedder_->face_template(), embedder_->input_size()));
+  }
+  return embedder_->embed(crops);
 }
 
 FrameSourceOptions Engine::frame_options() const {
@@ -100,22 +115,27 @@ TrackOptions Engine::track_options() const {
 }
 
 ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
-  const std::unique_ptr<FrameSource> source = open_frame_source(path, frame_options());
+  std::unique_ptr<FrameSource> source = open_frame_source(path, frame_options());
   ImageFaces result;
   result.path = path;
   result.kind = source->kind();
   const bool video = result.kind == MediaKind::Video;
+  // A video's next samples are decoded while this one is analysed (two frames ahead at most).
+  if (video) source = std::make_unique<PrefetchingSource>(std::move(source), 2);
   FaceTracker tracker(track_options());
   ShotChangeDetector shots;
   while (std::optional<Frame> frame = source->next()) {
-    ImageFaces faces = analyze(*frame, embed);
+    // A video's faces are embedded as the tracker asks: most samples of a track need no embedding of their own.
+    ImageFaces faces = analyze(*frame, embed && !video);
     result.format = faces.format;
     result.width = faces.width;
     result.height = faces.height;
     ++result.frames;
     if (video) {
       const bool cut = shots.changed(frame->image.bgr);
-      tracker.add(*frame, std::move(faces.faces), cut);
+      EmbedFaces embed_some;
+      if (embed) embed_some = [&](const std::vector<const Face*>& some) { return embed_faces(*frame, some); };
+      tracker.add(*frame, std::move(faces.faces), cut, embed_some);
     } else {
       for (Face& f : faces.faces) result.faces.push_back(std::move(f));
     }

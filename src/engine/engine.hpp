@@ -82,6 +82,9 @@ class Engine {
 
   // One frame: its faces carry the frame's time (first = last = best = time_ms).
   ImageFaces analyze(const Frame& frame, bool embed = true);
+  // The embeddings of faces that analyze(frame, false) found in `frame`, in the order given: a video's tracker
+  // asks only for the faces it needs.
+  std::vector<Embedding> embed_faces(const Frame& frame, const std::vector<const Face*>& faces);
   // A still image: one frame at t = 0.
   ImageFaces analyze(const DecodedImage& image, bool embed = true);
   // The file through its frame source (media/frame_source.hpp), every frame analysed; a video's faces are linked

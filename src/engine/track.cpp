@@ -21,17 +21,26 @@ bool ShotChangeDetector::changed(const cv::Mat& bgr) {
   return cut;
 }
 
-float face_quality(const Frame& frame, const Face& face) {
+namespace {
+
+// The face's box in the frame, grey, at a fixed size; empty when the box is (nearly) outside the frame.
+cv::Mat grey_face(const Frame& frame, const Face& face) {
   const cv::Mat& img = frame.image.bgr;
   const double s = frame.image.scale > 0 ? frame.image.scale : 1.0;
   const cv::Rect box(cv::Point(static_cast<int>(face.box.x1 / s), static_cast<int>(face.box.y1 / s)),
                      cv::Point(static_cast<int>(std::ceil(face.box.x2 / s)), static_cast<int>(std::ceil(face.box.y2 / s))));
   const cv::Rect inside = box & cv::Rect(0, 0, img.cols, img.rows);
+  if (inside.width < 8 || inside.height < 8) return {};
+  cv::Mat crop, grey;
+  cv::resize(img(inside), crop, {64, 64}, 0, 0, cv::INTER_AREA);
+  cv::cvtColor(crop, grey, cv::COLOR_BGR2GRAY);
+  return grey;
+}
+
+float quality_of(const cv::Mat& grey, const Face& face) {
   double sharpness = 0;
-  if (inside.width >= 8 && inside.height >= 8) {
-    cv::Mat crop, grey, lap;
-    cv::resize(img(inside), crop, {64, 64}, 0, 0, cv::INTER_AREA);
-    cv::cvtColor(crop, grey, cv::COLOR_BGR2GRAY);
+  if (!grey.empty()) {
+    cv::Mat lap;
     cv::Laplacian(grey, lap, CV_32F);
     cv::Scalar mean, stddev;
     cv::meanStdDev(lap, mean, stddev);
@@ -41,6 +50,21 @@ float face_quality(const Frame& frame, const Face& face) {
   return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)));
 }
 
+// Zero-mean, unit-norm pixels, so that the dot product of two patches is their correlation.
+cv::Mat normalised_patch(const cv::Mat& grey) {
+  if (grey.empty()) return {};
+  cv::Mat patch;
+  grey.convertTo(patch, CV_32F);
+  patch -= cv::mean(patch)[0];
+  const double norm = cv::norm(patch);
+  if (norm < 1e-3) return {};
+  return patch / norm;
+}
+
+}  // namespace
+
+float face_quality(const Frame& frame, const Face& face) { return quality_of(grey_face(frame, face), face); }
+
 float FaceTracker::affinity(const Track& track, const Face& face) const {
   const float overlap = iou(track.last.box, face.box);
   if (face.embedding.empty() || track.last.embedding.empty()) return overlap >= options_.overlap_iou ? overlap : -1;
@@ -49,9 +73,11 @@ float FaceTracker::affinity(const Track& track, const Face& face) const {
   return sim >= bar ? sim + overlap : -1;
 }
 
-void FaceTracker::extend(Track& track, Face&& face, float quality) {
+void FaceTracker::extend(Track& track, Face&& face, float quality, cv::Mat patch) {
   track.last_ms = face.time.last_ms;
-  if (!face.embedding.empty()) {
+  track.last_patch = std::move(patch);
+  const bool own_embedding = !face.embedding.empty();
+  if (own_embedding) {
     track.top.push_back({quality, face.embedding});
     std::sort(track.top.begin(), track.top.end(), [](const Sample& a, const Sample& b) { return a.quality > b.quality; });
     if (track.top.size() > static_cast<std::size_t>(std::max(1, options_.best_frames))) track.top.pop_back();
@@ -60,7 +86,28 @@ void FaceTracker::extend(Track& track, Face&& face, float quality) {
     track.best_quality = quality;
     track.best = face;
   }
+  // A face continued by overlap alone links the next sample with the track's latest embedding.
+  if (!own_embedding) face.embedding = std::move(track.last.embedding);
   track.last = std::move(face);
+}
+
+bool FaceTracker::needs_embedding(const Face& face, float quality, const cv::Mat& patch,
+                                  const std::vector<Face>& others) const {
+  const Track* only = nullptr;
+  for (const Track& t : open_) {
+    const float overlap = iou(t.last.box, face.box);
+    if (overlap < options_.overlap_iou) continue;
+    if (only || overlap < options_.sure_overlap_iou) return true;  // more than one candidate, or unsure
+    only = &t;
+  }
+  if (!only || only->last.embedding.empty()) return true;
+  // Same place is not same person (a cut between two shots framed alike): the pixels must agree closely too.
+  if (patch.empty() || only->last_patch.empty() || patch.dot(only->last_patch) < options_.same_face_correlation)
+    return true;
+  for (const Face& other : others)  // another face of this frame could be the continuation too
+    if (&other != &face && iou(only->last.box, other.box) >= options_.overlap_iou) return true;
+  return only->top.size() < static_cast<std::size_t>(std::max(1, options_.best_frames)) ||
+         quality > only->top.back().quality;
 }
 
 void FaceTracker::close_stale(std::int64_t now_ms) {
@@ -70,12 +117,33 @@ void FaceTracker::close_stale(std::int64_t now_ms) {
   std::erase_if(open_, stale);  // a moved-from track keeps its last_ms
 }
 
-void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut) {
+void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut, const EmbedFaces& embed) {
   if (cut) {
     for (Track& t : open_) closed_.push_back(std::move(t));
     open_.clear();
   }
   close_stale(frame.time_ms);
+  std::vector<float> quality(faces.size());
+  std::vector<cv::Mat> patch(faces.size());
+  for (std::size_t f = 0; f < faces.size(); ++f) {
+    const cv::Mat grey = grey_face(frame, faces[f]);
+    quality[f] = quality_of(grey, faces[f]);
+    patch[f] = normalised_patch(grey);
+  }
+  auto embed_where = [&](auto&& wanted) {
+    if (!embed) return;
+    std::vector<const Face*> asked;
+    std::vector<std::size_t> index;
+    for (std::size_t f = 0; f < faces.size(); ++f)
+      if (faces[f].embedding.empty() && wanted(f)) {
+        asked.push_back(&faces[f]);
+        index.push_back(f);
+      }
+    std::vector<Embedding> got = embed(asked);
+    for (std::size_t i = 0; i < got.size() && i < index.size(); ++i) faces[index[i]].embedding = std::move(got[i]);
+  };
+  embed_where([&](std::size_t f) { return needs_embedding(faces[f], quality[f], patch[f], faces); });
+
   // Greedy matching, most alike pair first: every face joins at most one track and every track takes one face.
   struct Pair {
     float affinity;
@@ -90,15 +158,15 @@ void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut) {
   for (const Pair& p : pairs) {
     if (track_taken[p.track] || face_taken[p.face]) continue;
     track_taken[p.track] = face_taken[p.face] = true;
-    const float quality = face_quality(frame, faces[p.face]);
-    extend(open_[p.track], std::move(faces[p.face]), quality);
+    extend(open_[p.track], std::move(faces[p.face]), quality[p.face], patch[p.face]);
   }
+  // A face that starts a track always has an embedding of its own.
+  embed_where([&](std::size_t f) { return !face_taken[f]; });
   for (std::size_t f = 0; f < faces.size(); ++f) {
     if (face_taken[f]) continue;
     Track track;
     track.first_ms = faces[f].time.first_ms;
-    const float quality = face_quality(frame, faces[f]);
-    extend(track, std::move(faces[f]), quality);
+    extend(track, std::move(faces[f]), quality[f], patch[f]);
     open_.push_back(std::move(track));
   }
 }

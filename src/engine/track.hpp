@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -20,7 +21,17 @@ struct TrackOptions {
   // A track missing from the samples for longer than this ends (so one or two missed detections do not split it).
   std::int64_t max_gap_ms = 1750;
   int best_frames = 3;  // the embedding is the normalised mean of this many best frames
+  // A face whose box overlaps one open track's last box at least this much, and no other track's, continues that
+  // track without an embedding of its own unless it is among the track's best frames (embedding is most of the
+  // cost of a sample).
+  float sure_overlap_iou = 0.5f;
+  // ...and when its pixels correlate this well with the track's last face (same place is not same person: a cut
+  // between two shots framed alike).
+  float same_face_correlation = 0.9f;
 };
+
+// Embeddings for some faces of the frame being added, in the order asked (Engine::embed_faces).
+using EmbedFaces = std::function<std::vector<Embedding>(const std::vector<const Face*>& faces)>;
 
 // Whether two consecutive samples belong to different shots: their grey-level histograms differ too much. Pans and
 // zooms keep the histogram; cuts to another scene do not.
@@ -36,8 +47,9 @@ class FaceTracker {
  public:
   explicit FaceTracker(TrackOptions options) : options_(options) {}
   // The faces of one sampled frame (boxes in full-resolution upright pixels; `frame` for sharpness), in time order.
-  // `cut`: the frame starts a new shot, every open track ends before it.
-  void add(const Frame& frame, std::vector<Face> faces, bool cut);
+  // `cut`: the frame starts a new shot, every open track ends before it. Faces come with embeddings, or without
+  // and `embed` gives those the tracker needs (see TrackOptions::sure_overlap_iou).
+  void add(const Frame& frame, std::vector<Face> faces, bool cut, const EmbedFaces& embed = {});
   // One Face per track, by first appearance then left to right. Ends the tracker.
   std::vector<Face> finish();
 
@@ -50,11 +62,13 @@ class FaceTracker {
     Face best;            // box, landmarks and score of the best frame
     float best_quality = -1;
     Face last;            // where the track was last seen (to link the next sample)
+    cv::Mat last_patch;   // and its pixels (normalised, grey), to tell a continuation from a new face
     std::vector<Sample> top;  // the best_frames best samples
     std::int64_t first_ms = 0, last_ms = 0;
   };
   float affinity(const Track& track, const Face& face) const;  // < 0: cannot be linked
-  void extend(Track& track, Face&& face, float quality);
+  bool needs_embedding(const Face& face, float quality, const cv::Mat& patch, const std::vector<Face>& others) const;
+  void extend(Track& track, Face&& face, float quality, cv::Mat patch);
   void close_stale(std::int64_t now_ms);
 
   TrackOptions options_;

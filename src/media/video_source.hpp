@@ -1,6 +1,10 @@
-// Videos (MP4/MOV, Matroska/WebM, AVI) as a frame source, through OpenCV's videoio on FFmpeg: a sample of about
-// FrameSourceOptions::video_fps frames per second, upright (display-matrix rotation applied), reduced to what
-// detection needs, each with its time in the file.
+// Videos (MP4/MOV, Matroska/WebM, AVI) as a frame source, decoded with FFmpeg's libavformat/libavcodec: a sample
+// of about FrameSourceOptions::video_fps frames per second, upright (display-matrix rotation applied), reduced to
+// what detection needs, each with its time in the file.
+//
+// Sampling decodes as little as it can: frames no other frame refers to are skipped between samples, and when
+// the next sample lies past a key frame the packets before that key frame are not decoded at all. With phone
+// videos (a key frame every second or two) most of a video is never decoded.
 #pragma once
 
 #include <cstddef>
@@ -9,12 +13,9 @@
 
 #include "media/frame_source.hpp"
 
-namespace cv {
-class Mat;
-class VideoCapture;
-}
-
 namespace facesearch {
+
+class VideoDecoder;
 
 class VideoSource : public FrameSource {
  public:
@@ -22,32 +23,27 @@ class VideoSource : public FrameSource {
   VideoSource(std::filesystem::path path, const FrameSourceOptions& options);
   ~VideoSource() override;
   MediaKind kind() const override { return MediaKind::Video; }
-  // The next sampled frame. Frames between samples are grabbed (demuxed and decoded, as inter-frame prediction
-  // needs) but never converted to BGR. Throws ImageError when the video has no frame at all.
+  // The next sampled frame. Throws ImageError when the video has no frame at all.
   std::optional<Frame> next() override;
-
-  std::size_t frames_decoded() const override { return grabbed_; }
+  // Frames the decoder produced (sampled or not); frames skipped without decoding are not counted.
+  std::size_t frames_decoded() const override;
 
   // The frame shown at `time_ms` (the last frame when the video is shorter), upright and reduced as next()
-  // does. Seeks (OpenCV decodes from the key frame before) instead of reading from the start.
-  // Throws ImageError when no frame can be decoded there.
+  // does. Seeks to the key frame before it instead of reading from the start. Throws ImageError when no frame
+  // can be decoded there.
   Frame frame_at(std::int64_t time_ms);
 
   // Registered as "video": ISO-BMFF/QuickTime, Matroska/WebM (EBML) and RIFF AVI headers.
   static bool sniff(std::span<const std::uint8_t> head);
 
  private:
-  double position_ms() const;
-  Frame to_frame(cv::Mat& bgr, double time_ms) const;
-
   std::filesystem::path path_;
-  std::unique_ptr<cv::VideoCapture> capture_;
-  int min_long_side_ = 0;
-  double fps_ = 0;              // as the header says; only used when the container gives no timestamps
-  double interval_ms_ = 500;    // between samples
-  double max_ms_ = 0;           // 0: the whole video
+  DecodeOptions decode_;
+  std::unique_ptr<VideoDecoder> decoder_;
+  double interval_ms_ = 500;  // between samples; 0: every frame
+  double max_ms_ = 0;         // 0: the whole video
   double next_due_ms_ = 0;
-  std::size_t grabbed_ = 0, sampled_ = 0;
+  std::size_t sampled_ = 0;
 };
 
 // The upright frame of the video at `path` shown at `time_ms`, under the same pixel limit and reduction
