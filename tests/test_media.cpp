@@ -131,3 +131,26 @@ TEST(Media, AVideoThatIsNoVideoIsRefusedWithAReason) {
     EXPECT_NE(std::string(e.what()).find("video"), std::string::npos) << e.what();
   }
 }
+
+// Whether a shared library whose file name contains `name` is mapped into this process.
+static bool loaded(std::string_view name) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(name) != std::string::npos) return true;
+  return false;
+}
+
+// Video decoding (libavcodec and its codec libraries) is loaded on the first video, not at start-up: photos-only
+// runs and short commands do not pay for it.
+TEST(Media, VideoDecodingIsLoadedOnTheFirstVideoOnly) {
+  const fs::path dir = scratch("lazy-video");
+  cv::imwrite((dir / "photo.png").string(), cv::Mat(32, 48, CV_8UC3, cv::Scalar(10, 20, 30)));
+  ASSERT_TRUE(open_frame_source(dir / "photo.png")->next());
+  EXPECT_FALSE(loaded("libavcodec"));
+  EXPECT_FALSE(loaded("facesearch-video.so"));
+  write_text(dir / "clip.mp4", std::string("\0\0\0\x18" "ftypisom\0\0\x02\0isomiso2", 24) + "garbage");
+  EXPECT_THROW(open_frame_source(dir / "clip.mp4")->next(), ImageError);
+  EXPECT_TRUE(loaded("facesearch-video.so"));
+  EXPECT_TRUE(loaded("libavcodec"));
+}

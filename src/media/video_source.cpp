@@ -28,7 +28,7 @@ bool VideoSource::sniff(std::span<const std::uint8_t> h) {
 }
 
 VideoSource::VideoSource(std::filesystem::path path, const FrameSourceOptions& options)
-    : path_(std::move(path)), decode_(options.decode), decoder_(std::make_unique<VideoDecoder>(path_, decode_)) {
+    : path_(std::move(path)), decode_(options.decode), decoder_(open_video_decoder(path_, decode_)) {
   interval_ms_ = options.video_fps > 0 ? 1000.0 / options.video_fps : 0;
   max_ms_ = options.max_video_seconds > 0 ? options.max_video_seconds * 1000.0 : 0;
 }
@@ -59,7 +59,7 @@ Frame VideoSource::frame_at(std::int64_t time_ms) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (attempt == 1) {
       // The seek found nothing (a header that lies, a stream that cannot seek): read from the start instead.
-      decoder_ = std::make_unique<VideoDecoder>(path_, decode_);
+      decoder_ = open_video_decoder(path_, decode_);
     } else if (want > 0 && !decoder_->seek(want)) {
       continue;
     }
