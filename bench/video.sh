@@ -3,6 +3,7 @@
 # the default sampling), frames decoded vs frames analysed, and appearances (stored vectors) per minute of video, for
 # 1080p and 4K clips built here with ffmpeg from the shared photos (people at known times, camera moves, cuts).
 # Usage: bench/video.sh [SECONDS_PER_CLIP]   (default 60). Markdown on stdout. Needs ffmpeg (scripts/install-deps.sh).
+# FACESEARCH_BENCH_CLIPS=DIR keeps the clips there and reuses them (building a 4K clip takes minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${FACESEARCH_BIN:-build/facesearch}
@@ -13,6 +14,8 @@ LENGTH=${1:-60}
 command -v ffmpeg >/dev/null || { echo "ffmpeg missing: scripts/install-deps.sh" >&2; exit 2; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+CLIPS=${FACESEARCH_BENCH_CLIPS:-$WORK}
+mkdir -p "$CLIPS"
 ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
 
 # A clip of LENGTH seconds at WxH, 30 fps, H.264: shots of 5 s, each a slow zoom on one photo of the shared set
@@ -36,29 +39,36 @@ echo "## Video analysis ($(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model
 echo
 echo "Clips of $LENGTH s at 30 fps (H.264), a new person every 5 s, built by this script. \`facesearch faces --json\`"
 echo "with the default pack and options (2 frames analysed per second), one clip at a time, \`--jobs 1\` and \`2\`."
+echo "Beside it, in the same run: \`ffmpeg -threads 1\` only decoding every frame of the clip, the yardstick of what a"
+echo "tool that reads every frame pays before it looks at any."
 echo
-echo "| clip | jobs | wall s | x real time | frames decoded | frames analysed | appearances | per minute of video |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| clip | jobs | wall s | x real time | ffmpeg decoding every frame, x real time | frames decoded | frames analysed | appearances | per minute of video |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for size in "1920 1080 1080p" "3840 2160 4K"; do
   read -r w h name <<<"$size"
-  make_clip "$w" "$h" "$WORK/$name.mp4"
+  clip="$CLIPS/$name-$LENGTH.mp4"
+  [ -s "$clip" ] || make_clip "$w" "$h" "$clip"
+  f0=$(date +%s.%N)
+  ffmpeg -hide_banner -loglevel error -nostdin -threads 1 -i "$clip" -map 0:v -fps_mode passthrough -f null -
+  f1=$(date +%s.%N)
+  ffmpeg_x=$(python3 -c "print(f'{$LENGTH / ($f1 - $f0):.1f}x')")
   for jobs in 1 2; do
     # Two copies of the clip, so that two workers each have a video (one video is analysed by one worker).
     rm -rf "$WORK/set" && mkdir "$WORK/set"
-    for c in $(seq 1 "$jobs"); do ln -s "$WORK/$name.mp4" "$WORK/set/$c.mp4"; done
+    for c in $(seq 1 "$jobs"); do ln -s "$clip" "$WORK/set/$c.mp4"; done
     t0=$(date +%s.%N)
     "$BIN" --quiet faces "$WORK/set" --json --jobs "$jobs" > "$WORK/out.jsonl"
     t1=$(date +%s.%N)
-    python3 - "$name" "$jobs" "$t0" "$t1" "$LENGTH" "$WORK/out.jsonl" <<'PY'
+    python3 - "$name" "$jobs" "$t0" "$t1" "$LENGTH" "$WORK/out.jsonl" "$ffmpeg_x" <<'PY'
 import json, sys
-name, jobs, t0, t1, length, path = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+name, jobs, t0, t1, length, path, ffmpeg_x = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6], sys.argv[7]
 records = [json.loads(l) for l in open(path)]
 wall = t1 - t0
 video_s = length * len(records)
 decoded = sum(r.get("frames_decoded", 0) for r in records) // len(records)
 analysed = sum(r.get("frames_analysed", 0) for r in records) // len(records)
 faces = sum(len(r.get("faces", [])) for r in records) // len(records)
-print(f"| {name} | {jobs} | {wall:.1f} | {video_s / wall:.1f}x | {decoded} | {analysed} | {faces} | {faces / (length / 60):.0f} |")
+print(f"| {name} | {jobs} | {wall:.1f} | {video_s / wall:.1f}x | {ffmpeg_x} | {decoded} | {analysed} | {faces} | {faces / (length / 60):.0f} |")
 PY
   done
 done
