@@ -167,3 +167,19 @@ TEST(Track, ASteadyFaceIsEmbeddedOnlyForItsBestFramesAndANewFaceAlways) {
   EXPECT_NEAR(dot(tracks[1].embedding, person(1)), 1.f, 1e-5);
   EXPECT_EQ(asked, 6u) << "three best frames of each track, of " << faces << " faces";
 }
+
+// Among equally sharp, large and confident frames, the one facing the camera is the best frame.
+TEST(Track, TheFrontalFrameIsPreferredAsTheBestFrame) {
+  FaceTracker tracker(options());
+  auto looking = [](Face f, float nose_x) {  // eyes at 230 and 270; the nose between them or beside one
+    f.landmarks = {cv::Point2f(230, 140), cv::Point2f(270, 140), cv::Point2f(nose_x, 165), cv::Point2f(235, 190),
+                   cv::Point2f(265, 190)};
+    return f;
+  };
+  tracker.add(still_frame(0, 7), {looking(face(200, 0, person(2)), 232)}, false);
+  tracker.add(still_frame(500, 7), {looking(face(200, 500, person(2)), 250)}, false);
+  tracker.add(still_frame(1000, 7), {looking(face(200, 1000, person(2)), 266)}, false);
+  const std::vector<Face> tracks = tracker.finish();
+  ASSERT_EQ(tracks.size(), 1u);
+  EXPECT_EQ(tracks[0].time.best_ms, 500);
+}

@@ -37,6 +37,15 @@ cv::Mat grey_face(const Frame& frame, const Face& face) {
   return grey;
 }
 
+// 1 for a face seen from the front, down to 0.5 for a face in profile: how evenly the nose sits between the eyes
+// (landmarks: left eye, right eye, nose, mouth corners). Recognisers are most reliable on frontal views.
+double frontality(const Face& face) {
+  const auto& lm = face.landmarks;
+  const double left = cv::norm(lm[2] - lm[0]), right = cv::norm(lm[2] - lm[1]);
+  if (left + right < 1e-3) return 1.0;  // no landmarks
+  return 1.0 - 0.5 * std::abs(left - right) / (left + right);
+}
+
 float quality_of(const cv::Mat& grey, const Face& face) {
   double sharpness = 0;
   if (!grey.empty()) {
@@ -47,7 +56,7 @@ float quality_of(const cv::Mat& grey, const Face& face) {
     sharpness = stddev[0] * stddev[0];
   }
   const double size = std::min(1.0, std::sqrt(static_cast<double>(face.box.area())) / 112.0);
-  return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)));
+  return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)) * frontality(face));
 }
 
 // Zero-mean, unit-norm pixels, so that the dot product of two patches is their correlation.

@@ -75,8 +75,8 @@ class FaceTracker {
   std::vector<Track> open_, closed_;
 };
 
-// How good a frame of a face is for recognition: detector score, size (up to the recogniser's input) and sharpness
-// (variance of the Laplacian of the face, at a fixed size).
+// How good a frame of a face is for recognition: detector score, size (up to the recogniser's input), sharpness
+// (variance of the Laplacian of the face, at a fixed size) and frontality (the nose midway between the eyes).
 float face_quality(const Frame& frame, const Face& face);
 
 }  // namespace facesearch
