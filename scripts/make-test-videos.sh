@@ -22,6 +22,12 @@ ff -loop 1 -framerate 1 -t 3 -i "$data/id01_Angelina_Jolie/img1.jpg" \
 ff -loop 1 -framerate 1 -t 2 -i "$data/id02/img3.jpg" -loop 1 -framerate 1 -t 2 -i "$data/id02/img12.jpg" \
    -filter_complex "[0]$fit[a];[1]$fit[b];[a][b]concat=n=2:v=1[v]" -map '[v]' "${x264[@]}" "$out/reshot.mp4"
 
+# offcut.mp4: id01 0-3.2 s, then id03 3.2-6 s: a cut between two samples (2 per second), where the encoder starts a
+# key frame off its 2-s cadence (forced here; x264's scene-cut detection does the same in real videos).
+ff -loop 1 -framerate 25 -t 3.2 -i "$data/id01_Angelina_Jolie/img2.jpg" -loop 1 -framerate 25 -t 2.8 -i "$data/id03/img9.jpg" \
+   -filter_complex "[0]$fit[a];[1]$fit[b];[a][b]concat=n=2:v=1[v]" -map '[v]' "${x264[@]}" -force_key_frames 3.2 \
+   "$out/offcut.mp4"
+
 # zoom.mkv: id03 zoomed in slowly, 0-5 s (Matroska, H.264).
 ff -loop 1 -framerate 1 -i "$data/id03/img8.jpg" \
    -vf "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,zoompan=z='min(zoom+0.003,1.4)':d=125:x='iw/2-(iw/zoom/2)':y='ih/3-(ih/zoom/3)':s=640x480:fps=25,format=yuv420p" \

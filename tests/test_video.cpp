@@ -41,6 +41,7 @@ struct Appearance {
 const std::map<std::string, std::vector<Appearance>> kTruth = {
     {"cuts.mp4", {{"id01", 0, 3}, {"id02", 3, 6}, {"id01", 8, 11}}},
     {"reshot.mp4", {{"id02", 0, 2}, {"id02", 2, 4}}},  // a cut ends a track, even of the same person
+    {"offcut.mp4", {{"id01", 0, 3.2}, {"id03", 3.2, 6}}},  // a cut between two samples
     {"zoom.mkv", {{"id03", 0, 5}}},
     {"pan.webm", {{"id04", 0, 4}}},
     {"two.avi", {{"id01", 0, 4}, {"id03", 0, 4}}},
@@ -161,6 +162,17 @@ TEST_F(Video, SamplesAboutTwoFramesPerSecondAndStopsAtTheLimit) {
   EXPECT_LE(first.frames, 5u);
   ASSERT_EQ(first.faces.size(), 2u);  // id01, then id02 from 3 s
   for (const Face& f : first.faces) EXPECT_LE(f.time.last_ms, 4000);
+}
+
+// A cut between two samples is sampled where it happens (the key frame the encoder starts there), not up to half
+// a second later: offcut.mp4 cuts from id01 to id03 at 3.2 s, between the samples at 3.0 and 3.5 s.
+TEST_F(Video, ACutBetweenSamplesIsSampledWhereItHappens) {
+  const ImageFaces faces = engine_->analyze_file(dir_ / "offcut.mp4");
+  EXPECT_EQ(faces.frames, 13u);  // 6 s at 2 per second, and the cut
+  ASSERT_EQ(faces.faces.size(), 2u);
+  EXPECT_EQ(people_of(faces.faces[1]), std::vector<std::string>{"id03"});
+  EXPECT_NEAR(static_cast<double>(faces.faces[1].time.first_ms), 3200, 40);
+  EXPECT_LT(faces.faces[0].time.last_ms, 3200);
 }
 
 TEST_F(Video, PortraitVideoIsTurnedUpright) {

@@ -29,6 +29,7 @@ class LibavDecoder final : public VideoDecoder {
   Frame frame() const override;
   bool seek(double time_ms) override;
   std::size_t frames_decoded() const override { return decoded_; }
+  bool scene_cut() const override;
   double frame_interval_ms() const override { return frame_ms_; }
 
  private:
@@ -41,6 +42,7 @@ class LibavDecoder final : public VideoDecoder {
   std::unique_ptr<Av> av_;
   DecodeOptions options_;
   std::vector<std::int64_t> key_frames_;  // timestamps (stream time base) of the index's key frames, ascending
+  std::vector<double> cut_ms_;            // times of those that come sooner than the regular cadence, ascending
   std::int64_t start_ts_ = 0;
   double frame_ms_ = 0;
   double last_ms_ = -1;
@@ -132,6 +134,22 @@ LibavDecoder::LibavDecoder(const std::filesystem::path& path, const DecodeOption
     if (const AVIndexEntry* e = avformat_index_get_entry(av_->stream, i); e && (e->flags & AVINDEX_KEYFRAME))
       key_frames_.push_back(e->timestamp);
   std::sort(key_frames_.begin(), key_frames_.end());
+  // The longest gap between key frames is the encoder's cadence (its GOP length); a key frame that comes clearly
+  // sooner than that after the previous one was placed there for a scene cut.
+  std::int64_t cadence = 0;
+  for (std::size_t i = 1; i < key_frames_.size(); ++i) cadence = std::max(cadence, key_frames_[i] - key_frames_[i - 1]);
+  if (key_frames_.size() >= 3)
+    for (std::size_t i = 1; i < key_frames_.size(); ++i)
+      if (static_cast<double>(key_frames_[i] - key_frames_[i - 1]) < 0.9 * static_cast<double>(cadence))
+        cut_ms_.push_back(to_ms(key_frames_[i]));
+}
+
+bool LibavDecoder::scene_cut() const {
+  if (!av_->frame->key_frame || cut_ms_.empty() || last_ms_ < 0) return false;
+  // The index holds decode times; a key frame is shown up to a few frames later (B-frame reordering).
+  const double slack = 4 * (frame_ms_ > 0 ? frame_ms_ : 40.0);
+  const auto it = std::lower_bound(cut_ms_.begin(), cut_ms_.end(), last_ms_ - slack);
+  return it != cut_ms_.end() && *it <= last_ms_ + 1;
 }
 
 LibavDecoder::~LibavDecoder() = default;

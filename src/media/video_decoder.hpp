@@ -28,6 +28,9 @@ class VideoDecoder {
   virtual Frame frame() const = 0;
   // Goes back or forward to the last key frame at or before `time_ms`; false when the container cannot seek.
   virtual bool seek(double time_ms) = 0;
+  // Whether the frame decode_next() returned last is a key frame off the stream's regular key-frame cadence:
+  // where an encoder with scene-cut detection (x264, x265, libvpx) starts a new shot.
+  virtual bool scene_cut() const = 0;
   virtual std::size_t frames_decoded() const = 0;
   virtual double frame_interval_ms() const = 0;  // from the header's rate; 0 when unknown
 };

@@ -47,8 +47,14 @@ std::optional<Frame> VideoSource::next() {
     }
     if (max_ms_ > 0 && *t > max_ms_) return std::nullopt;
     // Half a frame of slack so a 2 fps sample of 30 fps video does not drift by one frame per sample.
-    if (sampled_ > 0 && *t + decoder_->frame_interval_ms() / 2 < next_due_ms_) continue;
-    next_due_ms_ = std::max(next_due_ms_ + interval_ms_, *t + interval_ms_ / 2);
+    const bool due = sampled_ == 0 || *t + decoder_->frame_interval_ms() / 2 >= next_due_ms_;
+    // A scene cut between two samples (a key frame the encoder placed off its cadence) is sampled too, so a new
+    // shot is seen when it starts, not up to one interval later; that frame was decoded anyway.
+    const bool cut = !due && interval_ms_ > 0 && *t - last_sample_ms_ >= interval_ms_ / 4 &&
+                     next_due_ms_ - *t >= interval_ms_ / 4 && decoder_->scene_cut();
+    if (!due && !cut) continue;
+    if (due) next_due_ms_ = std::max(next_due_ms_ + interval_ms_, *t + interval_ms_ / 2);
+    last_sample_ms_ = *t;
     ++sampled_;
     return decoder_->frame();
   }

@@ -43,6 +43,7 @@ class VideoSource : public FrameSource {
   double interval_ms_ = 500;  // between samples; 0: every frame
   double max_ms_ = 0;         // 0: the whole video
   double next_due_ms_ = 0;
+  double last_sample_ms_ = 0;
   std::size_t sampled_ = 0;
 };
 
