@@ -10,6 +10,7 @@
 #include <opencv2/dnn.hpp>
 
 #include "detect/face.hpp"
+#include "infer/network.hpp"
 
 namespace facesearch {
 
@@ -31,16 +32,18 @@ class Landmarker {
 };
 
 // Ultra-Light-Fast-Generic-Face-Detector RFB-320 with boxes decoded inside the graph. Registered as
-// "ultralight"; `params` is complete (detect/registry.cpp merges the type's defaults).
+// "ultralight"; `params` is complete (detect/registry.cpp merges the type's defaults). Every network of this
+// folder runs on the runtime its params name ("runtime", infer/network.hpp), else the default one.
 class UltraLightDetector : public Detector {
  public:
   UltraLightDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
   std::vector<Detection> detect(const cv::Mat& bgr) override;
   cv::Size input_size() const override { return input_; }
   float min_reliable_face() const override { return 20.f; }
+  const infer::Network& network() const { return *net_; }
 
  private:
-  cv::dnn::Net net_;
+  std::unique_ptr<infer::Network> net_;
   cv::Size input_;
   float score_threshold_ = 0;
   float nms_iou_ = 0;
@@ -53,9 +56,10 @@ class Landmark68Landmarker : public Landmarker {
  public:
   Landmark68Landmarker(const std::filesystem::path& onnx, const nlohmann::json& params);
   Landmarks5 locate(const cv::Mat& bgr, const Box& box) override;
+  const infer::Network& network() const { return *net_; }
 
  private:
-  cv::dnn::Net net_;
+  std::unique_ptr<infer::Network> net_;
   int input_ = 0;
 };
 

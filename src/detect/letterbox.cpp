@@ -7,7 +7,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "detect/onnx_static.hpp"
 
 namespace facesearch {
 
@@ -68,9 +67,8 @@ LetterboxDetector::LetterboxDetector(const std::filesystem::path& onnx, const nl
       mean_(params.at("mean").get<double>()),
       scale_(params.at("scale").get<double>()),
       swap_rb_(params.at("swap_rb").get<bool>()) {
-  // Exports with a dynamic input are refused by OpenCV 4.6: fix it to the size we will feed (a static file is
-  // loaded unchanged).
-  net_ = read_onnx_static(onnx, {1, 3, input_.height, input_.width});
+  // The size we will feed: OpenCV 4.6 refuses exports with a dynamic input unless it is fixed to it first.
+  net_ = infer::load_network(onnx, {infer::runtime_of(params), {1, 3, input_.height, input_.width}});
 }
 
 std::vector<Detection> LetterboxDetector::detect(const cv::Mat& bgr) {
@@ -78,10 +76,8 @@ std::vector<Detection> LetterboxDetector::detect(const cv::Mat& bgr) {
   if (bgr.type() != CV_8UC3) throw std::invalid_argument("detector expects a CV_8UC3 BGR image");
   // The aspect is kept: both networks were trained on undistorted faces.
   const detail::Letterbox lb(bgr, input_);
-  net_.setInput(cv::dnn::blobFromImage(lb.canvas, 1.0 / scale_, {}, cv::Scalar::all(mean_), swap_rb_));
-  std::vector<cv::Mat> outs;
-  net_.forward(outs, outputs_);
-  return nms(decode(outs, lb, bgr.size()), nms_iou_);
+  const cv::Mat blob = cv::dnn::blobFromImage(lb.canvas, 1.0 / scale_, {}, cv::Scalar::all(mean_), swap_rb_);
+  return nms(decode(net_->run(blob, outputs_), lb, bgr.size()), nms_iou_);
 }
 
 }  // namespace facesearch
