@@ -14,6 +14,21 @@
 
 namespace facesearch {
 
+// A detector's input normalisation from its params: pixel' = (pixel - "mean") / "scale", fed as RGB when
+// "swap_rb"; blob() turns an image already at the network's size into the NCHW float blob.
+struct BlobFormat {
+  explicit BlobFormat(const nlohmann::json& params);
+  cv::Mat blob(const cv::Mat& bgr) const;
+
+  double mean = 0, scale = 1;
+  bool swap_rb = false;
+};
+
+// The network of a stage whose params give "input" [w, h] (a landmarker: [side, side]), fed `channels` channels
+// at that size, on the runtime the params name (infer/network.hpp).
+std::unique_ptr<infer::Network> load_stage_network(const std::filesystem::path& onnx, const nlohmann::json& params,
+                                                   int channels);
+
 class Detector {
  public:
   virtual ~Detector() = default;
@@ -47,8 +62,7 @@ class UltraLightDetector : public Detector {
   cv::Size input_;
   float score_threshold_ = 0;
   float nms_iou_ = 0;
-  double mean_ = 0, scale_ = 1;
-  bool swap_rb_ = false;
+  BlobFormat format_;
 };
 
 // 68-point iBUG landmark regressor on a 64x64 grey crop, reduced to the 5 ArcFace points. Registered as "pfld68".

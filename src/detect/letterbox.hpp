@@ -55,8 +55,7 @@ class LetterboxDetector : public Detector {
   std::unique_ptr<infer::Network> net_;
 
  private:
-  double mean_ = 0, scale_ = 1;
-  bool swap_rb_ = false;
+  BlobFormat format_;
 };
 
 }  // namespace facesearch
