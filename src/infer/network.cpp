@@ -61,7 +61,9 @@ bool conflicts(const std::vector<std::int64_t>& file, const std::vector<std::int
 
 void warn_once(const std::string& what) {
   static std::once_flag once;
-  std::call_once(once, [&] { std::fprintf(stderr, "facesearch: %s; running the networks on OpenCV DNN\n", what.c_str()); });
+  std::call_once(once, [&] {
+    std::fprintf(stderr, "facesearch: %s; running the networks on OpenCV DNN\n", what.c_str());
+  });
 }
 
 }  // namespace

@@ -87,7 +87,8 @@ class OrtNetwork final : public Network {
   std::vector<std::int64_t> input_shape() const override { return input_shape_; }
 
   std::vector<cv::Mat> run(const cv::Mat& input, const std::vector<std::string>& outputs) override {
-    if (input.type() != CV_32F || !input.isContinuous()) throw std::invalid_argument("network input must be a float blob");
+    if (input.type() != CV_32F || !input.isContinuous())
+      throw std::invalid_argument("network input must be a float blob");
     const std::vector<std::string>& names = outputs.empty() ? outputs_ : outputs;
     std::vector<const char*> output_ptrs;
     for (const std::string& n : names) output_ptrs.push_back(n.c_str());
@@ -100,7 +101,8 @@ class OrtNetwork final : public Network {
     std::vector<Ort::Value> values;
     {
       FlushDenormals flush(flush_denormals_);
-      values = session_.Run(Ort::RunOptions{nullptr}, &input_name, &tensor, 1, output_ptrs.data(), output_ptrs.size());
+      values = session_.Run(Ort::RunOptions{nullptr}, &input_name, &tensor, 1, output_ptrs.data(),
+                            output_ptrs.size());
     }
     std::vector<cv::Mat> outs;
     for (std::size_t i = 0; i < values.size(); ++i) outs.push_back(to_mat(values[i], names[i]));
