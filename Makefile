@@ -6,17 +6,22 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 SAMPLES ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/facesearch/samples
 
-.PHONY: all deps configure build models samples demo test bench format clean
+.PHONY: all deps onnxruntime configure build models samples demo test bench format clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/CMakeCache.txt: | deps
+# ONNX Runtime (the networks' runtime; CMake option FACESEARCH_ONNXRUNTIME): fetched once into ~/.cache/facesearch,
+# quiet when already there. Without it the build runs every network on OpenCV DNN.
+onnxruntime: deps
+	@scripts/fetch-onnxruntime.sh
+
+$(BUILD)/CMakeCache.txt: | deps onnxruntime
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 
-configure: deps $(BUILD)/CMakeCache.txt
+configure: deps onnxruntime $(BUILD)/CMakeCache.txt
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --quiet | { grep -v '^ninja: no work to do' || true; }

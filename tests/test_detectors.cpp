@@ -16,7 +16,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "detect/detector.hpp"
-#include "detect/onnx_static.hpp"
+#include "infer/onnx_static.hpp"
 #include "image/image.hpp"
 #include "test_support.hpp"
 

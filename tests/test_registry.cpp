@@ -122,6 +122,28 @@ TEST(PackDefaults, ThresholdAndDimensionFallBackToTheRecognizerType) {
   EXPECT_EQ(pack.embedding_dim(), 64);
 }
 
+// A manifest's "runtime" runs each of its networks there, unless a network's own object names another; packs
+// that name none leave the choice to the build (infer/network.hpp).
+TEST(PackDefaults, ManifestRuntimeReachesEachNetwork) {
+  nlohmann::json manifest = {
+      {"id", "on_ort"},
+      {"runtime", "onnxruntime"},
+      {"detector", {{"type", "ultralight"}}},
+      {"landmarker", {{"type", "pfld68"}, {"runtime", "opencv"}}},
+      {"embedder", {{"type", "mobilefacenet"}}},
+      {"files", nlohmann::json::object()}};
+  const ModelPack pack = ModelPack::from_json(manifest);
+  EXPECT_EQ(pack.runtime, "onnxruntime");
+  EXPECT_EQ(pack.detector.at("runtime"), "onnxruntime");
+  EXPECT_EQ(pack.embedder.at("runtime"), "onnxruntime");
+  EXPECT_EQ(pack.landmarker.at("runtime"), "opencv");
+  EXPECT_EQ(ModelPack::from_json(pack.to_json()).runtime, "onnxruntime");
+  for (const ModelPack& p : builtin_packs()) {
+    EXPECT_TRUE(p.runtime.empty()) << p.id;
+    EXPECT_FALSE(p.embedder.contains("runtime")) << p.id;
+  }
+}
+
 TEST(LocalPack, BadRequestsAreRefusedBeforeAnythingIsInstalled) {
   const fs::path root = fs::temp_directory_path() / ("fs-registry-test-" + std::to_string(::getpid()));
   fs::remove_all(root);

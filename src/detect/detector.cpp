@@ -8,32 +8,35 @@
 
 namespace facesearch {
 
-static cv::dnn::Net load_net(const std::filesystem::path& onnx) {
-  cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx.string());
-  if (net.empty()) throw std::runtime_error("cannot load model " + onnx.string());
-  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-  return net;
+BlobFormat::BlobFormat(const nlohmann::json& params)
+    : mean(params.at("mean").get<double>()),
+      scale(params.at("scale").get<double>()),
+      swap_rb(params.at("swap_rb").get<bool>()) {}
+
+cv::Mat BlobFormat::blob(const cv::Mat& bgr) const {
+  return cv::dnn::blobFromImage(bgr, 1.0 / scale, {}, cv::Scalar::all(mean), swap_rb);
+}
+
+std::unique_ptr<infer::Network> load_stage_network(const std::filesystem::path& onnx, const nlohmann::json& params,
+                                                   int channels) {
+  const auto& input = params.at("input");
+  const int width = input[0].get<int>(), height = input.size() > 1 ? input[1].get<int>() : width;
+  return infer::load_network(onnx, {infer::runtime_of(params), {1, channels, height, width}});
 }
 
 UltraLightDetector::UltraLightDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
-    : net_(load_net(onnx)),
+    : net_(load_stage_network(onnx, params, 3)),
       input_(params.at("input")[0].get<int>(), params.at("input")[1].get<int>()),
       score_threshold_(params.at("score_threshold").get<float>()),
       nms_iou_(params.at("nms_iou").get<float>()),
-      mean_(params.at("mean").get<double>()),
-      scale_(params.at("scale").get<double>()),
-      swap_rb_(params.at("swap_rb").get<bool>()) {}
+      format_(params) {}
 
 std::vector<Detection> UltraLightDetector::detect(const cv::Mat& bgr) {
   // The network sees the whole image squeezed to its fixed input (aspect not kept); INTER_AREA avoids aliasing
   // when shrinking large photos.
   cv::Mat small;
   cv::resize(bgr, small, input_, 0, 0, bgr.cols > input_.width ? cv::INTER_AREA : cv::INTER_LINEAR);
-  cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / scale_, {}, cv::Scalar::all(mean_), swap_rb_);
-  net_.setInput(blob);
-  std::vector<cv::Mat> outs;
-  net_.forward(outs, std::vector<cv::String>{"scores", "boxes"});
+  const std::vector<cv::Mat> outs = net_->run(format_.blob(small), {"scores", "boxes"});
   const cv::Mat& scores = outs[0];  // [1, N, 2]
   const cv::Mat& boxes = outs[1];   // [1, N, 4], normalised corners
   const int n = scores.size[1];
@@ -54,7 +57,7 @@ std::vector<Detection> UltraLightDetector::detect(const cv::Mat& bgr) {
 }
 
 Landmark68Landmarker::Landmark68Landmarker(const std::filesystem::path& onnx, const nlohmann::json& params)
-    : net_(load_net(onnx)), input_(params.at("input")[0].get<int>()) {}
+    : net_(load_stage_network(onnx, params, 1)), input_(params.at("input")[0].get<int>()) {}
 
 Landmarks5 Landmark68Landmarker::locate(const cv::Mat& bgr, const Box& box) {
   // Square crop of side = box height around the box centre, clipped to the image.
@@ -70,8 +73,7 @@ Landmarks5 Landmark68Landmarker::locate(const cv::Mat& bgr, const Box& box) {
   cv::resize(crop, small, {input_, input_}, 0, 0, crop.cols > input_ ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::cvtColor(small, resized, cv::COLOR_BGR2GRAY);
   cv::Mat blob = cv::dnn::blobFromImage(resized, 1.0 / 256);
-  net_.setInput(blob);
-  cv::Mat out = net_.forward();  // 136 = 68 (x, y), relative to the crop
+  const cv::Mat out = net_->run(blob).front();  // 136 = 68 (x, y), relative to the crop
   const float* p = out.ptr<float>();
   const float cw = static_cast<float>(x2 - x1), ch = static_cast<float>(y2 - y1);
   auto pt = [&](int i) { return cv::Point2f(x1 + p[2 * i] * cw, y1 + p[2 * i + 1] * ch); };

@@ -10,8 +10,24 @@
 #include <opencv2/dnn.hpp>
 
 #include "detect/face.hpp"
+#include "infer/network.hpp"
 
 namespace facesearch {
+
+// A detector's input normalisation from its params: pixel' = (pixel - "mean") / "scale", fed as RGB when
+// "swap_rb"; blob() turns an image already at the network's size into the NCHW float blob.
+struct BlobFormat {
+  explicit BlobFormat(const nlohmann::json& params);
+  cv::Mat blob(const cv::Mat& bgr) const;
+
+  double mean = 0, scale = 1;
+  bool swap_rb = false;
+};
+
+// The network of a stage whose params give "input" [w, h] (a landmarker: [side, side]), fed `channels` channels
+// at that size, on the runtime the params name (infer/network.hpp).
+std::unique_ptr<infer::Network> load_stage_network(const std::filesystem::path& onnx, const nlohmann::json& params,
+                                                   int channels);
 
 class Detector {
  public:
@@ -31,21 +47,22 @@ class Landmarker {
 };
 
 // Ultra-Light-Fast-Generic-Face-Detector RFB-320 with boxes decoded inside the graph. Registered as
-// "ultralight"; `params` is complete (detect/registry.cpp merges the type's defaults).
+// "ultralight"; `params` is complete (detect/registry.cpp merges the type's defaults). Every network of this
+// folder runs on the runtime its params name ("runtime", infer/network.hpp), else the default one.
 class UltraLightDetector : public Detector {
  public:
   UltraLightDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
   std::vector<Detection> detect(const cv::Mat& bgr) override;
   cv::Size input_size() const override { return input_; }
   float min_reliable_face() const override { return 20.f; }
+  const infer::Network& network() const { return *net_; }
 
  private:
-  cv::dnn::Net net_;
+  std::unique_ptr<infer::Network> net_;
   cv::Size input_;
   float score_threshold_ = 0;
   float nms_iou_ = 0;
-  double mean_ = 0, scale_ = 1;
-  bool swap_rb_ = false;
+  BlobFormat format_;
 };
 
 // 68-point iBUG landmark regressor on a 64x64 grey crop, reduced to the 5 ArcFace points. Registered as "pfld68".
@@ -53,9 +70,10 @@ class Landmark68Landmarker : public Landmarker {
  public:
   Landmark68Landmarker(const std::filesystem::path& onnx, const nlohmann::json& params);
   Landmarks5 locate(const cv::Mat& bgr, const Box& box) override;
+  const infer::Network& network() const { return *net_; }
 
  private:
-  cv::dnn::Net net_;
+  std::unique_ptr<infer::Network> net_;
   int input_ = 0;
 };
 

@@ -7,7 +7,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "detect/onnx_static.hpp"
 
 namespace facesearch {
 
@@ -65,23 +64,15 @@ LetterboxDetector::LetterboxDetector(const std::filesystem::path& onnx, const nl
       min_face_(params.at("min_reliable_face").get<float>()),
       score_threshold_(params.at("score_threshold").get<float>()),
       nms_iou_(params.at("nms_iou").get<float>()),
-      mean_(params.at("mean").get<double>()),
-      scale_(params.at("scale").get<double>()),
-      swap_rb_(params.at("swap_rb").get<bool>()) {
-  // Exports with a dynamic input are refused by OpenCV 4.6: fix it to the size we will feed (a static file is
-  // loaded unchanged).
-  net_ = read_onnx_static(onnx, {1, 3, input_.height, input_.width});
-}
+      net_(load_stage_network(onnx, params, 3)),
+      format_(params) {}
 
 std::vector<Detection> LetterboxDetector::detect(const cv::Mat& bgr) {
   if (bgr.empty()) return {};
   if (bgr.type() != CV_8UC3) throw std::invalid_argument("detector expects a CV_8UC3 BGR image");
   // The aspect is kept: both networks were trained on undistorted faces.
   const detail::Letterbox lb(bgr, input_);
-  net_.setInput(cv::dnn::blobFromImage(lb.canvas, 1.0 / scale_, {}, cv::Scalar::all(mean_), swap_rb_));
-  std::vector<cv::Mat> outs;
-  net_.forward(outs, outputs_);
-  return nms(decode(outs, lb, bgr.size()), nms_iou_);
+  return nms(decode(net_->run(format_.blob(lb.canvas), outputs_), lb, bgr.size()), nms_iou_);
 }
 
 }  // namespace facesearch

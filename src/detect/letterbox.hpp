@@ -38,6 +38,7 @@ class LetterboxDetector : public Detector {
   std::vector<Detection> detect(const cv::Mat& bgr) final;
   cv::Size input_size() const override { return input_; }
   float min_reliable_face() const override { return min_face_; }
+  const infer::Network& network() const { return *net_; }
 
  protected:
   LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
@@ -46,16 +47,15 @@ class LetterboxDetector : public Detector {
   virtual std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& letterbox,
                                         cv::Size image) const = 0;
 
-  std::vector<cv::String> outputs_;  // set by the subclass's constructor
+  std::vector<std::string> outputs_;  // set by the subclass's constructor
   cv::Size input_;
   float min_face_ = 0;
   float score_threshold_ = 0;
   float nms_iou_ = 0;
-  cv::dnn::Net net_;
+  std::unique_ptr<infer::Network> net_;
 
  private:
-  double mean_ = 0, scale_ = 1;
-  bool swap_rb_ = false;
+  BlobFormat format_;
 };
 
 }  // namespace facesearch

@@ -26,7 +26,7 @@ class ScrfdDetector final : public LetterboxDetector {
  public:
   // Exports name their outputs differently: every unconnected output is read, and recognised by its shape.
   ScrfdDetector(const std::filesystem::path& onnx, const nlohmann::json& params) : LetterboxDetector(onnx, params) {
-    outputs_ = net_.getUnconnectedOutLayersNames();
+    outputs_ = net_->output_names();
   }
 
  private:

@@ -15,8 +15,8 @@ namespace {
 constexpr std::array<int, 3> kStrides = {8, 16, 32};
 
 // Output names of the 2023 export, per stride: classification, objectness, box, keypoints.
-std::vector<cv::String> output_names() {
-  std::vector<cv::String> names;
+std::vector<std::string> output_names() {
+  std::vector<std::string> names;
   for (const char* head : {"cls", "obj", "bbox", "kps"})
     for (int s : kStrides) names.push_back(std::string(head) + "_" + std::to_string(s));
   return names;
@@ -35,7 +35,7 @@ class YunetDetector final : public LetterboxDetector {
 
 YunetDetector::YunetDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
     : LetterboxDetector(onnx, params) {
-  const auto have = net_.getUnconnectedOutLayersNames();
+  const auto have = net_->output_names();
   outputs_ = output_names();
   for (const auto& name : outputs_)
     if (std::find(have.begin(), have.end(), name) == have.end())

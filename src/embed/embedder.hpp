@@ -11,6 +11,7 @@
 #include <opencv2/dnn.hpp>
 
 #include "align/align.hpp"
+#include "infer/network.hpp"
 #include "vector/similarity.hpp"
 
 namespace facesearch {
@@ -31,16 +32,19 @@ class Embedder {
 // A network on an aligned square crop (ArcFace 5-point template) with (x - mean) / scale input, RGB unless
 // "swap_rb": false. The types using it (mobilefacenet, arcface, sface) and their conventions are registered in
 // embed/registry.cpp; `params` is complete (the type's defaults merged with the pack's overrides).
-// The input shape is fixed to 1x3xSxS at load time, so exports with a dynamic batch load in OpenCV 4.6.
+// It runs on the runtime params "runtime" names, else the default one (infer/network.hpp). On OpenCV the input
+// is fixed to 1x3xSxS at load time (so exports with a dynamic batch load in OpenCV 4.6) and crops go one by one;
+// on ONNX Runtime a network with a dynamic batch takes all the crops of a call at once.
 class OnnxEmbedder : public Embedder {
  public:
   OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::json& params);
   int dim() const override { return dim_; }
   int input_size() const override { return size_; }
   std::vector<Embedding> embed(const std::vector<cv::Mat>& aligned) override;
+  const infer::Network& network() const { return *net_; }
 
  private:
-  cv::dnn::Net net_;
+  std::unique_ptr<infer::Network> net_;
   int size_ = 0;
   int dim_ = 0;
   double mean_ = 0;

@@ -41,6 +41,11 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
   p.detector = j.at("detector");
   p.landmarker = j.value("landmarker", nlohmann::json::object());
   p.embedder = j.at("embedder");
+  // The pack's runtime is each network's unless that network's own object names another (infer/network.hpp).
+  p.runtime = j.value("runtime", "");
+  if (!p.runtime.empty())
+    for (nlohmann::json* network : {&p.detector, &p.landmarker, &p.embedder})
+      if (!network->empty() && !network->contains("runtime")) (*network)["runtime"] = p.runtime;
   const nlohmann::json thresholds = j.value("thresholds", nlohmann::json::object());
   for (auto& [k, v] : thresholds.items()) p.thresholds[k] = v.get<double>();
   for (auto& [role, f] : j.at("files").items()) {
@@ -68,6 +73,7 @@ nlohmann::json ModelPack::to_json() const {
                       {"license", license}, {"source", source},   {"detector", detector},
                       {"embedder", embedder}, {"thresholds", thresholds}};
   if (!notes.empty()) j["notes"] = notes;
+  if (!runtime.empty()) j["runtime"] = runtime;
   if (!landmarker.empty()) j["landmarker"] = landmarker;
   nlohmann::json fj = nlohmann::json::object();
   for (const auto& [role, f] : files) {

@@ -32,6 +32,9 @@ struct ModelPack {
   nlohmann::json detector;     // type + decoder parameters
   nlohmann::json landmarker;
   nlohmann::json embedder;
+  // "runtime": "opencv" or "onnxruntime" runs the pack's networks there; empty: the build's default
+  // (infer/network.hpp). from_json copies it into each network object that does not name its own "runtime".
+  std::string runtime;
   std::map<std::string, double> thresholds;
   std::map<std::string, ModelFile> files;  // by role
   bool builtin = true;  // false: written into the models root by `models add` or a pinning install

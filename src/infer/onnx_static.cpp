@@ -1,4 +1,4 @@
-#include "detect/onnx_static.hpp"
+#include "infer/onnx_static.hpp"
 
 #include <fstream>
 #include <iterator>

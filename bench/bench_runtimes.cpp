@@ -1,0 +1,156 @@
+// Each network of a pack on OpenCV DNN and on ONNX Runtime, one thread each, in one process, on the inputs the
+// pipeline gives it from real photos. Prints a markdown table of ms per call (per face for the landmarker and the
+// recogniser) and the ratio.
+//
+//   build/bench/bench_runtimes [--rounds N] [FOLDER...]
+//
+// Without folders it reads group_photos and deepface_testset from the shared data ($FACESEARCH_TEST_DATA, default
+// ../shared/data beside the checkout). The runtimes take turns round by round, so a busy machine slows both alike.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "align/align.hpp"
+#include "engine/batch.hpp"
+#include "engine/engine.hpp"
+#include "image/image.hpp"
+#include "infer/network.hpp"
+
+namespace fs = std::filesystem;
+using namespace facesearch;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Inputs {
+  std::vector<cv::Mat> detector, landmarker, recogniser, crops;  // blobs, and the recogniser's aligned crops
+};
+
+// The blobs the default pack's networks see for these photos (as detect/detector.cpp and embed/embedder.cpp
+// build them).
+Inputs collect(const std::vector<fs::path>& files, Engine& engine) {
+  Inputs in;
+  for (const fs::path& path : files) {
+    DecodedImage image;
+    try {
+      image = load_image(path, engine.frame_options().decode);
+    } catch (const std::exception&) {
+      continue;
+    }
+    const cv::Mat& bgr = image.bgr;
+    cv::Mat small;
+    cv::resize(bgr, small, {320, 240}, 0, 0, cv::INTER_AREA);
+    in.detector.push_back(cv::dnn::blobFromImage(small, 1.0 / 128, {}, cv::Scalar::all(127), true));
+    for (const Face& f : engine.analyze(image, false).faces) {
+      const float s = static_cast<float>(image.scale);
+      const cv::Rect r = cv::Rect(cv::Point(static_cast<int>(f.box.x1 / s), static_cast<int>(f.box.y1 / s)),
+                                  cv::Point(static_cast<int>(f.box.x2 / s), static_cast<int>(f.box.y2 / s))) &
+                         cv::Rect(0, 0, bgr.cols, bgr.rows);
+      if (r.width < 2 || r.height < 2) continue;
+      cv::Mat grey, crop;
+      cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
+      cv::resize(grey, crop, {64, 64}, 0, 0, cv::INTER_AREA);
+      in.landmarker.push_back(cv::dnn::blobFromImage(crop, 1.0 / 256));
+      Landmarks5 lm = f.landmarks;
+      for (auto& p : lm) p /= s;
+      in.crops.push_back(align_face(bgr, lm, 112));
+      in.recogniser.push_back(cv::dnn::blobFromImage(in.crops.back(), 1.0 / 128, {}, cv::Scalar::all(127), true));
+    }
+  }
+  return in;
+}
+
+double seconds(const std::function<void()>& f) {
+  const auto t0 = Clock::now();
+  f();
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 5;
+  std::vector<fs::path> roots;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--rounds" && i + 1 < argc) {
+      rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "-h" || a == "--help") {
+      std::puts("usage: bench_runtimes [--rounds N] [FOLDER...]");
+      return 0;
+    } else {
+      roots.emplace_back(a);
+    }
+  }
+  if (roots.empty()) {
+    const char* env = std::getenv("FACESEARCH_TEST_DATA");
+    const fs::path data = env && *env ? fs::path(env) : fs::path(FACESEARCH_BENCH_DATA_DEFAULT);
+    roots = {data / "group_photos", data / "deepface_testset"};
+  }
+  cv::setNumThreads(1);  // as each scan worker runs; ONNX Runtime follows it (infer/network.hpp)
+  try {
+    const ModelPack pack = resolve_pack(EngineConfig{});
+    const auto files = require_pack(pack);
+    nlohmann::json manifest = pack.to_json();
+    manifest["runtime"] = infer::kOpenCv;
+    EngineConfig config;
+    config.pack = std::make_shared<const ModelPack>(ModelPack::from_json(manifest));
+    Engine engine(config);
+    const Inputs in = collect(collect_files(roots, true), engine);
+    if (in.recogniser.empty()) throw std::runtime_error("no faces found in the photos");
+
+    struct Row {
+      const char* name;
+      fs::path file;
+      std::vector<std::int64_t> shape;
+      const std::vector<cv::Mat>* inputs;
+      bool flush_denormals;
+      double seconds[2] = {0, 0};
+    };
+    std::vector<Row> rows = {
+        {"detector (ultralight, 320x240), per call", files.at("detector"), {1, 3, 240, 320}, &in.detector, false},
+        {"landmarker (pfld68, 64x64), per face", files.at("landmarker"), {1, 1, 64, 64}, &in.landmarker, false},
+        {"recogniser (mobilefacenet, 112x112), per face", files.at("embedder"), {1, 3, 112, 112}, &in.recogniser,
+         true},
+    };
+    const char* runtimes[2] = {infer::kOpenCv, infer::kOnnxRuntime};
+    for (Row& row : rows) {
+      std::unique_ptr<infer::Network> nets[2];
+      for (int r = 0; r < 2; ++r) {
+        infer::NetworkOptions options{runtimes[r], row.shape};
+        options.flush_denormals = row.flush_denormals;
+        options.threads = 1;
+        nets[r] = infer::load_network(row.file, options);
+        if (std::string(nets[r]->runtime()) != runtimes[r]) throw std::runtime_error("runtime fell back");
+        for (const cv::Mat& blob : *row.inputs) nets[r]->run(blob);  // warm-up
+      }
+      for (int round = 0; round < rounds; ++round)
+        for (int r = 0; r < 2; ++r)
+          row.seconds[r] += seconds([&] {
+            for (const cv::Mat& blob : *row.inputs) nets[r]->run(blob);
+          });
+    }
+    std::printf("bench_runtimes: default pack, %zu photos' detector inputs, %zu faces, %d rounds, one thread, "
+                "OpenCV %s, ONNX Runtime %s\n\n",
+                in.detector.size(), in.recogniser.size(), rounds, CV_VERSION, infer::onnxruntime_version().c_str());
+    std::printf("| network | OpenCV DNN (ms) | ONNX Runtime (ms) | speed-up |\n|---|---:|---:|---:|\n");
+    for (const Row& row : rows) {
+      const double calls = static_cast<double>(row.inputs->size()) * rounds;
+      const double a = row.seconds[0] / calls * 1e3, b = row.seconds[1] / calls * 1e3;
+      std::printf("| %s | %.2f | %.2f | %.2fx |\n", row.name, a, b, a / b);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_runtimes: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

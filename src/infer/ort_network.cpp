@@ -1,0 +1,131 @@
+// Networks on ONNX Runtime's CPU execution provider, through its C++ API (the headers and library come from
+// scripts/fetch-onnxruntime.sh; see docs/MODELS.md).
+#include "infer/ort_network.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <onnxruntime_cxx_api.h>
+#include <xmmintrin.h>
+
+namespace facesearch::infer {
+
+namespace {
+
+// One environment for the process, never destroyed: an Engine held by a static object may release its sessions
+// after any static environment would be gone.
+Ort::Env& env() {
+  static Ort::Env* environment = new Ort::Env(ORT_LOGGING_LEVEL_ERROR, "facesearch");
+  return *environment;
+}
+
+// Denormals flushed to zero (MXCSR FTZ and DAZ) on the calling thread while it lives. The session option covers
+// ONNX Runtime's own pool threads; this covers the thread that calls Run, whichever it is, and leaves its mode
+// as it was for the OpenCV code that runs on it afterwards.
+class FlushDenormals {
+ public:
+  explicit FlushDenormals(bool on) : saved_(_mm_getcsr()), on_(on) {
+    constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
+    if (on_) _mm_setcsr(saved_ | kFlushToZero | kDenormalsAreZero);
+  }
+  ~FlushDenormals() {
+    if (on_) _mm_setcsr(saved_);
+  }
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+ private:
+  unsigned saved_;
+  bool on_;
+};
+
+Ort::SessionOptions session_options(const NetworkOptions& options) {
+  Ort::SessionOptions so;
+  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+  const int threads = options.threads > 0 ? options.threads : std::max(1, cv::getNumThreads());
+  so.SetIntraOpNumThreads(threads);
+  so.SetInterOpNumThreads(1);
+  // Idle pool threads sleep rather than spin: on a machine this small they would take cores from the workers.
+  so.AddConfigEntry("session.intra_op.allow_spinning", "0");
+  if (options.flush_denormals) so.AddConfigEntry("session.set_denormal_as_zero", "1");
+  return so;
+}
+
+cv::Mat to_mat(const Ort::Value& value, const std::string& name) {
+  const Ort::TensorTypeAndShapeInfo info = value.GetTensorTypeAndShapeInfo();
+  if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
+    throw std::runtime_error("network output '" + name + "' is not float");
+  std::vector<int> dims;
+  for (std::int64_t d : info.GetShape()) dims.push_back(static_cast<int>(d));
+  const std::size_t count = info.GetElementCount();
+  if (dims.size() < 2) dims = {1, static_cast<int>(count)};
+  cv::Mat m(static_cast<int>(dims.size()), dims.data(), CV_32F);
+  if (count) std::memcpy(m.data, value.GetTensorData<float>(), count * sizeof(float));
+  return m;
+}
+
+class OrtNetwork final : public Network {
+ public:
+  OrtNetwork(const std::filesystem::path& onnx, const NetworkOptions& options)
+      : session_(env(), onnx.c_str(), session_options(options)), flush_denormals_(options.flush_denormals) {
+    if (session_.GetInputCount() != 1)
+      throw std::runtime_error(onnx.string() + ": expected one input, the graph has " +
+                               std::to_string(session_.GetInputCount()));
+    Ort::AllocatorWithDefaultOptions allocator;
+    input_name_ = session_.GetInputNameAllocated(0, allocator).get();
+    input_shape_ = session_.GetInputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();
+    for (std::size_t i = 0; i < session_.GetOutputCount(); ++i)
+      outputs_.emplace_back(session_.GetOutputNameAllocated(i, allocator).get());
+  }
+
+  const char* runtime() const override { return kOnnxRuntime; }
+  std::vector<std::string> output_names() const override { return outputs_; }
+  std::vector<std::int64_t> input_shape() const override { return input_shape_; }
+
+  std::vector<cv::Mat> run(const cv::Mat& input, const std::vector<std::string>& outputs) override {
+    if (input.type() != CV_32F || !input.isContinuous())
+      throw std::invalid_argument("network input must be a float blob");
+    const std::vector<std::string>& names = outputs.empty() ? outputs_ : outputs;
+    std::vector<const char*> output_ptrs;
+    for (const std::string& n : names) output_ptrs.push_back(n.c_str());
+    const std::vector<std::int64_t> shape(input.size.p, input.size.p + input.dims);
+    const Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    // The blob is only read: ONNX Runtime wraps it without a copy.
+    const Ort::Value tensor = Ort::Value::CreateTensor<float>(memory, const_cast<float*>(input.ptr<float>()),
+                                                              input.total(), shape.data(), shape.size());
+    const char* input_name = input_name_.c_str();
+    std::vector<Ort::Value> values;
+    {
+      FlushDenormals flush(flush_denormals_);
+      values = session_.Run(Ort::RunOptions{nullptr}, &input_name, &tensor, 1, output_ptrs.data(),
+                            output_ptrs.size());
+    }
+    std::vector<cv::Mat> outs;
+    for (std::size_t i = 0; i < values.size(); ++i) outs.push_back(to_mat(values[i], names[i]));
+    return outs;
+  }
+
+ private:
+  Ort::Session session_;
+  bool flush_denormals_ = false;
+  std::vector<std::int64_t> input_shape_;  // symbolic dims are -1
+  std::string input_name_;
+  std::vector<std::string> outputs_;
+};
+
+}  // namespace
+
+bool onnxruntime_available() { return true; }
+
+std::string ort_version() { return OrtGetApiBase()->GetVersionString(); }
+
+std::unique_ptr<Network> load_ort_network(const std::filesystem::path& onnx, const NetworkOptions& options) {
+  if (!std::filesystem::is_regular_file(onnx)) throw std::runtime_error("cannot read model " + onnx.string());
+  return std::make_unique<OrtNetwork>(onnx, options);
+}
+
+}  // namespace facesearch::infer

@@ -1,0 +1,161 @@
+// The same networks on OpenCV DNN and on ONNX Runtime (infer/network.hpp) give the same answers on real photos:
+// raw outputs, detections, landmarks and embeddings. Built only when the build has ONNX Runtime.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "detect/detector.hpp"
+#include "detect/registry.hpp"
+#include "embed/embedder.hpp"
+#include "engine/engine.hpp"
+#include "image/image.hpp"
+#include "infer/network.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace facesearch;
+
+namespace {
+
+// Group photos (many faces each, small and large) and one-person portraits.
+std::vector<fs::path> photos() {
+  const fs::path data = fstest::shared_data();
+  return {data / "group_photos/ultra_light_1mb/1.jpg", data / "group_photos/ultra_light_1mb/9.jpg",
+          data / "group_photos/serengil_retinaface/img3.jpg",
+          data / "face_recognition_examples/knn_examples/train/obama/obama.jpg"};
+}
+
+// The default pack with every network on `runtime`, as a manifest naming it would give.
+EngineConfig on(const std::string& runtime) {
+  nlohmann::json manifest = resolve_pack(EngineConfig{}).to_json();
+  manifest["runtime"] = runtime;
+  EngineConfig config;
+  config.pack = std::make_shared<const ModelPack>(ModelPack::from_json(manifest));
+  return config;
+}
+
+// Largest difference between two sets of outputs, relative to the largest magnitude among them; the shapes must
+// agree.
+double relative_difference(const std::vector<cv::Mat>& a, const std::vector<cv::Mat>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double diff = 0, scale = 1e-12;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    EXPECT_EQ(a[i].total(), b[i].total()) << "output " << i;
+    if (a[i].total() != b[i].total()) continue;
+    diff = std::max(diff, cv::norm(a[i].reshape(1, 1), b[i].reshape(1, 1), cv::NORM_INF));
+    scale = std::max(scale, cv::norm(a[i].reshape(1, 1), cv::NORM_INF));
+  }
+  return diff / scale;
+}
+
+struct Pair {
+  std::unique_ptr<infer::Network> opencv, ort;
+};
+
+Pair load_both(const fs::path& onnx, std::vector<std::int64_t> shape) {
+  Pair p{infer::load_network(onnx, {infer::kOpenCv, shape}), infer::load_network(onnx, {infer::kOnnxRuntime, shape})};
+  EXPECT_STREQ(p.ort->runtime(), infer::kOnnxRuntime) << onnx << " fell back to OpenCV";
+  return p;
+}
+
+}  // namespace
+
+TEST(Runtimes, BuildDefaultsToOnnxRuntime) {
+  EXPECT_EQ(infer::available_runtimes(), (std::vector<std::string>{"opencv", "onnxruntime"}));
+  EXPECT_EQ(infer::onnxruntime_version(), "1.29.0");
+  EXPECT_THROW(infer::load_network("x.onnx", {"tensorflow", {}}), std::runtime_error);
+}
+
+// Each network of the default pack, on the inputs the pipeline gives it from real photos.
+TEST(Runtimes, DefaultPackRawOutputsAgree) {
+  const ModelPack pack = resolve_pack(EngineConfig{});
+  const auto files = require_pack(pack);
+  Pair detector = load_both(files.at("detector"), {1, 3, 240, 320});
+  Pair landmarker = load_both(files.at("landmarker"), {1, 1, 64, 64});
+  Pair recogniser = load_both(files.at("embedder"), {1, 3, 112, 112});
+  Engine engine(on(infer::kOpenCv));
+  std::size_t faces = 0;
+  for (const fs::path& path : photos()) {
+    const DecodedImage image = load_image(path);
+    const cv::Mat& bgr = image.bgr;
+    cv::Mat small;
+    cv::resize(bgr, small, {320, 240}, 0, 0, cv::INTER_AREA);
+    const cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / 128, {}, cv::Scalar::all(127), true);
+    const std::vector<std::string> heads = {"scores", "boxes"};
+    EXPECT_LT(relative_difference(detector.opencv->run(blob, heads), detector.ort->run(blob, heads)), 1e-4) << path;
+    for (const Face& face : engine.analyze(image, false).faces) {
+      const cv::Rect r = cv::Rect(cv::Point(static_cast<int>(face.box.x1), static_cast<int>(face.box.y1)),
+                                  cv::Point(static_cast<int>(face.box.x2), static_cast<int>(face.box.y2))) &
+                         cv::Rect(0, 0, bgr.cols, bgr.rows);
+      cv::Mat grey, crop;
+      cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
+      cv::resize(grey, crop, {64, 64});
+      const cv::Mat lm_blob = cv::dnn::blobFromImage(crop, 1.0 / 256);
+      EXPECT_LT(relative_difference(landmarker.opencv->run(lm_blob), landmarker.ort->run(lm_blob)), 1e-4) << path;
+      const cv::Mat aligned = align_face(bgr, face.landmarks, 112);
+      const cv::Mat emb_blob = cv::dnn::blobFromImage(aligned, 1.0 / 128, {}, cv::Scalar::all(127), true);
+      EXPECT_LT(relative_difference(recogniser.opencv->run(emb_blob), recogniser.ort->run(emb_blob)), 1e-4) << path;
+      ++faces;
+    }
+  }
+  EXPECT_GT(faces, 20u);
+}
+
+// The whole engine on each runtime: the same faces, boxes, landmarks and embeddings.
+TEST(Runtimes, EngineFindsTheSameFaces) {
+  Engine on_opencv(on(infer::kOpenCv));
+  Engine on_ort(on(infer::kOnnxRuntime));
+  std::size_t faces = 0;
+  for (const fs::path& path : photos()) {
+    const ImageFaces a = on_opencv.analyze_file(path), b = on_ort.analyze_file(path);
+    ASSERT_EQ(a.faces.size(), b.faces.size()) << path;
+    for (std::size_t i = 0; i < a.faces.size(); ++i) {
+      const Face &fa = a.faces[i], &fb = b.faces[i];
+      EXPECT_NEAR(fa.score, fb.score, 1e-4) << path << " face " << i;
+      for (auto [x, y] : {std::pair{fa.box.x1, fb.box.x1}, {fa.box.y1, fb.box.y1}, {fa.box.x2, fb.box.x2},
+                          {fa.box.y2, fb.box.y2}})
+        EXPECT_NEAR(x, y, 0.05) << path << " face " << i;
+      for (std::size_t p = 0; p < fa.landmarks.size(); ++p)
+        EXPECT_LT(cv::norm(fa.landmarks[p] - fb.landmarks[p]), 0.05) << path << " face " << i;
+      ASSERT_EQ(fa.embedding.size(), 512u);
+      EXPECT_GT(dot(fa.embedding, fb.embedding), 0.9999f) << path << " face " << i;
+      ++faces;
+    }
+  }
+  EXPECT_GT(faces, 20u);
+}
+
+// SCRFD and YuNet (the reference models beside the test data): the same detections with keypoints.
+TEST(Runtimes, KeypointDetectorsAgree) {
+  const fs::path models = fstest::shared_data().parent_path() / "models";
+  const std::vector<std::pair<std::string, nlohmann::json>> detectors = {
+      {"scrfd_500m_bnkps.onnx", {{"type", "scrfd"}, {"min_reliable_face", 18}}},
+      {"yunet_n_320_320.onnx", {{"type", "yunet"}, {"input", {320, 320}}}},
+  };
+  for (const auto& [file, params] : detectors) {
+    nlohmann::json on_cv = params, on_ort = params;
+    on_cv["runtime"] = infer::kOpenCv;
+    on_ort["runtime"] = infer::kOnnxRuntime;
+    const auto a = make_detector(on_cv, models / file), b = make_detector(on_ort, models / file);
+    for (const fs::path& path : photos()) {
+      const cv::Mat bgr = load_image(path).bgr;
+      const auto da = a->detect(bgr), db = b->detect(bgr);
+      ASSERT_EQ(da.size(), db.size()) << file << " " << path;
+      ASSERT_FALSE(da.empty()) << file << " " << path;
+      for (std::size_t i = 0; i < da.size(); ++i) {
+        EXPECT_NEAR(da[i].score, db[i].score, 1e-4) << file << " " << path;
+        EXPECT_NEAR(da[i].box.x1, db[i].box.x1, 0.05) << file << " " << path;
+        EXPECT_NEAR(da[i].box.y2, db[i].box.y2, 0.05) << file << " " << path;
+        ASSERT_TRUE(da[i].landmarks && db[i].landmarks);
+        EXPECT_LT(cv::norm((*da[i].landmarks)[0] - (*db[i].landmarks)[0]), 0.05) << file << " " << path;
+      }
+    }
+  }
+}
