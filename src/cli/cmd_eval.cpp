@@ -199,7 +199,7 @@ void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands)
   lfw_cmd->add_flag("--all-pairs,!--no-all-pairs", lfw->all_pairs,
                     "Also calibrate thresholds on every pair of the images (default on)");
   lfw_cmd->add_flag("--json", lfw->json, "One JSON object");
-  lfw_cmd->add_option("-j,--jobs", common.jobs, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  lfw_cmd->add_option("-j,--jobs", common.jobs, "Worker threads")->capture_default_str()->check(integer_in(1, 256));
   commands.push_back({lfw_cmd, [&common, lfw] { return run_eval_lfw(common, *lfw); }});
 
   auto pairs = std::make_shared<PairsArgs>();
@@ -209,7 +209,7 @@ void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands)
                   "Folder the photo paths are relative to");
   pairs_cmd->add_option("--folds", pairs->fold_size,
                         "Folds of N consecutive pairs (e.g. 700 for CFP); default 10 interleaved folds")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, 100000000));
   pairs_cmd->add_option("--roc", pairs->roc, "Write the ROC curve (threshold,far,tar) to this CSV file");
   pairs_cmd->add_flag("--json", pairs->json, "One JSON object");
   add_engine_options(pairs_cmd, common);
@@ -220,7 +220,7 @@ void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands)
   search_cmd->add_option("--labels", search->labels, "Folder with one sub-folder of photos per person")
       ->required()->check(CLI::ExistingDirectory);
   auto* threshold = search_cmd->add_option("--threshold", search->threshold, "Threshold (default: the pack's)")
-                        ->check(CLI::Range(-1.0, 1.0));
+                        ->check(number_in(-1, 1));
   search_cmd->add_flag("--json", search->json, "One JSON object");
   add_engine_options(search_cmd, common);
   commands.push_back({search_cmd, [&common, search, threshold] {

@@ -142,7 +142,7 @@ void add_models_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->add_option_function<double>(
           "--threshold", [add](const double& t) { add->threshold = t; },
           "Default cosine threshold for scan/search (default: the recogniser type's)")
-      ->check(CLI::Range(-1.0, 1.0));
+      ->check(number_in(-1, 1));
   add_cmd->add_option("--license", add->license, "License of the weights, recorded in the manifest");
   add_cmd->add_flag("--replace", add->replace, "Overwrite an installed pack of that name");
   commands.push_back({add_cmd, [&common, add] { return run_models_add(common, *add); }});

@@ -108,8 +108,8 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
   auto* cluster_cmd = people_cmd->add_subcommand("cluster", "Group faces into persons (incremental)");
   cluster_cmd->add_flag("--reset", cluster->reset, "Redo the automatic grouping; user decisions stay");
   cluster_cmd->add_option("--min-faces", cluster->min_faces, "Smallest new person")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cluster_cmd->add_option("-j,--jobs", common.jobs, "Threads")->capture_default_str()->check(CLI::Range(1, 256));
+      ->check(integer_in(1, 100000000));
+  cluster_cmd->add_option("-j,--jobs", common.jobs, "Threads")->capture_default_str()->check(integer_in(1, 256));
   commands.push_back({cluster_cmd, [&common, cluster] { return run_cluster(common, *cluster); }});
 
   auto list_json = std::make_shared<bool>(false);

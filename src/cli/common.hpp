@@ -52,6 +52,9 @@ struct MatchOptions {
     return threshold_option && threshold_option->count() ? std::optional(threshold) : std::nullopt;
   }
 };
+// Option checks over app/numbers.hpp: the whole text a finite number (an integer) within [lo, hi].
+CLI::Validator number_in(double lo, double hi);
+CLI::Validator integer_in(long long lo, long long hi);
 void add_match_options(CLI::App* cmd, MatchOptions& o);
 
 EngineConfig engine_config(const CommonOptions& o);

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include "app/numbers.hpp"
 #include "image/image.hpp"
 #include "server/render.hpp"
 #include "server/security.hpp"
@@ -61,11 +62,8 @@ std::int64_t parse_id(const std::string& text) {
 }
 
 long long parse_integer(const std::string& name, const std::string& text, long long lo, long long hi) {
-  long long v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi)
-    throw HttpError{400, name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)};
-  return v;
+  if (auto v = app::read_integer(text, lo, hi)) return *v;
+  throw HttpError{400, app::integer_rule(name, lo, hi)};
 }
 
 int int_query(const httplib::Request& req, const std::string& name, int fallback, int lo, int hi) {
@@ -74,13 +72,25 @@ int int_query(const httplib::Request& req, const std::string& name, int fallback
 }
 
 float parse_threshold(const std::string& text) {
-  try {
-    size_t pos = 0;
-    const float v = std::stof(text, &pos);
-    if (pos == text.size() && v >= -1.f && v <= 1.f) return v;
-  } catch (const std::logic_error&) {
+  if (auto v = app::read_number(text, -1, 1)) return static_cast<float>(*v);
+  throw HttpError{400, app::number_rule("threshold", -1, 1)};
+}
+
+long long json_integer(const json& value, const std::string& name, long long lo, long long hi) {
+  // Integers only: 1.5 and 1e30 are refused, not truncated; an unsigned value is compared before any cast.
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    if (hi >= 0 && v <= static_cast<std::uint64_t>(hi) && static_cast<long long>(v) >= lo) return static_cast<long long>(v);
+  } else if (value.is_number_integer()) {
+    const auto v = value.get<long long>();
+    if (v >= lo && v <= hi) return v;
   }
-  throw HttpError{400, "threshold must be a number from -1 to 1"};
+  throw HttpError{400, app::integer_rule(name, lo, hi)};
+}
+
+double json_number(const json& value, const std::string& name, double lo, double hi) {
+  if (value.is_number() && app::number_in_range(value.get<double>(), lo, hi)) return value.get<double>();
+  throw HttpError{400, app::number_rule(name, lo, hi)};
 }
 
 bool is_json_request(const httplib::Request& req) {

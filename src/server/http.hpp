@@ -30,6 +30,9 @@ long long parse_integer(const std::string& name, const std::string& text, long l
 int int_query(const httplib::Request& req, const std::string& name, int fallback, int lo, int hi);
 // A similarity threshold in [-1, 1], else a 400.
 float parse_threshold(const std::string& text);
+// Numbers of a JSON body, checked the same way (app/numbers.hpp), else a 400 naming them.
+long long json_integer(const nlohmann::json& value, const std::string& name, long long lo, long long hi);
+double json_number(const nlohmann::json& value, const std::string& name, double lo, double hi);
 bool is_json_request(const httplib::Request& req);
 // The JSON body of a request that changes something, or a 415/400 saying what to send (`usage`). JSON only: a
 // cross-site form cannot send it without a CORS preflight, which this server never grants.

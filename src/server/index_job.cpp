@@ -49,6 +49,8 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
     report = index_report_json(session_.index(roots, reembed, callbacks));
   } catch (const std::exception& e) {
     error = e.what();
+  } catch (...) {  // nothing may escape the thread: std::terminate would take the whole server down
+    error = "indexing failed";
   }
   std::lock_guard lock(mutex_);
   seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

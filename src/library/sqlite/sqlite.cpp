@@ -2,9 +2,15 @@
 
 namespace facesearch::sql {
 
+// A full disk or a file size limit shows up as SQLITE_FULL or SQLITE_IOERR: say so, SQLite's words are vague.
+static std::string storage_hint(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_FULL || primary == SQLITE_IOERR ? " (cannot write the library: is the disk full?)" : "";
+}
+
 static void check(sqlite3* db, int rc, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-    throw Error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    throw Error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) + storage_hint(rc));
 }
 
 Statement::Statement(sqlite3* db, const char* sql) : db_(db) {
@@ -85,7 +91,7 @@ void Database::exec(const char* sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errstr(rc);
+    std::string msg = (err ? err : sqlite3_errstr(rc)) + storage_hint(rc);
     sqlite3_free(err);
     throw Error(msg);
   }

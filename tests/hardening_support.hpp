@@ -1,0 +1,43 @@
+// What the hardening tests share: the built `facesearch` run in a child process under hostile limits.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+namespace hardening {
+
+std::string binary();
+
+struct Child {
+  int status = -1;  // as waitpid gives it
+  std::string out, err;
+};
+
+// Runs facesearch with `args`, its stdout and stderr kept in `stem`.out/.err. A `file_size_limit` (bytes) makes
+// every write past it fail with EFBIG, as a full disk would (SIGXFSZ ignored, so the write returns the error).
+Child run_facesearch(const std::vector<std::string>& args, const std::filesystem::path& stem,
+                     long file_size_limit = 0);
+
+// `facesearch ... serve --port 0` in a child; the port is read from its first line.
+class ServeChild {
+ public:
+  ServeChild(const std::vector<std::string>& args, const std::filesystem::path& stem, long file_size_limit = 0);
+  ~ServeChild();
+  ServeChild(const ServeChild&) = delete;
+  ServeChild& operator=(const ServeChild&) = delete;
+  int port() const { return port_; }
+  httplib::Client client() const;
+  // SIGTERM, then the waitpid status.
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace hardening
