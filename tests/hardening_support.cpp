@@ -56,7 +56,9 @@ std::string binary() { return std::string(FACESEARCH_BINARY_DIR) + "/facesearch"
 Child run_facesearch(const std::vector<std::string>& args, const fs::path& stem, long file_size_limit) {
   Child child;
   const pid_t pid = spawn(args, stem, file_size_limit);
-  waitpid(pid, &child.status, 0);
+  rusage usage{};
+  wait4(pid, &child.status, 0, &usage);
+  child.peak_rss_kib = usage.ru_maxrss;
   child.out = file_text(stem.string() + ".out");
   child.err = file_text(stem.string() + ".err");
   return child;

@@ -16,6 +16,7 @@ std::string binary();
 struct Child {
   int status = -1;  // as waitpid gives it
   std::string out, err;
+  long peak_rss_kib = 0;  // the child's peak resident memory, from wait4
 };
 
 // Runs facesearch with `args`, its stdout and stderr kept in `stem`.out/.err. A `file_size_limit` (bytes) makes

@@ -17,6 +17,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "hardening_support.hpp"
 #include "test_support.hpp"
@@ -170,4 +171,23 @@ TEST(Hardening, Class6UncheckedNumbersAreRefused) {
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_TRUE(json::parse(res->body)["query"]["faces"].empty());
   EXPECT_TRUE(fstest::exited_ok(serve.stop()));
+}
+
+// Class 2, whole pipeline: the largest photo the default pixel limit lets through (99 MP, PNG: no reduced decoding)
+// is analysed by a fresh `facesearch` whose peak memory, as the kernel counts it, stays under 1 GB.
+TEST(Hardening, Class2PeakMemoryWithinPixelLimitUnder1GB) {
+  const fs::path scratch = fstest::scratch_dir("hardening-class2");
+  const fs::path big = scratch / "99mp.png";
+  {
+    std::vector<std::uint8_t> bytes;
+    cv::Mat pixels(9950, 9950, CV_8UC3, cv::Scalar(60, 110, 170));
+    cv::rectangle(pixels, {1000, 1000, 3000, 2000}, cv::Scalar(200, 30, 90), cv::FILLED);
+    cv::imencode(".png", pixels, bytes);
+    fstest::write_file(big, bytes);
+  }
+  const Child run = run_facesearch({"faces", "--json", "--jobs", "1", big.string()}, scratch / "faces");
+  ASSERT_TRUE(fstest::exited_ok(run.status)) << run.err;
+  EXPECT_EQ(json::parse(run.out)["width"], 9950) << run.out;
+  EXPECT_LT(run.peak_rss_kib, 1024L * 1024) << "peak RSS " << run.peak_rss_kib / 1024 << " MiB";
+  std::printf("peak RSS analysing a 99 MP PNG: %ld MiB\n", run.peak_rss_kib / 1024);
 }

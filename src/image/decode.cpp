@@ -197,6 +197,8 @@ DecodedImage decode_image(Bytes bytes, const DecodeOptions& options) {
   if (!info) throw ImageError("corrupt " + name + " header");
   // Before any pixel buffer exists: a few bytes of header can claim gigapixels.
   check_size(*info, options.max_pixels);
+  if (format == ImageFormat::Tiff)
+    if (auto problem = tiff_layout_problem(bytes)) throw ImageError(*problem);
   check_complete(format, bytes);
 
   // Exactly one party turns the picture upright: libheif applies HEIF's own transforms, OpenCV's TIFF decoder
