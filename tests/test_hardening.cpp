@@ -191,3 +191,71 @@ TEST(Hardening, Class2PeakMemoryWithinPixelLimitUnder1GB) {
   EXPECT_LT(run.peak_rss_kib, 1024L * 1024) << "peak RSS " << run.peak_rss_kib / 1024 << " MiB";
   std::printf("peak RSS analysing a 99 MP PNG: %ld MiB\n", run.peak_rss_kib / 1024);
 }
+
+namespace {
+
+std::string from_hex(const std::string& hex) {
+  std::string bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return bytes;
+}
+
+}  // namespace
+
+// Class 3: a file name that is not UTF-8 goes through every --json output and the API: "path" readable (U+FFFD
+// for the bad bytes), "path_bytes" the exact name in hex.
+TEST(Hardening, Class3NonUtf8FileNamesInJson) {
+  const fs::path scratch = fstest::scratch_dir("hardening-class3");
+  const fs::path photos = scratch / "photos";
+  fs::create_directories(photos);
+  const fs::path source = fstest::shared_data() / "faceapi_bbt" / "identities" / "amy" / "amy1.png";
+  const fs::path odd = photos / std::string("amy\xff\xfe latin1 caf\xe9.png");
+  fs::copy_file(source, odd);
+  fs::copy_file(source, photos / "amy-plain.png");
+  const fs::path library = scratch / "lib";
+
+  auto check_record = [&](const json& j) {
+    ASSERT_TRUE(j.contains("path")) << j.dump();
+    if (j.contains("path_bytes")) {
+      EXPECT_EQ(from_hex(j["path_bytes"]), odd.string());
+      EXPECT_NE(j["path"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
+    } else {
+      EXPECT_EQ(fs::path(j["path"].get<std::string>()).filename(), "amy-plain.png");
+    }
+  };
+  auto check_lines = [&](const Child& run, std::size_t expected) {
+    ASSERT_TRUE(fstest::exited_ok(run.status)) << run.err;
+    std::istringstream lines(run.out);
+    std::size_t count = 0, with_bytes = 0;
+    for (std::string line; std::getline(lines, line); ++count) {
+      const json j = json::parse(line);
+      check_record(j);
+      with_bytes += j.contains("path_bytes");
+    }
+    EXPECT_EQ(count, expected) << run.out;
+    EXPECT_EQ(with_bytes, 1u) << run.out;
+  };
+  check_lines(run_facesearch({"faces", "--json", photos.string()}, scratch / "faces"), 2);
+  check_lines(run_facesearch({"scan", "--json", "-q", source.string(), "-t", photos.string()}, scratch / "scan"), 2);
+  ASSERT_TRUE(fstest::exited_ok(
+      run_facesearch({"--library", library.string(), "index", photos.string()}, scratch / "index").status));
+  check_lines(run_facesearch({"--library", library.string(), "search", "--json", "-q", source.string()},
+                             scratch / "search"),
+              2);
+
+  ServeChild serve({"--library", library.string(), "serve", "--port", "0"}, scratch / "serve");
+  httplib::Client client = serve.client();
+  auto res = client.Post("/api/search", R"({"face_id": 1})", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json matches = json::parse(res->body)["matches"];
+  ASSERT_EQ(matches.size(), 2u);
+  for (const auto& m : matches) {
+    check_record(m);
+    auto image = client.Get("/api/images/" + std::to_string(m["image_id"].get<int>()) + "/faces");
+    ASSERT_TRUE(image);
+    EXPECT_EQ(image->status, 200) << image->body;
+    check_record(json::parse(image->body));
+  }
+  EXPECT_TRUE(fstest::exited_ok(serve.stop()));
+}

@@ -73,7 +73,7 @@ int run_eval_lfw(const CommonOptions& common, const LfwArgs& a) {
       for (const auto& t : r.all_pairs_far)
         j["all_pairs"]["tar_at_far"].push_back({{"far", t.far}, {"tar", round4(t.tar)}, {"threshold", round4(t.threshold)}});
     }
-    std::cout << j.dump() << '\n';
+    std::cout << json_text(j) << '\n';
   } else {
     std::cout << fmt::format("LFW, pack {}: {} pairs, {} images{}{}\n", common.pack, r.pairs, r.images,
                              a.aligned ? " (aligned crops)" : " (full pipeline, largest face)",
@@ -125,7 +125,7 @@ int run_eval_pairs(const CommonOptions& common, const PairsArgs& a) {
                         {"seconds", rounded(r.seconds, 0.1)}};
     j.update(verification_json(v, r.far_1e3, r.far_1e4));
     for (double t : v.fold_threshold) j["fold_threshold"].push_back(round4(t));
-    std::cout << j.dump() << '\n';
+    std::cout << json_text(j) << '\n';
   } else {
     std::cout << fmt::format("pairs, pack {}: {} pairs ({} same, {} different), {} photos, {} folds ({})\n",
                              common.pack, r.pairs, r.same_pairs, r.different_pairs, r.images, r.folds,
@@ -163,7 +163,7 @@ int run_eval_search(const CommonOptions& common, const SearchEvalArgs& a, bool t
         {"precision", round4(r.precision)}, {"recall", round4(r.recall)}, {"true_accepts", r.true_accepts},
         {"false_accepts", r.false_accepts}, {"false_rejects", r.false_rejects},
         {"seconds", rounded(r.seconds, 0.1)}};
-    std::cout << j.dump() << '\n';
+    std::cout << json_text(j) << '\n';
   } else {
     std::cout << fmt::format("{} persons, {} images ({} without a face, {} unreadable), {} queries, pack {}\n",
                              r.persons, r.images, r.images_without_face, r.unreadable, r.queries, common.pack);

@@ -36,7 +36,7 @@ int run_status(const CommonOptions& common, bool json) {
   app::Session session(session_options(common));
   const LibraryStatus s = session.status();
   if (json) {
-    std::cout << status_json(s).dump() << '\n';
+    std::cout << json_text(status_json(s)) << '\n';
   } else {
     std::cout << fmt::format(
         "library:        {}\nmodel pack:     {}\nimages:         {} ({} without faces, {} unusable files)\n"

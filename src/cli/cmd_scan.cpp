@@ -96,7 +96,7 @@ int run_faces(const CommonOptions& common, const FacesArgs& args) {
   progress.finish();
   for (const auto& f : files) {
     if (json) {
-      std::cout << records[f].dump() << '\n';
+      std::cout << json_text(records[f]) << '\n';
     } else if (auto it = images.find(f); it != images.end()) {
       std::cout << fmt::format("{} ({}x{}, {}): {} face(s)\n", f.string(), it->second.width, it->second.height,
                                media_format_name(it->second), it->second.faces.size());

@@ -90,7 +90,7 @@ std::string box_text(const Box& b) { return fmt::format("{:.0f},{:.0f},{:.0f},{:
 
 void print_matches(const std::vector<Match>& matches, bool json) {
   if (json) {
-    for (const auto& m : matches) std::cout << match_json(m).dump() << '\n';
+    for (const auto& m : matches) std::cout << json_text(match_json(m)) << '\n';
   } else if (!matches.empty()) {
     std::cout << fmt::format("{:>10}  {:<24}  {}\n", "similarity", "box (x1,y1,x2,y2)", "path");
     for (const auto& m : matches) {

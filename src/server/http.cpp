@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "app/numbers.hpp"
+#include "app/records.hpp"
 #include "image/image.hpp"
 #include "server/render.hpp"
 #include "server/security.hpp"
@@ -40,7 +41,7 @@ const char* status_text(int status) {
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
+  res.set_content(json_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
