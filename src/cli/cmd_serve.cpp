@@ -89,7 +89,7 @@ void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands)
   cmd->add_option("--token-file", args->token_file,
                   "File holding the token clients send as 'Authorization: Bearer TOKEN' (at least 16 characters)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--threads", args->threads, "HTTP worker threads")->capture_default_str()->check(integer_in(1, 256));
+  cmd->add_option("--threads", args->threads, "Requests served at once (each holds a library connection)")->capture_default_str()->check(integer_in(1, 256));
   cmd->add_option("--engines", args->engines, "Uploaded photos analysed at once (each holds its own networks)")
       ->capture_default_str()->check(integer_in(1, 64));
   cmd->add_option("--max-upload-mb", args->max_upload_mb, "Largest accepted upload, in MiB")

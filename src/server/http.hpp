@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/cache.hpp"
+#include "server/connections.hpp"
 
 namespace facesearch::server {
 
@@ -57,6 +58,11 @@ class Access {
   std::string token_;
 };
 
+// Before httplib reads a body: a body over 64 KiB (and within `max_body_bytes`, which httplib enforces) reserves its
+// length from `budget`, else 503 (answered here, connection closed); false after answering.
+bool reserve_body(BodyBudget& budget, std::uint64_t max_body_bytes, const httplib::Request& req,
+                  httplib::Response& res);
+
 // httplib listens with a backlog of 5 (fixed when Debian built it): eight clients connecting at once overflow it and
 // the kernel drops SYNs, which clients retry only after a second. listen() again on the bound socket widens it.
 class HttpServer : public httplib::Server {
@@ -64,9 +70,9 @@ class HttpServer : public httplib::Server {
   void widen_backlog(int backlog);
 };
 
-// Worker threads, body limit (an upload of `max_upload_bytes` plus its multipart framing), timeouts and the
-// security headers of every answer.
-void configure(HttpServer& http, size_t threads, size_t max_upload_bytes);
+// A thread per connection up to `max_connections` (server/connections.hpp), body limit (an upload of
+// `max_upload_bytes` plus its multipart framing), timeouts and the security headers of every answer.
+void configure(HttpServer& http, size_t max_connections, size_t max_upload_bytes);
 // GET / and /<name>.<ext>: the page compiled in (web/), looked up by exact name; never a path from the client.
 void serve_assets(HttpServer& http);
 // Unknown routes, oversize bodies and uncaught exceptions answer JSON too; with `log`, one line per request.

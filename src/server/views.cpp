@@ -116,6 +116,8 @@ void Views::start_index(const httplib::Request& req, httplib::Response& res) {
   std::vector<fs::path> roots;
   for (const auto& r : body["roots"]) {
     if (!r.is_string() || r.get<std::string>().empty()) throw HttpError{400, "each root must be a path string"};
+    // The system would read a path only up to a NUL: "/photos\u0000/x" would index /photos.
+    if (r.get<std::string>().find('\0') != std::string::npos) throw HttpError{400, "a root must not contain NUL bytes"};
     const fs::path p = r.get<std::string>();
     if (!p.is_absolute()) throw HttpError{400, "roots must be absolute paths: " + p.string()};
     std::error_code ec;
