@@ -1,6 +1,7 @@
 #include "hardening_support.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -26,7 +27,8 @@ std::string file_text(const fs::path& p) {
   return s.str();
 }
 
-pid_t spawn(const std::vector<std::string>& args, const fs::path& stem, long file_size_limit) {
+pid_t spawn(const std::vector<std::string>& args, const fs::path& stem, long file_size_limit,
+            bool unprivileged = false) {
   const std::string out = stem.string() + ".out", err = stem.string() + ".err";
   const pid_t pid = fork();
   if (pid != 0) return pid;
@@ -39,6 +41,8 @@ pid_t spawn(const std::vector<std::string>& args, const fs::path& stem, long fil
     const rlimit limit{static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
     setrlimit(RLIMIT_FSIZE, &limit);
   }
+  if (unprivileged && geteuid() == 0 && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+    _exit(126);
   std::vector<char*> argv;
   static std::string name = "facesearch";
   argv.push_back(name.data());
@@ -63,6 +67,17 @@ Child run_facesearch(const std::vector<std::string>& args, const fs::path& stem,
   child.err = file_text(stem.string() + ".err");
   return child;
 }
+
+Child run_facesearch_unprivileged(const std::vector<std::string>& args, const fs::path& stem) {
+  Child child;
+  const pid_t pid = spawn(args, stem, 0, /*unprivileged=*/true);
+  waitpid(pid, &child.status, 0);
+  child.out = file_text(stem.string() + ".out");
+  child.err = file_text(stem.string() + ".err");
+  return child;
+}
+
+pid_t start_facesearch(const std::vector<std::string>& args, const fs::path& stem) { return spawn(args, stem, 0); }
 
 ServeChild::ServeChild(const std::vector<std::string>& args, const fs::path& stem, long file_size_limit)
     : pid_(spawn(args, stem, file_size_limit)) {

@@ -23,6 +23,11 @@ struct Child {
 // every write past it fail with EFBIG, as a full disk would (SIGXFSZ ignored, so the write returns the error).
 Child run_facesearch(const std::vector<std::string>& args, const std::filesystem::path& stem,
                      long file_size_limit = 0);
+// The same as a user who may not write the library: when the test runs as root (who may write anything), the child
+// runs as nobody (uid 65534); otherwise as the test's own user.
+Child run_facesearch_unprivileged(const std::vector<std::string>& args, const std::filesystem::path& stem);
+// Starts facesearch without waiting; its pid.
+pid_t start_facesearch(const std::vector<std::string>& args, const std::filesystem::path& stem);
 
 // `facesearch ... serve --port 0` in a child; the port is read from its first line.
 class ServeChild {

@@ -71,7 +71,7 @@ int run_models_fetch(const CommonOptions& common, const std::vector<std::string>
   int rc = kOk;
   for (const auto& r : app::install_packs(ids, chosen_models_root(common), no_verify, common.quiet)) {
     if (!r.installed) {
-      std::fprintf(stderr, "error: cannot install pack %s: %s\n", r.id.c_str(), r.error.c_str());
+      std::fprintf(error_stream(), "error: cannot install pack %s: %s\n", r.id.c_str(), r.error.c_str());
       rc = kUsage;
     } else if (!r.already && !common.quiet) {
       std::fprintf(stderr, "installed pack %s in %s (sha256 verified)\n", r.id.c_str(), r.dir.c_str());
@@ -86,7 +86,7 @@ int run_models_add(const CommonOptions& common, const LocalPackSpec& spec) {
   try {
     pack = add_local_pack(spec, root);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fprintf(error_stream(), "error: %s\n", e.what());
     return kUsage;
   }
   if (!common.quiet) {

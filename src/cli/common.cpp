@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -32,6 +35,23 @@ app::SessionOptions session_options(const CommonOptions& o, bool create_library)
   s.create_library = create_library;
   s.jobs = o.jobs;
   return s;
+}
+
+namespace {
+FILE* saved_stderr = nullptr;
+}
+
+FILE* error_stream() { return saved_stderr ? saved_stderr : stderr; }
+
+void quiet_libraries() {
+  if (saved_stderr) return;
+  const int real = ::dup(2);
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (real < 0 || devnull < 0) return;
+  std::fflush(stderr);
+  saved_stderr = ::fdopen(real, "w");
+  if (saved_stderr) ::dup2(devnull, 2);
+  ::close(devnull);
 }
 
 CLI::Validator number_in(double lo, double hi) {

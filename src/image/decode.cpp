@@ -147,7 +147,8 @@ OpenFile open_regular_file(const fs::path& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (status.type() == fs::file_type::not_found)
-    throw ImageError("cannot read file: no such file or directory");
+    throw ImageError(fs::is_symlink(fs::symlink_status(path, ec)) ? "broken symbolic link (its target does not exist)"
+                                                                 : "cannot read file: no such file or directory");
   if (ec) throw ImageError("cannot read file: " + ec.message());
   if (fs::is_directory(status)) throw ImageError("cannot read file: is a directory");
   // A FIFO or device would block or never end.

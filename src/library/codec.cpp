@@ -21,7 +21,7 @@ fs::path absolute_path(const fs::path& p) { return fs::absolute(p).lexically_nor
 
 std::pair<std::string, std::string> prefix_range(const fs::path& root) {
   std::string base = root.string();
-  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  while (!base.empty() && base.back() == '/') base.pop_back();  // "/" itself too: everything under it
   return {base + "/", base + "0"};
 }
 

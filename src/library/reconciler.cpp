@@ -24,6 +24,8 @@ std::int64_t mtime_ns(const fs::path& p, std::error_code& ec) {
 }
 
 std::string file_sha256(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return {};  // a FIFO would block the read; the analysis reports it
   try {
     return sha256_file(p);
   } catch (const std::exception&) {
