@@ -21,6 +21,9 @@ int run_index(const CommonOptions& common, const std::vector<std::string>& folde
   BatchCallbacks cb;
   cb.on_skip = [&](const SkippedFile& s) { report_skip(progress, s, common.quiet); };
   cb.on_progress = [&](size_t d, size_t t, size_t f) { progress.update(d, t, f); };
+  cb.on_wait = [&](const std::string& why) {
+    if (!common.quiet) std::fprintf(stderr, "waiting: %s\n", why.c_str());
+  };
   const IndexReport r = session.index({folders.begin(), folders.end()}, reembed, cb);
   progress.finish();
   if (!common.quiet)

@@ -70,7 +70,7 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
                            const IndexOptions& options, const BatchCallbacks& callbacks) {
   const auto start = std::chrono::steady_clock::now();
   std::optional<IndexLock> one_indexer;
-  if (!backend_->is_database()) one_indexer.emplace(store_->location());
+  if (!backend_->is_database()) one_indexer.emplace(store_->location(), callbacks.on_wait);
   const ModelPack pack = resolve_pack(config);
   if (options.reembed) store_->clear();
   check_pack(pack);

@@ -26,6 +26,7 @@ bool IndexJob::start(std::vector<std::filesystem::path> roots, bool reembed) {
   seconds_ = 0;
   report_ = nullptr;
   error_.clear();
+  waiting_.clear();
   started_ = std::chrono::steady_clock::now();
   thread_ = std::thread(&IndexJob::run, this, std::move(roots), reembed);
   return true;
@@ -38,9 +39,14 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
     BatchCallbacks callbacks;
     callbacks.on_progress = [this](size_t done, size_t total, size_t faces) {
       std::lock_guard lock(mutex_);
+      waiting_.clear();
       done_ = done;
       total_ = total;
       faces_ = faces;
+    };
+    callbacks.on_wait = [this](const std::string& why) {
+      std::lock_guard lock(mutex_);
+      waiting_ = why;
     };
     callbacks.on_skip = [this](const SkippedFile&) {
       std::lock_guard lock(mutex_);
@@ -70,6 +76,7 @@ nlohmann::json IndexJob::state() const {
     j["seconds"] = seconds_;
   if (!report_.is_null()) j["report"] = report_;
   if (!error_.empty()) j["error"] = error_;
+  if (state_ == "running" && !waiting_.empty()) j["waiting"] = waiting_;
   return j;
 }
 

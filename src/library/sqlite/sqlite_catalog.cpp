@@ -267,6 +267,8 @@ class SqliteStorage final : public SqliteCatalog {
     img.format = st.text(4);
     img.status = st.text(5);
     img.error = st.text(6);
+    img.size = st.i64(7);
+    img.mtime_ns = st.i64(8);
     const std::string q = std::string("SELECT ") + kFaceColumns +
                           " FROM faces f JOIN images i ON i.id = f.image_id WHERE f.image_id = ? ORDER BY f.x1, f.id";
     auto fs_ = db_->prepare(q.c_str());
@@ -276,7 +278,7 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   std::optional<LibraryImage> image(std::int64_t id) override {
-    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, '') "
+    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, ''), size, mtime_ns "
                            "FROM images WHERE id = ?");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
@@ -292,7 +294,7 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   void for_each_image(const std::function<bool(const LibraryImage&)>& visit) override {
-    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, '') "
+    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, ''), size, mtime_ns "
                            "FROM images ORDER BY path");
     while (st.step())
       if (!visit(read_image(st))) break;
