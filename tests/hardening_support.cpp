@@ -57,9 +57,9 @@ pid_t spawn(const std::vector<std::string>& args, const fs::path& stem, long fil
 
 std::string binary() { return std::string(FACESEARCH_BINARY_DIR) + "/facesearch"; }
 
-Child run_facesearch(const std::vector<std::string>& args, const fs::path& stem, long file_size_limit) {
+// Waits for a child of spawn(): status, peak memory, output.
+static Child finish(pid_t pid, const fs::path& stem) {
   Child child;
-  const pid_t pid = spawn(args, stem, file_size_limit);
   rusage usage{};
   wait4(pid, &child.status, 0, &usage);
   child.peak_rss_kib = usage.ru_maxrss;
@@ -68,13 +68,12 @@ Child run_facesearch(const std::vector<std::string>& args, const fs::path& stem,
   return child;
 }
 
+Child run_facesearch(const std::vector<std::string>& args, const fs::path& stem, long file_size_limit) {
+  return finish(spawn(args, stem, file_size_limit), stem);
+}
+
 Child run_facesearch_unprivileged(const std::vector<std::string>& args, const fs::path& stem) {
-  Child child;
-  const pid_t pid = spawn(args, stem, 0, /*unprivileged=*/true);
-  waitpid(pid, &child.status, 0);
-  child.out = file_text(stem.string() + ".out");
-  child.err = file_text(stem.string() + ".err");
-  return child;
+  return finish(spawn(args, stem, 0, /*unprivileged=*/true), stem);
 }
 
 pid_t start_facesearch(const std::vector<std::string>& args, const fs::path& stem) { return spawn(args, stem, 0); }
