@@ -43,6 +43,29 @@ static void add_video_fields(json& j, const Face& f, int frame_width, int frame_
   j["frame_height"] = frame_height;
 }
 
+std::string text_field(const std::string& bytes) {
+  // nlohmann's own UTF-8 decoder replaces each invalid sequence with U+FFFD; valid text comes back unchanged.
+  return json::parse(json(bytes).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
+void add_path(json& record, const std::filesystem::path& path) {
+  const std::string& bytes = path.native();
+  std::string readable = text_field(bytes);
+  if (readable != bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(bytes.size() * 2);
+    for (const unsigned char c : bytes) {
+      hex += kHex[c >> 4];
+      hex += kHex[c & 15];
+    }
+    record["path_bytes"] = std::move(hex);
+  }
+  record["path"] = std::move(readable);
+}
+
+std::string json_text(const json& record) { return record.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 json image_json(const ImageFaces& img, bool with_embeddings) {
   const bool video = img.kind == MediaKind::Video;
   auto faces = json::array();
@@ -50,8 +73,8 @@ json image_json(const ImageFaces& img, bool with_embeddings) {
     faces.push_back(face_json(f, with_embeddings));
     if (video) add_video_fields(faces.back(), f, img.width, img.height);
   }
-  json j = {{"path", img.path.string()}, {"width", img.width}, {"height", img.height},
-            {"format", media_format_name(img)}, {"faces", faces}};
+  json j = {{"width", img.width}, {"height", img.height}, {"format", media_format_name(img)}, {"faces", faces}};
+  add_path(j, img.path);
   if (video) {
     j["kind"] = "video";
     j["frames_analysed"] = img.frames;
@@ -60,7 +83,11 @@ json image_json(const ImageFaces& img, bool with_embeddings) {
   return j;
 }
 
-json unusable_file_json(const SkippedFile& s) { return {{"path", s.path.string()}, {"error", s.reason}}; }
+json unusable_file_json(const SkippedFile& s) {
+  json j = {{"error", text_field(s.reason)}};
+  add_path(j, s.path);
+  return j;
+}
 
 Match to_match(const LibraryFace& face, float similarity) {
   Match m = to_match(LibraryFace(face), similarity);
@@ -70,7 +97,7 @@ Match to_match(const LibraryFace& face, float similarity) {
 
 json match_json(const Match& m) {
   json j = face_json(m.face, false);
-  j["path"] = m.path.string();
+  add_path(j, m.path);
   j["similarity"] = rounded(m.similarity, kScore);
   j["width"] = m.width;
   j["height"] = m.height;
@@ -86,7 +113,7 @@ json library_face_json(const LibraryFace& f) {
   json j = face_json(f.face, false);
   j["face_id"] = f.id;
   j["image_id"] = f.image_id;
-  j["path"] = f.path.string();
+  add_path(j, f.path);
   j["width"] = f.width;
   j["height"] = f.height;
   if (f.kind == MediaKind::Video) add_video_fields(j, f.face, f.width, f.height);
@@ -101,12 +128,14 @@ json library_image_json(const LibraryImage& img) {
     if (f.kind == MediaKind::Video) add_video_fields(j, f.face, img.width, img.height);
     faces.push_back(std::move(j));
   }
-  return {{"image_id", img.id}, {"path", img.path.string()}, {"width", img.width}, {"height", img.height},
-          {"format", img.format}, {"status", img.status}, {"faces", std::move(faces)}};
+  json j = {{"image_id", img.id}, {"width", img.width}, {"height", img.height},
+            {"format", img.format}, {"status", text_field(img.status)}, {"faces", std::move(faces)}};
+  add_path(j, img.path);
+  return j;
 }
 
 json status_json(const LibraryStatus& s) {
-  return {{"library", s.dir.string()},
+  return {{"library", text_field(s.dir.string())},
           {"pack", s.pack},
           {"images", s.images},
           {"faces", s.faces},
@@ -127,16 +156,14 @@ json index_report_json(const IndexReport& r) {
 
 json person_json(const people::PersonSummary& p) {
   json j = {{"id", p.id},
-            {"name", p.name.empty() ? json(nullptr) : json(p.name)},
+            {"name", p.name.empty() ? json(nullptr) : json(text_field(p.name))},
             {"faces", p.face_count},
             {"face_count", p.face_count},
             {"cover_face_id", nullptr},
             {"cover", nullptr}};
   if (p.cover) {
-    const json cover = {{"face_id", p.cover->id},
-                        {"image_id", p.cover->image_id},
-                        {"path", p.cover->path.string()},
-                        {"box", box_json(p.cover->face.box)}};
+    json cover = {{"face_id", p.cover->id}, {"image_id", p.cover->image_id}, {"box", box_json(p.cover->face.box)}};
+    add_path(cover, p.cover->path);
     j["cover_face_id"] = p.cover->id;
     j.update(cover);  // the old `people list --json` fields
     j["cover"] = cover;

@@ -13,6 +13,15 @@ namespace facesearch {
 // `v` to a multiple of `unit` (a power of ten), printed in its shortest form: 43.9, not 43.900000000000006.
 double rounded(double v, double unit);
 
+// File names are bytes, JSON text is UTF-8. Every record's "path" is the name with each invalid UTF-8 sequence
+// replaced by U+FFFD; when that changed anything, "path_bytes" holds the exact name in hex (docs/CLI.md), so no
+// name is lost and no output stops halfway.
+void add_path(nlohmann::json& record, const std::filesystem::path& path);
+// Any other text of outside origin (error reasons, names): invalid UTF-8 sequences replaced by U+FFFD.
+std::string text_field(const std::string& bytes);
+// A record as one line of JSON; never throws on text that slipped through unchecked (replaced, as above).
+std::string json_text(const nlohmann::json& record);
+
 nlohmann::json box_json(const Box& b);
 nlohmann::json landmarks_json(const Landmarks5& lm);
 // {"box", "landmarks", "score"} plus "embedding" when asked and present.

@@ -73,7 +73,7 @@ int run_eval_lfw(const CommonOptions& common, const LfwArgs& a) {
       for (const auto& t : r.all_pairs_far)
         j["all_pairs"]["tar_at_far"].push_back({{"far", t.far}, {"tar", round4(t.tar)}, {"threshold", round4(t.threshold)}});
     }
-    std::cout << j.dump() << '\n';
+    std::cout << json_text(j) << '\n';
   } else {
     std::cout << fmt::format("LFW, pack {}: {} pairs, {} images{}{}\n", common.pack, r.pairs, r.images,
                              a.aligned ? " (aligned crops)" : " (full pipeline, largest face)",
@@ -125,7 +125,7 @@ int run_eval_pairs(const CommonOptions& common, const PairsArgs& a) {
                         {"seconds", rounded(r.seconds, 0.1)}};
     j.update(verification_json(v, r.far_1e3, r.far_1e4));
     for (double t : v.fold_threshold) j["fold_threshold"].push_back(round4(t));
-    std::cout << j.dump() << '\n';
+    std::cout << json_text(j) << '\n';
   } else {
     std::cout << fmt::format("pairs, pack {}: {} pairs ({} same, {} different), {} photos, {} folds ({})\n",
                              common.pack, r.pairs, r.same_pairs, r.different_pairs, r.images, r.folds,
@@ -163,7 +163,7 @@ int run_eval_search(const CommonOptions& common, const SearchEvalArgs& a, bool t
         {"precision", round4(r.precision)}, {"recall", round4(r.recall)}, {"true_accepts", r.true_accepts},
         {"false_accepts", r.false_accepts}, {"false_rejects", r.false_rejects},
         {"seconds", rounded(r.seconds, 0.1)}};
-    std::cout << j.dump() << '\n';
+    std::cout << json_text(j) << '\n';
   } else {
     std::cout << fmt::format("{} persons, {} images ({} without a face, {} unreadable), {} queries, pack {}\n",
                              r.persons, r.images, r.images_without_face, r.unreadable, r.queries, common.pack);
@@ -199,7 +199,7 @@ void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands)
   lfw_cmd->add_flag("--all-pairs,!--no-all-pairs", lfw->all_pairs,
                     "Also calibrate thresholds on every pair of the images (default on)");
   lfw_cmd->add_flag("--json", lfw->json, "One JSON object");
-  lfw_cmd->add_option("-j,--jobs", common.jobs, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  lfw_cmd->add_option("-j,--jobs", common.jobs, "Worker threads")->capture_default_str()->check(integer_in(1, 256));
   commands.push_back({lfw_cmd, [&common, lfw] { return run_eval_lfw(common, *lfw); }});
 
   auto pairs = std::make_shared<PairsArgs>();
@@ -209,7 +209,7 @@ void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands)
                   "Folder the photo paths are relative to");
   pairs_cmd->add_option("--folds", pairs->fold_size,
                         "Folds of N consecutive pairs (e.g. 700 for CFP); default 10 interleaved folds")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, 100000000));
   pairs_cmd->add_option("--roc", pairs->roc, "Write the ROC curve (threshold,far,tar) to this CSV file");
   pairs_cmd->add_flag("--json", pairs->json, "One JSON object");
   add_engine_options(pairs_cmd, common);
@@ -220,7 +220,7 @@ void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands)
   search_cmd->add_option("--labels", search->labels, "Folder with one sub-folder of photos per person")
       ->required()->check(CLI::ExistingDirectory);
   auto* threshold = search_cmd->add_option("--threshold", search->threshold, "Threshold (default: the pack's)")
-                        ->check(CLI::Range(-1.0, 1.0));
+                        ->check(number_in(-1, 1));
   search_cmd->add_flag("--json", search->json, "One JSON object");
   add_engine_options(search_cmd, common);
   commands.push_back({search_cmd, [&common, search, threshold] {

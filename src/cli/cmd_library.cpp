@@ -21,6 +21,9 @@ int run_index(const CommonOptions& common, const std::vector<std::string>& folde
   BatchCallbacks cb;
   cb.on_skip = [&](const SkippedFile& s) { report_skip(progress, s, common.quiet); };
   cb.on_progress = [&](size_t d, size_t t, size_t f) { progress.update(d, t, f); };
+  cb.on_wait = [&](const std::string& why) {
+    if (!common.quiet) std::fprintf(stderr, "waiting: %s\n", why.c_str());
+  };
   const IndexReport r = session.index({folders.begin(), folders.end()}, reembed, cb);
   progress.finish();
   if (!common.quiet)
@@ -36,7 +39,7 @@ int run_status(const CommonOptions& common, bool json) {
   app::Session session(session_options(common));
   const LibraryStatus s = session.status();
   if (json) {
-    std::cout << status_json(s).dump() << '\n';
+    std::cout << json_text(status_json(s)) << '\n';
   } else {
     std::cout << fmt::format(
         "library:        {}\nmodel pack:     {}\nimages:         {} ({} without faces, {} unusable files)\n"

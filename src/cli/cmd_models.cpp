@@ -71,7 +71,7 @@ int run_models_fetch(const CommonOptions& common, const std::vector<std::string>
   int rc = kOk;
   for (const auto& r : app::install_packs(ids, chosen_models_root(common), no_verify, common.quiet)) {
     if (!r.installed) {
-      std::fprintf(stderr, "error: cannot install pack %s: %s\n", r.id.c_str(), r.error.c_str());
+      std::fprintf(error_stream(), "error: cannot install pack %s: %s\n", r.id.c_str(), r.error.c_str());
       rc = kUsage;
     } else if (!r.already && !common.quiet) {
       std::fprintf(stderr, "installed pack %s in %s (sha256 verified)\n", r.id.c_str(), r.dir.c_str());
@@ -86,7 +86,7 @@ int run_models_add(const CommonOptions& common, const LocalPackSpec& spec) {
   try {
     pack = add_local_pack(spec, root);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fprintf(error_stream(), "error: %s\n", e.what());
     return kUsage;
   }
   if (!common.quiet) {
@@ -142,7 +142,7 @@ void add_models_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->add_option_function<double>(
           "--threshold", [add](const double& t) { add->threshold = t; },
           "Default cosine threshold for scan/search (default: the recogniser type's)")
-      ->check(CLI::Range(-1.0, 1.0));
+      ->check(number_in(-1, 1));
   add_cmd->add_option("--license", add->license, "License of the weights, recorded in the manifest");
   add_cmd->add_flag("--replace", add->replace, "Overwrite an installed pack of that name");
   commands.push_back({add_cmd, [&common, add] { return run_models_add(common, *add); }});

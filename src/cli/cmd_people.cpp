@@ -40,7 +40,7 @@ int run_list(const CommonOptions& common, bool json) {
                              "box (x1,y1,x2,y2)", "path");
   for (const auto& p : persons) {
     if (json)
-      std::cout << person_json(p).dump() << '\n';
+      std::cout << json_text(person_json(p)) << '\n';
     else
       std::cout << fmt::format("{:>6}  {:<24}  {:>5}  {:>8}  {:<20}  {}\n", p.id, p.name.empty() ? "-" : p.name,
                                p.face_count, p.cover ? std::to_string(p.cover->id) : "-",
@@ -59,7 +59,7 @@ int run_show(const CommonOptions& common, const std::string& spec, bool json) {
     std::cout << fmt::format("{:>8}  {:>10}  {:<5}  {:<20}  {}\n", "face_id", "similarity", "by", "box (x1,y1,x2,y2)", "path");
   for (const auto& f : person.faces) {
     if (json)
-      std::cout << person_face_json(f, id).dump() << '\n';
+      std::cout << json_text(person_face_json(f, id)) << '\n';
     else
       std::cout << fmt::format("{:>8}  {:>10.4f}  {:<5}  {:<20}  {}\n", f.face.id, f.similarity, f.by_user ? "user" : "auto",
                                box_text(f.face.face.box), f.face.path.string());
@@ -108,8 +108,8 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
   auto* cluster_cmd = people_cmd->add_subcommand("cluster", "Group faces into persons (incremental)");
   cluster_cmd->add_flag("--reset", cluster->reset, "Redo the automatic grouping; user decisions stay");
   cluster_cmd->add_option("--min-faces", cluster->min_faces, "Smallest new person")->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cluster_cmd->add_option("-j,--jobs", common.jobs, "Threads")->capture_default_str()->check(CLI::Range(1, 256));
+      ->check(integer_in(1, 100000000));
+  cluster_cmd->add_option("-j,--jobs", common.jobs, "Threads")->capture_default_str()->check(integer_in(1, 256));
   commands.push_back({cluster_cmd, [&common, cluster] { return run_cluster(common, *cluster); }});
 
   auto list_json = std::make_shared<bool>(false);

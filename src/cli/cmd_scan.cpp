@@ -30,15 +30,15 @@ int run_scan(const CommonOptions& common, const ScanArgs& args) {
   try {
     query = session.analyze_query(args.query, args.match.query_face);
   } catch (const ImageError& e) {
-    std::fprintf(stderr, "error: query %s: %s\n", args.query.c_str(), e.what());
+    std::fprintf(error_stream(), "error: query %s: %s\n", args.query.c_str(), e.what());
     return kUsage;
   }
   const Face* face = query.face();
   if (!face) {
     if (query.found.faces.empty())
-      std::fprintf(stderr, "error: no face found in the query %s\n", args.query.c_str());
+      std::fprintf(error_stream(), "error: no face found in the query %s\n", args.query.c_str());
     else
-      std::fprintf(stderr, "error: the query has %zu face(s); there is no face %s\n", query.found.faces.size(),
+      std::fprintf(error_stream(), "error: the query has %zu face(s); there is no face %s\n", query.found.faces.size(),
                    args.match.query_face.c_str());
     return kNoQueryFace;
   }
@@ -96,7 +96,7 @@ int run_faces(const CommonOptions& common, const FacesArgs& args) {
   progress.finish();
   for (const auto& f : files) {
     if (json) {
-      std::cout << records[f].dump() << '\n';
+      std::cout << json_text(records[f]) << '\n';
     } else if (auto it = images.find(f); it != images.end()) {
       std::cout << fmt::format("{} ({}x{}, {}): {} face(s)\n", f.string(), it->second.width, it->second.height,
                                media_format_name(it->second), it->second.faces.size());

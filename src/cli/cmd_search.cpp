@@ -24,7 +24,7 @@ VectorBackend backend_named(const std::string& name) {
 int run_search(const CommonOptions& common, const SearchArgs& args) {
   const MatchOptions& match = args.match;
   if (args.queries.empty() && args.person.empty()) {
-    std::fprintf(stderr, "error: search needs -q PHOTO or --person NAME|ID\n");
+    std::fprintf(error_stream(), "error: search needs -q PHOTO or --person NAME|ID\n");
     return kUsage;
   }
   app::Session session(session_options(common));
@@ -42,11 +42,11 @@ int run_search(const CommonOptions& common, const SearchArgs& args) {
     try {
       query = session.analyze_query(q, match.query_face);
     } catch (const ImageError& e) {
-      std::fprintf(stderr, "error: query %s: %s\n", q.c_str(), e.what());
+      std::fprintf(error_stream(), "error: query %s: %s\n", q.c_str(), e.what());
       return kUsage;
     }
     if (!query.face()) {
-      std::fprintf(stderr, "error: no face %sin the query %s\n",
+      std::fprintf(error_stream(), "error: no face %sin the query %s\n",
                    query.found.faces.empty() ? "" : ("'" + match.query_face + "' ").c_str(), q.c_str());
       return kNoQueryFace;
     }

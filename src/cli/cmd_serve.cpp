@@ -85,15 +85,15 @@ void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands)
   cmd->add_option("--host", args->host, "Address to listen on; anything but loopback needs --token-file")
       ->capture_default_str();
   cmd->add_option("--port", args->port, "TCP port (0: any free port, printed on start)")
-      ->capture_default_str()->check(CLI::Range(0, 65535));
+      ->capture_default_str()->check(integer_in(0, 65535));
   cmd->add_option("--token-file", args->token_file,
                   "File holding the token clients send as 'Authorization: Bearer TOKEN' (at least 16 characters)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--threads", args->threads, "HTTP worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--threads", args->threads, "Requests served at once (each holds a library connection)")->capture_default_str()->check(integer_in(1, 256));
   cmd->add_option("--engines", args->engines, "Uploaded photos analysed at once (each holds its own networks)")
-      ->capture_default_str()->check(CLI::Range(1, 64));
+      ->capture_default_str()->check(integer_in(1, 64));
   cmd->add_option("--max-upload-mb", args->max_upload_mb, "Largest accepted upload, in MiB")
-      ->capture_default_str()->check(CLI::Range(0.01, 1024.0));
+      ->capture_default_str()->check(number_in(0.01, 1024));
   cmd->add_flag("--log", args->log, "One line per request on stderr");
   add_engine_options(cmd, common);
   commands.push_back({cmd, [&common, args] { return run_serve(common, *args); }});

@@ -3,9 +3,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "app/numbers.hpp"
 #include "app/records.hpp"
 
 #include "models/model_pack.hpp"
@@ -33,10 +37,43 @@ app::SessionOptions session_options(const CommonOptions& o, bool create_library)
   return s;
 }
 
+namespace {
+FILE* saved_stderr = nullptr;
+}
+
+FILE* error_stream() { return saved_stderr ? saved_stderr : stderr; }
+
+void quiet_libraries() {
+  if (saved_stderr) return;
+  const int real = ::dup(2);
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (real < 0 || devnull < 0) return;
+  std::fflush(stderr);
+  saved_stderr = ::fdopen(real, "w");
+  if (saved_stderr) ::dup2(devnull, 2);
+  ::close(devnull);
+}
+
+CLI::Validator number_in(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](const std::string& text) {
+        return app::read_number(text, lo, hi) ? std::string() : app::number_rule("the value", lo, hi);
+      },
+      "NUMBER");
+}
+
+CLI::Validator integer_in(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](const std::string& text) {
+        return app::read_integer(text, lo, hi) ? std::string() : app::integer_rule("the value", lo, hi);
+      },
+      "INT");
+}
+
 void add_match_options(CLI::App* cmd, MatchOptions& o) {
   o.threshold_option = cmd->add_option("--threshold", o.threshold, "Minimum cosine similarity (default: the pack's)")
-                           ->check(CLI::Range(-1.0, 1.0));
-  cmd->add_option("--top", o.top, "Show at most N matches (0: all)");
+                           ->check(number_in(-1, 1));
+  cmd->add_option("--top", o.top, "Show at most N matches (0: all)")->check(integer_in(0, 100000000));
   cmd->add_option("--query-face", o.query_face, "Which face of the query: best, largest or its number (0 = leftmost)")
       ->capture_default_str();
   cmd->add_flag("--json", o.json, "JSON Lines: one match per line");
@@ -44,16 +81,16 @@ void add_match_options(CLI::App* cmd, MatchOptions& o) {
 
 void add_engine_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--min-face", o.min_face, "Ignore faces smaller than this many pixels (longer box side)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(number_in(0, 100000));
   cmd->add_option("--small-faces", o.small_faces, "Extra tiled detection pass for small faces in big photos")
       ->capture_default_str()->check(CLI::IsMember({"off", "auto", "on"}));
   cmd->add_option("--max-megapixels", o.max_megapixels, "Refuse images larger than this (decompression bombs)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(number_in(0.001, 100000));
   cmd->add_option("--video-fps", o.video_fps, "Frames of a video analysed per second")
-      ->capture_default_str()->check(CLI::Range(0.05, 60.0));
+      ->capture_default_str()->check(number_in(0.05, 60));
   cmd->add_option("--max-video-minutes", o.max_video_minutes, "Analyse at most this much of each video (0: all)")
-      ->capture_default_str()->check(CLI::Range(0.0, 1e6));
-  cmd->add_option("-j,--jobs", o.jobs, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+      ->capture_default_str()->check(number_in(0, 1e6));
+  cmd->add_option("-j,--jobs", o.jobs, "Worker threads")->capture_default_str()->check(integer_in(1, 256));
 }
 
 std::string time_text(std::int64_t ms) {
@@ -73,7 +110,7 @@ std::string box_text(const Box& b) { return fmt::format("{:.0f},{:.0f},{:.0f},{:
 
 void print_matches(const std::vector<Match>& matches, bool json) {
   if (json) {
-    for (const auto& m : matches) std::cout << match_json(m).dump() << '\n';
+    for (const auto& m : matches) std::cout << json_text(match_json(m)) << '\n';
   } else if (!matches.empty()) {
     std::cout << fmt::format("{:>10}  {:<24}  {}\n", "similarity", "box (x1,y1,x2,y2)", "path");
     for (const auto& m : matches) {

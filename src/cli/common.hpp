@@ -2,6 +2,7 @@
 // each cmd_*.cpp adds itself to (main.cpp stays a list of registrations).
 #pragma once
 
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -52,8 +53,16 @@ struct MatchOptions {
     return threshold_option && threshold_option->count() ? std::optional(threshold) : std::nullopt;
   }
 };
+// Option checks over app/numbers.hpp: the whole text a finite number (an integer) within [lo, hi].
+CLI::Validator number_in(double lo, double hi);
+CLI::Validator integer_in(long long lo, long long hi);
 void add_match_options(CLI::App* cmd, MatchOptions& o);
 
+// Where "error: ..." lines go: stderr, or with --quiet the real stderr kept aside by quiet_libraries().
+FILE* error_stream();
+// --quiet: libjpeg and libtiff print warnings about corrupt files with fprintf(stderr), past OpenCV's log level.
+// The process's stderr (fd 2) is pointed at /dev/null; the program's own errors still reach the real one.
+void quiet_libraries();
 EngineConfig engine_config(const CommonOptions& o);
 // The application session of a command: every command that touches models or the library opens one.
 app::SessionOptions session_options(const CommonOptions& o, bool create_library = false);

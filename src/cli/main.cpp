@@ -45,11 +45,12 @@ int main(int argc, char** argv) {
   }
   // Packs added with `models add` are looked up where --models points, by every command.
   if (!common.models_dir.empty()) set_models_root(common.models_dir);
+  if (common.quiet) quiet_libraries();
   try {
     for (const auto& c : commands)
       if (c.app->parsed()) return c.run();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fprintf(error_stream(), "error: %s\n", e.what());
     return kUsage;
   }
   return kUsage;

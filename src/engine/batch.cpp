@@ -28,9 +28,11 @@ std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool rec
       files.push_back(root);
       continue;
     }
+    // Everything but folders is listed: FIFOs, devices and broken symbolic links too, so the analysis reports each
+    // with its reason (it never opens them) instead of leaving them out silently.
     if (!recursive) {
       for (auto& e : fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec))
-        if (!hidden(e.path()) && e.is_regular_file(ec)) files.push_back(e.path());
+        if (!hidden(e.path()) && !e.is_directory(ec)) files.push_back(e.path());
       continue;
     }
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
@@ -40,7 +42,7 @@ std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool rec
         if (it->is_directory(ec)) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file(ec)) files.push_back(it->path());
+      if (!it->is_directory(ec)) files.push_back(it->path());
     }
   }
   std::sort(files.begin(), files.end());

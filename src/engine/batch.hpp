@@ -27,6 +27,8 @@ struct BatchCallbacks {
   std::function<void(ImageFaces&&)> on_image;
   std::function<void(const SkippedFile&)> on_skip;
   std::function<void(size_t done, size_t total, size_t faces)> on_progress;
+  // The run waits before it starts, e.g. for another indexer of the same library: why, in words.
+  std::function<void(const std::string& why)> on_wait;
 };
 
 struct BatchStats {

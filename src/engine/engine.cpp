@@ -47,8 +47,9 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed) {
   double shrink = long_side > config_.detect_max_side ? static_cast<double>(long_side) / config_.detect_max_side : 1.0;
   cv::Mat det_image = full;
   if (shrink > 1.0)
-    cv::resize(full, det_image, {static_cast<int>(std::lround(full.cols / shrink)),
-                                 static_cast<int>(std::lround(full.rows / shrink))},
+    // At least one pixel per side: a 1x12000 strip must not shrink to a zero-width image (an OpenCV assertion).
+    cv::resize(full, det_image, {std::max(1, static_cast<int>(std::lround(full.cols / shrink))),
+                                 std::max(1, static_cast<int>(std::lround(full.rows / shrink)))},
                0, 0, cv::INTER_AREA);
   FindOptions find = config_.find;
   find.min_face = static_cast<float>(config_.find.min_face / (image.scale * shrink));

@@ -54,6 +54,10 @@ struct JpegLayout {
 // (complete JPEGs themselves) are skipped whole. nullopt without a frame header.
 std::optional<JpegLayout> walk_jpeg(Bytes b);
 
+// Why libtiff would allocate more than the header's size says (a layout tag given twice, tiles or strips larger than
+// the image); nullopt when the layout is sound.
+std::optional<std::string> tiff_layout_problem(Bytes b);
+
 // HEIF through libheif: header probe (upright size) and decoding of the primary image (upright, BGR).
 std::optional<ImageInfo> probe_heif(Bytes b);
 cv::Mat decode_heif(Bytes b);

@@ -147,7 +147,8 @@ OpenFile open_regular_file(const fs::path& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (status.type() == fs::file_type::not_found)
-    throw ImageError("cannot read file: no such file or directory");
+    throw ImageError(fs::is_symlink(fs::symlink_status(path, ec)) ? "broken symbolic link (its target does not exist)"
+                                                                 : "cannot read file: no such file or directory");
   if (ec) throw ImageError("cannot read file: " + ec.message());
   if (fs::is_directory(status)) throw ImageError("cannot read file: is a directory");
   // A FIFO or device would block or never end.
@@ -197,6 +198,8 @@ DecodedImage decode_image(Bytes bytes, const DecodeOptions& options) {
   if (!info) throw ImageError("corrupt " + name + " header");
   // Before any pixel buffer exists: a few bytes of header can claim gigapixels.
   check_size(*info, options.max_pixels);
+  if (format == ImageFormat::Tiff)
+    if (auto problem = tiff_layout_problem(bytes)) throw ImageError(*problem);
   check_complete(format, bytes);
 
   // Exactly one party turns the picture upright: libheif applies HEIF's own transforms, OpenCV's TIFF decoder

@@ -17,9 +17,12 @@ struct TiffFields {
   int width = 0;
   int height = 0;
   int orientation = 1;
+  // What libtiff will allocate by: the tile (or strip) size. 0: not given.
+  std::uint32_t tile_width = 0, tile_length = 0, rows_per_strip = 0;
+  int repeated_tag = 0;  // a layout tag given twice (libtiff keeps the first, a naive reader the last); 0: none
 };
 
-// Width, height and orientation from the first IFD of a TIFF structure: a TIFF file or an EXIF payload.
+// Width, height, orientation and tile layout from the first IFD of a TIFF structure: a TIFF file or an EXIF payload.
 std::optional<TiffFields> read_ifd0(Bytes t) {
   if (t.size() < 8) return std::nullopt;
   const bool le = has(t, 0, "II*\0"sv);
@@ -29,17 +32,28 @@ std::optional<TiffFields> read_ifd0(Bytes t) {
   const std::size_t ifd = u32(4);
   if (ifd > t.size() - 2) return std::nullopt;
   TiffFields out;
+  std::array<bool, 6> seen{};  // width, height, rows per strip, tile width, tile length, orientation
   const std::size_t count = u16(ifd);
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t e = ifd + 2 + 12 * i;
     if (e + 12 > t.size()) break;
     const std::uint16_t tag = u16(e), type = u16(e + 2);
     const std::uint32_t n = u32(e + 4);
+    constexpr std::array<std::uint16_t, 6> layout_tags = {256, 257, 278, 322, 323, 0x0112};
+    const auto slot = std::find(layout_tags.begin(), layout_tags.end(), tag);
+    if (slot != layout_tags.end()) {
+      bool& before = seen[static_cast<std::size_t>(slot - layout_tags.begin())];
+      if (before && !out.repeated_tag) out.repeated_tag = tag;
+      before = true;
+    }
     if (n != 1 || (type != 3 && type != 4)) continue;  // the tags we want are one SHORT or LONG, held inline
     const std::uint32_t value = type == 3 ? u16(e + 8) : u32(e + 8);
     const int clamped = static_cast<int>(std::min<std::uint32_t>(value, INT_MAX));
     if (tag == 256) out.width = clamped;
     if (tag == 257) out.height = clamped;
+    if (tag == 278) out.rows_per_strip = value;
+    if (tag == 322) out.tile_width = value;
+    if (tag == 323) out.tile_length = value;
     if (tag == 0x0112 && value >= 1 && value <= 8) out.orientation = clamped;
   }
   return out;
@@ -137,6 +151,25 @@ std::optional<ImageInfo> probe_pnm(Bytes b) {
 }
 
 }  // namespace
+
+std::optional<std::string> detail::tiff_layout_problem(Bytes b) {
+  const auto fields = read_ifd0(b);
+  if (!fields) return "corrupt TIFF header";
+  if (fields->repeated_tag) return "corrupt TIFF header (tag " + std::to_string(fields->repeated_tag) + " given twice)";
+  // The decoder allocates a whole tile (or strip) at a time, whatever the image size says: a tile may pad the image
+  // up to the next multiple of 16 (the spec's tile unit), no further. RowsPerStrip 2^32-1 means "one strip".
+  auto padded = [](int side) { return (static_cast<std::uint64_t>(side) + 15) / 16 * 16; };
+  const bool tiled = fields->tile_width || fields->tile_length;
+  const std::uint64_t unit_width = tiled ? fields->tile_width : static_cast<std::uint64_t>(fields->width);
+  const std::uint64_t unit_rows = tiled ? fields->tile_length
+                                  : fields->rows_per_strip == 0xFFFFFFFFu ? 0 : fields->rows_per_strip;
+  if ((tiled && (unit_width == 0 || unit_rows == 0)) || unit_width > padded(fields->width) ||
+      unit_rows > padded(fields->height))
+    return "corrupt TIFF header (" + std::string(tiled ? "tiles of " : "strips of ") + std::to_string(unit_width) +
+           "x" + std::to_string(unit_rows) + " pixels in a " + std::to_string(fields->width) + "x" +
+           std::to_string(fields->height) + " image)";
+  return std::nullopt;
+}
 
 std::optional<detail::JpegLayout> detail::walk_jpeg(Bytes b) {
   JpegLayout out;

@@ -19,9 +19,14 @@ std::int64_t now_seconds() {
 
 fs::path absolute_path(const fs::path& p) { return fs::absolute(p).lexically_normal(); }
 
+std::int64_t file_mtime_ns(const fs::path& p, std::error_code& ec) {
+  const auto t = fs::last_write_time(p, ec);
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 std::pair<std::string, std::string> prefix_range(const fs::path& root) {
   std::string base = root.string();
-  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  while (!base.empty() && base.back() == '/') base.pop_back();  // "/" itself too: everything under it
   return {base + "/", base + "0"};
 }
 

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 
 #include "library/backend.hpp"
+#include "library/index_lock.hpp"
 #include "library/reconciler.hpp"
 
 namespace fs = std::filesystem;
@@ -67,6 +69,8 @@ void Library::check_pack(const ModelPack& pack) {
 IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineConfig& config,
                            const IndexOptions& options, const BatchCallbacks& callbacks) {
   const auto start = std::chrono::steady_clock::now();
+  std::optional<IndexLock> one_indexer;
+  if (!backend_->is_database()) one_indexer.emplace(store_->location(), callbacks.on_wait);
   const ModelPack pack = resolve_pack(config);
   if (options.reembed) store_->clear();
   check_pack(pack);

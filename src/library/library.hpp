@@ -78,6 +78,7 @@ struct LibraryImage {
   std::filesystem::path path;
   int width = 0, height = 0;
   std::string format, status, error;  // status: "ok" or "error" (unusable file, with its reason)
+  std::int64_t size = -1, mtime_ns = 0;  // the file as it was indexed (size -1: unknown), to notice it changed
   std::vector<LibraryFace> faces;      // left to right, without embeddings
 };
 

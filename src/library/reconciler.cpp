@@ -18,12 +18,9 @@ namespace facesearch {
 
 namespace {
 
-std::int64_t mtime_ns(const fs::path& p, std::error_code& ec) {
-  auto t = fs::last_write_time(p, ec);
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
 std::string file_sha256(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return {};  // a FIFO would block the read; the analysis reports it
   try {
     return sha256_file(p);
   } catch (const std::exception&) {
@@ -93,7 +90,7 @@ IndexReport reconcile(Storage& store, const std::vector<fs::path>& roots, int jo
     std::error_code ec;
     Candidate c{f, static_cast<std::int64_t>(fs::file_size(f, ec)), 0, {}};
     if (ec) c.size = -1;
-    c.mtime = mtime_ns(f, ec);
+    c.mtime = file_mtime_ns(f, ec);
     auto it = known.find(f.string());
     if (it != known.end() && it->second.size == c.size && it->second.mtime == c.mtime) {
       ++report.unchanged;

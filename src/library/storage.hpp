@@ -89,6 +89,8 @@ Landmarks5 decode_landmarks(const Box& box, std::span<const std::uint8_t> blob);
 // Rows under a folder: path == root or root + "/" <= path < root + "0" ('0' follows '/' in byte order).
 std::pair<std::string, std::string> prefix_range(const std::filesystem::path& root);
 std::filesystem::path absolute_path(const std::filesystem::path& p);
+// A file's modification time as the catalog stores it (ns since the epoch); `ec` set when it cannot be read.
+std::int64_t file_mtime_ns(const std::filesystem::path& p, std::error_code& ec);
 std::int64_t now_seconds();
 // The fp16 blob of an embedding (as both catalogs and the vector file store it) and back.
 std::vector<std::uint8_t> encode_embedding(std::span<const float> e);

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
+
 namespace facesearch::people {
 
 namespace {
@@ -296,10 +298,30 @@ std::vector<PersonFace> People::faces_of(PersonId person) {
   return out;
 }
 
+namespace {
+
+bool valid_utf8(const std::string& text) {
+  // nlohmann's strict decoder throws on any invalid sequence: the library's check, not a hand-written one.
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 void People::name(PersonId person, const std::string& name) {
   const PeopleSnapshot snap = store_.load();
   require_person(snap, person);
   if (name.empty()) throw PeopleError("a name cannot be empty");
+  // Names are printed to terminals and pages: control characters (escape sequences, newlines, NUL) are refused,
+  // and so are bytes that are not UTF-8.
+  for (const unsigned char c : name)
+    if (c < 0x20 || c == 0x7F) throw PeopleError("a name cannot contain control characters (newlines, tabs, escapes)");
+  if (!valid_utf8(name)) throw PeopleError("a name must be UTF-8 text");
+  if (name.size() > 200) throw PeopleError("a name can be at most 200 bytes long");
   for (const auto& p : snap.persons)
     if (p.id != person && !p.name.empty() && lower(p.name) == lower(name))
       throw PeopleError("person " + std::to_string(p.id) + " is already called \"" + p.name +

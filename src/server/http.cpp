@@ -6,7 +6,10 @@
 
 #include <sys/socket.h>
 
+#include "app/numbers.hpp"
+#include "app/records.hpp"
 #include "image/image.hpp"
+#include "server/connections.hpp"
 #include "server/render.hpp"
 #include "server/security.hpp"
 #include "server/web_assets.hpp"
@@ -39,7 +42,7 @@ const char* status_text(int status) {
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
+  res.set_content(json_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -61,11 +64,8 @@ std::int64_t parse_id(const std::string& text) {
 }
 
 long long parse_integer(const std::string& name, const std::string& text, long long lo, long long hi) {
-  long long v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi)
-    throw HttpError{400, name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)};
-  return v;
+  if (auto v = app::read_integer(text, lo, hi)) return *v;
+  throw HttpError{400, app::integer_rule(name, lo, hi)};
 }
 
 int int_query(const httplib::Request& req, const std::string& name, int fallback, int lo, int hi) {
@@ -74,13 +74,25 @@ int int_query(const httplib::Request& req, const std::string& name, int fallback
 }
 
 float parse_threshold(const std::string& text) {
-  try {
-    size_t pos = 0;
-    const float v = std::stof(text, &pos);
-    if (pos == text.size() && v >= -1.f && v <= 1.f) return v;
-  } catch (const std::logic_error&) {
+  if (auto v = app::read_number(text, -1, 1)) return static_cast<float>(*v);
+  throw HttpError{400, app::number_rule("threshold", -1, 1)};
+}
+
+long long json_integer(const json& value, const std::string& name, long long lo, long long hi) {
+  // Integers only: 1.5 and 1e30 are refused, not truncated; an unsigned value is compared before any cast.
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    if (hi >= 0 && v <= static_cast<std::uint64_t>(hi) && static_cast<long long>(v) >= lo) return static_cast<long long>(v);
+  } else if (value.is_number_integer()) {
+    const auto v = value.get<long long>();
+    if (v >= lo && v <= hi) return v;
   }
-  throw HttpError{400, "threshold must be a number from -1 to 1"};
+  throw HttpError{400, app::integer_rule(name, lo, hi)};
+}
+
+double json_number(const json& value, const std::string& name, double lo, double hi) {
+  if (value.is_number() && app::number_in_range(value.get<double>(), lo, hi)) return value.get<double>();
+  throw HttpError{400, app::number_rule(name, lo, hi)};
 }
 
 bool is_json_request(const httplib::Request& req) {
@@ -114,6 +126,14 @@ httplib::Server::Handler guarded(Handler fn) {
 }
 
 bool Access::allowed(const httplib::Request& req, httplib::Response& res) const {
+  // This runs before httplib reads any body. httplib holds a Content-Length body to the upload limit, but reads a
+  // chunked one whole: refuse those (browsers and curl send uploads with a length). The connection closes, so the
+  // unread body is never taken for the next request.
+  if (req.has_header("Transfer-Encoding")) {
+    res.set_header("Connection", "close");
+    send_error(res, 411, "send the body with a Content-Length (chunked request bodies are not accepted)");
+    return false;
+  }
   if (token_.empty()) {
     // No token means loopback only: refuse pages of other sites that reach us through DNS rebinding.
     if (req.has_header("Host") && !is_loopback_host(host_header_name(req.get_header_value("Host")))) {
@@ -122,9 +142,9 @@ bool Access::allowed(const httplib::Request& req, httplib::Response& res) const 
     }
     return true;
   }
-  // Requests with a body are checked by their handler once httplib has read the body (within the upload limit):
-  // answering before would leave the body unread, and the client would see a reset connection, not the 401.
-  if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) return true;
+  // Bodies within the upload limit are read before the token is checked (else the client, still writing, would
+  // see a reset connection instead of the 401); the body budget bounds what all of them hold at once.
+  if (req.has_header("Content-Length")) return true;
   try {
     require_token(req);
   } catch (const HttpError& e) {
@@ -133,6 +153,22 @@ bool Access::allowed(const httplib::Request& req, httplib::Response& res) const 
     return false;
   }
   return true;
+}
+
+bool reserve_body(BodyBudget& budget, std::uint64_t max_body_bytes, const httplib::Request& req,
+                  httplib::Response& res) {
+  const auto length = app::read_integer(req.get_header_value("Content-Length"), 0, INT64_MAX);
+  constexpr long long kSmallBody = 64 * 1024;
+  // Small bodies cost little; bodies over the limit are refused by httplib (413) without being kept.
+  if (!length || *length <= kSmallBody || static_cast<std::uint64_t>(*length) > max_body_bytes) {
+    BodyBudget::release_current();
+    return true;
+  }
+  if (budget.reserve(static_cast<std::uint64_t>(*length))) return true;
+  res.set_header("Connection", "close");
+  res.set_header("Retry-After", "5");
+  send_error(res, 503, "too many uploads at once; try again in a few seconds");
+  return false;
 }
 
 bool Access::token_ok(const httplib::Request& req) const {
@@ -148,17 +184,19 @@ void Access::require_token(const httplib::Request& req) const {
 
 void HttpServer::widen_backlog(int backlog) { ::listen(svr_sock_, backlog); }
 
-void configure(HttpServer& http, size_t threads, size_t max_upload_bytes) {
-  threads = std::max<size_t>(1, threads);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+void configure(HttpServer& http, size_t max_connections, size_t max_upload_bytes) {
+  http.new_task_queue = [max_connections] { return new ConnectionThreads(max_connections); };
   // Multipart framing around an upload of exactly the limit must still fit.
   http.set_payload_max_length(max_upload_bytes + 64 * 1024);
   // Headers and body go out in separate writes: without this, Nagle's algorithm meets the client's delayed ACK and
   // small answers wait ~40 ms.
   http.set_tcp_nodelay(true);
-  http.set_keep_alive_max_count(1000);
-  http.set_read_timeout(30);
-  http.set_write_timeout(30);
+  // A client that stops sending for 5 s, or keeps an idle connection for 5 s, is dropped; a connection serves at
+  // most 100 requests.
+  http.set_keep_alive_max_count(100);
+  http.set_keep_alive_timeout(5);
+  http.set_read_timeout(5);
+  http.set_write_timeout(10);
   http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                             {"X-Frame-Options", "DENY"},
                             {"Referrer-Policy", "no-referrer"},

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/cache.hpp"
+#include "server/connections.hpp"
 
 namespace facesearch::server {
 
@@ -30,6 +31,9 @@ long long parse_integer(const std::string& name, const std::string& text, long l
 int int_query(const httplib::Request& req, const std::string& name, int fallback, int lo, int hi);
 // A similarity threshold in [-1, 1], else a 400.
 float parse_threshold(const std::string& text);
+// Numbers of a JSON body, checked the same way (app/numbers.hpp), else a 400 naming them.
+long long json_integer(const nlohmann::json& value, const std::string& name, long long lo, long long hi);
+double json_number(const nlohmann::json& value, const std::string& name, double lo, double hi);
 bool is_json_request(const httplib::Request& req);
 // The JSON body of a request that changes something, or a 415/400 saying what to send (`usage`). JSON only: a
 // cross-site form cannot send it without a CORS preflight, which this server never grants.
@@ -54,6 +58,11 @@ class Access {
   std::string token_;
 };
 
+// Before httplib reads a body: a body over 64 KiB (and within `max_body_bytes`, which httplib enforces) reserves its
+// length from `budget`, else 503 (answered here, connection closed); false after answering.
+bool reserve_body(BodyBudget& budget, std::uint64_t max_body_bytes, const httplib::Request& req,
+                  httplib::Response& res);
+
 // httplib listens with a backlog of 5 (fixed when Debian built it): eight clients connecting at once overflow it and
 // the kernel drops SYNs, which clients retry only after a second. listen() again on the bound socket widens it.
 class HttpServer : public httplib::Server {
@@ -61,9 +70,9 @@ class HttpServer : public httplib::Server {
   void widen_backlog(int backlog);
 };
 
-// Worker threads, body limit (an upload of `max_upload_bytes` plus its multipart framing), timeouts and the
-// security headers of every answer.
-void configure(HttpServer& http, size_t threads, size_t max_upload_bytes);
+// A thread per connection up to `max_connections` (server/connections.hpp), body limit (an upload of
+// `max_upload_bytes` plus its multipart framing), timeouts and the security headers of every answer.
+void configure(HttpServer& http, size_t max_connections, size_t max_upload_bytes);
 // GET / and /<name>.<ext>: the page compiled in (web/), looked up by exact name; never a path from the client.
 void serve_assets(HttpServer& http);
 // Unknown routes, oversize bodies and uncaught exceptions answer JSON too; with `log`, one line per request.

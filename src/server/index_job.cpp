@@ -26,6 +26,7 @@ bool IndexJob::start(std::vector<std::filesystem::path> roots, bool reembed) {
   seconds_ = 0;
   report_ = nullptr;
   error_.clear();
+  waiting_.clear();
   started_ = std::chrono::steady_clock::now();
   thread_ = std::thread(&IndexJob::run, this, std::move(roots), reembed);
   return true;
@@ -38,9 +39,14 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
     BatchCallbacks callbacks;
     callbacks.on_progress = [this](size_t done, size_t total, size_t faces) {
       std::lock_guard lock(mutex_);
+      waiting_.clear();
       done_ = done;
       total_ = total;
       faces_ = faces;
+    };
+    callbacks.on_wait = [this](const std::string& why) {
+      std::lock_guard lock(mutex_);
+      waiting_ = why;
     };
     callbacks.on_skip = [this](const SkippedFile&) {
       std::lock_guard lock(mutex_);
@@ -49,6 +55,8 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
     report = index_report_json(session_.index(roots, reembed, callbacks));
   } catch (const std::exception& e) {
     error = e.what();
+  } catch (...) {  // nothing may escape the thread: std::terminate would take the whole server down
+    error = "indexing failed";
   }
   std::lock_guard lock(mutex_);
   seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
@@ -68,6 +76,7 @@ nlohmann::json IndexJob::state() const {
     j["seconds"] = seconds_;
   if (!report_.is_null()) j["report"] = report_;
   if (!error_.empty()) j["error"] = error_;
+  if (state_ == "running" && !waiting_.empty()) j["waiting"] = waiting_;
   return j;
 }
 

@@ -24,7 +24,7 @@ class IndexJob {
   bool start(std::vector<std::filesystem::path> roots, bool reembed);
   bool running() const;
   // {"state": "idle|running|done|failed", "roots", "done", "total", "faces", "unusable" (alias "skipped"),
-  //  "seconds", "report"?, "error"?}
+  //  "seconds", "report"?, "error"?, "waiting"?}
   nlohmann::json state() const;
 
  private:
@@ -40,6 +40,7 @@ class IndexJob {
   double seconds_ = 0;
   nlohmann::json report_;
   std::string error_;
+  std::string waiting_;  // why the job has not started yet (another process is indexing the library)
   std::thread thread_;
 };
 

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "image/image.hpp"
+#include "library/storage.hpp"
 #include "media/video_source.hpp"
 
 namespace facesearch::server {
@@ -37,6 +38,14 @@ cv::Mat shrink_to(const cv::Mat& bgr, int max_side) {
 
 // A photo through the image decoder; a video frame through the video source, with the same limits.
 DecodedImage load_picture(const PictureSource& picture, const DecodeOptions& options) {
+  if (picture.size >= 0) {
+    std::error_code size_error, time_error;
+    const auto size = std::filesystem::file_size(picture.path, size_error);
+    const std::int64_t mtime = file_mtime_ns(picture.path, time_error);
+    if (!size_error && !time_error &&
+        (static_cast<std::int64_t>(size) != picture.size || mtime != picture.mtime_ns))
+      throw StalePhotoError("the photo changed on disk since it was indexed (index it again)");
+  }
   if (picture.kind == MediaKind::Photo) return load_image(picture.path, options);
   FrameSourceOptions frame_options;
   frame_options.decode = options;

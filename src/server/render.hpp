@@ -28,6 +28,8 @@ struct PictureSource {
   std::filesystem::path path;
   MediaKind kind = MediaKind::Photo;
   std::int64_t time_ms = 0;
+  // The file as indexed: a file of another size or mtime is refused (StalePhotoError) before decoding. -1: unchecked.
+  std::int64_t size = -1, mtime_ns = 0;
 };
 
 // A square JPEG of `size` px around the face box (with some margin), the picture's upright pixels.

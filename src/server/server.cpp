@@ -33,7 +33,9 @@ struct Server::Impl {
         session(session_options(options)),
         index_job(session),
         access(options.token),
-        views(session, options, index_job) {}
+        views(session, options, index_job),
+        // As many uploads of the largest size as requests are served at once.
+        body_budget(static_cast<std::uint64_t>(std::max(1, options.threads)) * (options.max_upload_bytes + 64 * 1024)) {}
 
   void routes();
 
@@ -42,6 +44,7 @@ struct Server::Impl {
   IndexJob index_job;
   Access access;
   Views views;
+  BodyBudget body_budget;
   HttpServer http;
   std::atomic<bool> stopping{false}, in_run{false};
 };
@@ -53,8 +56,8 @@ void Server::Impl::routes() {
     // (server/video.hpp, from the header): drop httplib's parsed ranges. The Request is httplib's own mutable
     // object, handed over as const.
     const_cast<httplib::Request&>(req).ranges.clear();
-    return access.allowed(req, res) ? httplib::Server::HandlerResponse::Unhandled
-                                    : httplib::Server::HandlerResponse::Handled;
+    return access.allowed(req, res) && reserve_body(body_budget, options.max_upload_bytes + 64 * 1024, req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                                                            : httplib::Server::HandlerResponse::Handled;
   });
   serve_assets(http);
 
@@ -97,7 +100,7 @@ ServerOptions checked(ServerOptions o) {
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(checked(std::move(options)))) {
   impl_->session.check_ready();  // models present, library of this pack: fail now, not at the first request
-  configure(impl_->http, static_cast<size_t>(std::max(1, impl_->options.threads)), impl_->options.max_upload_bytes);
+  configure(impl_->http, impl_->options.max_connections, impl_->options.max_upload_bytes);
   impl_->routes();
 }
 

@@ -17,7 +17,8 @@ struct ServerOptions {
   int port = 8080;                // 0: any free port (see Server::bind)
   std::string token;              // empty: no authentication, which check_exposure allows on loopback only
   size_t max_upload_bytes = 25u * 1024 * 1024;
-  int threads = 8;                // HTTP worker threads
+  int threads = 8;                // requests served at once (each holds a library connection)
+  size_t max_connections = 1024;  // open connections served at once (a thread each); more wait for one to end
   int engines = 2;                // photos analysed at once (each Engine holds its own networks)
   int index_jobs = 2;             // worker threads of an indexing job
   size_t cache_bytes = 64u * 1024 * 1024;  // encoded thumbnails and photos kept in memory

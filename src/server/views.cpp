@@ -30,7 +30,7 @@ bool is_video(const LibraryImage& image) { return media_kind_of(image.format) ==
 // What the whole picture of a library file is: the photo, or the video's frame at `t_ms` (by default the best
 // frame of its first appearance).
 PictureSource picture_of(const httplib::Request& req, const LibraryImage& image) {
-  PictureSource picture{image.path, MediaKind::Photo, 0};
+  PictureSource picture{image.path, MediaKind::Photo, 0, image.size, image.mtime_ns};
   if (!is_video(image)) return picture;
   picture.kind = MediaKind::Video;
   picture.time_ms = image.faces.empty() ? 0 : image.faces.front().face.time.best_ms;
@@ -68,11 +68,16 @@ void Views::thumbnail(const httplib::Request& req, std::int64_t id, httplib::Res
   const int size = int_query(req, "size", 160, 16, 512);
   const auto face = session_.face(id);
   if (!face) throw no_face(id);
-  const std::string key = cache_key("face", id, size, face->path);
+  const auto image = session_.image(face->image_id);  // the file as indexed: size and mtime
+  if (!image) throw no_face(id);
+  // The key holds the file's identity too: a photo changed under the same path is never served from the cache.
+  const std::string key = cache_key("face", id, size, face->path) + ":" + std::to_string(image->size) + ":" +
+                          std::to_string(image->mtime_ns);
   auto bytes = cache_.get(key);
   if (!bytes) {
     // A video face is shown in its best frame.
-    const PictureSource picture{face->path, face->kind, face->kind == MediaKind::Video ? face->face.time.best_ms : 0};
+    const PictureSource picture{face->path, face->kind, face->kind == MediaKind::Video ? face->face.time.best_ms : 0,
+                                image->size, image->mtime_ns};
     bytes = std::make_shared<const std::vector<std::uint8_t>>(
         face_thumbnail_jpeg(picture, face->width, face->height, face->face.box, size, limits_));
     cache_.put(key, bytes);
@@ -92,7 +97,8 @@ void Views::photo(const httplib::Request& req, std::int64_t id, httplib::Respons
   // Unusable files stay in the catalog (with their reason) but there is nothing to show.
   if (!image || image->status != "ok") throw no_image("photo", id);
   const PictureSource picture = picture_of(req, *image);
-  const std::string key = cache_key("photo", id, max_side, image->path) + ":" + std::to_string(picture.time_ms);
+  const std::string key = cache_key("photo", id, max_side, image->path) + ":" + std::to_string(picture.time_ms) + ":" +
+                          std::to_string(image->size) + ":" + std::to_string(image->mtime_ns);
   auto bytes = cache_.get(key);
   if (!bytes) {
     bytes = std::make_shared<const std::vector<std::uint8_t>>(photo_jpeg(picture, max_side, limits_));
@@ -116,6 +122,8 @@ void Views::start_index(const httplib::Request& req, httplib::Response& res) {
   std::vector<fs::path> roots;
   for (const auto& r : body["roots"]) {
     if (!r.is_string() || r.get<std::string>().empty()) throw HttpError{400, "each root must be a path string"};
+    // The system would read a path only up to a NUL: "/photos\u0000/x" would index /photos.
+    if (r.get<std::string>().find('\0') != std::string::npos) throw HttpError{400, "a root must not contain NUL bytes"};
     const fs::path p = r.get<std::string>();
     if (!p.is_absolute()) throw HttpError{400, "roots must be absolute paths: " + p.string()};
     std::error_code ec;

@@ -27,21 +27,9 @@ SearchQuery parse_json_query(const httplib::Request& req) {
   SearchQuery q;
   const json body = json_body(req, "{\"face_id\": N}");
   if (!body.is_object()) throw HttpError{400, "the body must be a JSON object"};
-  try {
-    if (body.contains("face_id")) q.face_id = body.at("face_id").get<std::int64_t>();
-    if (body.contains("threshold")) {
-      const double t = body.at("threshold").get<double>();
-      if (t < -1 || t > 1) throw HttpError{400, "threshold must be a number from -1 to 1"};
-      q.threshold = static_cast<float>(t);
-    }
-    if (body.contains("top")) {
-      const auto t = body.at("top").get<long long>();
-      if (t < 0 || t > 100000) throw HttpError{400, "top must be an integer from 0 to 100000"};
-      q.top = static_cast<size_t>(t);
-    }
-  } catch (const json::exception&) {
-    throw HttpError{400, "face_id and top must be integers, threshold a number"};
-  }
+  if (body.contains("face_id")) q.face_id = json_integer(body["face_id"], "face_id", 1, INT64_MAX);
+  if (body.contains("threshold")) q.threshold = static_cast<float>(json_number(body["threshold"], "threshold", -1, 1));
+  if (body.contains("top")) q.top = static_cast<size_t>(json_integer(body["top"], "top", 0, 100000));
   if (!q.face_id) throw HttpError{400, "a JSON search needs a face_id (upload photos as multipart/form-data)"};
   return q;
 }

@@ -205,7 +205,7 @@ class PostgresStorage final : public Storage {
 
   std::optional<LibraryImage> image(std::int64_t id) override {
     Result r = db_.query(
-        "SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, '') FROM images WHERE id = $1",
+        "SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, ''), size, mtime_ns FROM images WHERE id = $1",
         Params().i64(id));
     if (r.rows() == 0) return std::nullopt;
     return read_image(r, 0);
@@ -234,7 +234,7 @@ class PostgresStorage final : public Storage {
     std::string after;  // paths are never empty: "" comes before all of them
     for (;;) {
       Result r = db_.query(
-          "SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, '') FROM images "
+          "SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, ''), size, mtime_ns FROM images "
           "WHERE path > $1 ORDER BY path LIMIT 500",
           Params().text(after));
       if (r.rows() == 0) break;
@@ -272,6 +272,8 @@ class PostgresStorage final : public Storage {
     img.format = r.text(row, 4);
     img.status = r.text(row, 5);
     img.error = r.text(row, 6);
+    img.size = r.i64(row, 7);
+    img.mtime_ns = r.i64(row, 8);
     const std::string q = std::string("SELECT ") + kPgFaceColumns +
                           " FROM faces f JOIN images i ON i.id = f.image_id WHERE f.image_id = $1 ORDER BY f.x1, f.id";
     Result faces = db_.query(q.c_str(), Params().i64(img.id));

@@ -3,6 +3,8 @@
 
 #include <optional>
 
+#include <unistd.h>
+
 #include "library/sqlite/sqlite_schema.hpp"
 
 namespace fs = std::filesystem;
@@ -43,7 +45,15 @@ class SqliteStorage final : public SqliteCatalog {
       if (!create) throw std::runtime_error("no face library in " + dir_.string() + " (run `facesearch index` first)");
       fs::create_directories(dir_);
     }
-    db_ = std::make_unique<sql::Database>(dir_ / "catalog.sqlite");
+    // A library on read-only media (or a folder this user cannot write) still answers status and searches.
+    read_only_ = !create && ::access(dir_.c_str(), W_OK) != 0;
+    db_ = std::make_unique<sql::Database>(dir_ / "catalog.sqlite", read_only_);
+    if (read_only_) {
+      if (sqlite_backend::current_version(*db_) != sqlite_backend::schema_version())
+        throw std::runtime_error("the library " + dir_.string() + " is read-only and must be upgraded first (open it "
+                                 "once where it can be written)");
+      return;
+    }
     // A face row is ~1.07 KB: 32 KiB pages hold 30 of them with ~2% slack (4 KiB pages would waste ~20%).
     // page_size only takes effect on a new, empty database.
     db_->exec("PRAGMA page_size=32768; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
@@ -257,6 +267,8 @@ class SqliteStorage final : public SqliteCatalog {
     img.format = st.text(4);
     img.status = st.text(5);
     img.error = st.text(6);
+    img.size = st.i64(7);
+    img.mtime_ns = st.i64(8);
     const std::string q = std::string("SELECT ") + kFaceColumns +
                           " FROM faces f JOIN images i ON i.id = f.image_id WHERE f.image_id = ? ORDER BY f.x1, f.id";
     auto fs_ = db_->prepare(q.c_str());
@@ -266,7 +278,7 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   std::optional<LibraryImage> image(std::int64_t id) override {
-    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, '') "
+    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, ''), size, mtime_ns "
                            "FROM images WHERE id = ?");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
@@ -282,7 +294,7 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   void for_each_image(const std::function<bool(const LibraryImage&)>& visit) override {
-    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, '') "
+    auto st = db_->prepare("SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, ''), size, mtime_ns "
                            "FROM images ORDER BY path");
     while (st.step())
       if (!visit(read_image(st))) break;
@@ -305,6 +317,7 @@ class SqliteStorage final : public SqliteCatalog {
 
  private:
   fs::path dir_;
+  bool read_only_ = false;
   std::unique_ptr<sql::Database> db_;
   std::optional<sql::Transaction> tx_;
 };
