@@ -61,17 +61,20 @@ cv::Size checked_input(const nlohmann::json& params) {
 }  // namespace
 
 LetterboxDetector::LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
+    // Exports with a dynamic input are refused by OpenCV 4.6: fix it to the size we will feed (a static file is
+    // loaded unchanged).
+    : LetterboxDetector(read_onnx_static(onnx, {1, 3, checked_input(params).height, checked_input(params).width}),
+                        params) {}
+
+LetterboxDetector::LetterboxDetector(cv::dnn::Net net, const nlohmann::json& params)
     : input_(checked_input(params)),
       min_face_(params.at("min_reliable_face").get<float>()),
       score_threshold_(params.at("score_threshold").get<float>()),
       nms_iou_(params.at("nms_iou").get<float>()),
+      net_(std::move(net)),
       mean_(params.at("mean").get<double>()),
       scale_(params.at("scale").get<double>()),
-      swap_rb_(params.at("swap_rb").get<bool>()) {
-  // Exports with a dynamic input are refused by OpenCV 4.6: fix it to the size we will feed (a static file is
-  // loaded unchanged).
-  net_ = read_onnx_static(onnx, {1, 3, input_.height, input_.width});
-}
+      swap_rb_(params.at("swap_rb").get<bool>()) {}
 
 std::vector<Detection> LetterboxDetector::detect(const cv::Mat& bgr) {
   if (bgr.empty()) return {};

@@ -1,4 +1,4 @@
-// What SCRFD and YuNet share: the image letterboxed into a fixed network input, and a detector base that reads
+// What SCRFD, YuNet and BlazeFace share: the image letterboxed into a fixed network input, and a detector base that reads
 // the parameters every such detector has.
 #pragma once
 
@@ -41,6 +41,8 @@ class LetterboxDetector : public Detector {
 
  protected:
   LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
+  // A network built otherwise (a TF.js graph rebuilt in OpenCV DNN), taking an NCHW blob of the input size.
+  LetterboxDetector(cv::dnn::Net net, const nlohmann::json& params);
   // The candidates above score_threshold_ in the network's outputs (in `outputs_` order), boxes and points
   // mapped back to the image of size `image` through `letterbox`.
   virtual std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& letterbox,

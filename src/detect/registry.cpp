@@ -1,5 +1,6 @@
 #include "detect/registry.hpp"
 
+#include "detect/blazeface.hpp"
 #include "detect/scrfd.hpp"
 #include "detect/yunet.hpp"
 
@@ -36,6 +37,13 @@ const std::vector<DetectorType>& detector_types() {
        {{"input", {640, 640}}, {"score_threshold", 0.6}, {"nms_iou", 0.3}, {"min_reliable_face", 16.0},
         {"mean", 0.0}, {"scale", 1.0}, {"swap_rb", false}},
        &make_yunet_detector},
+      // The file is a TF.js graph model.json (weight shards beside it). BlazeFace takes RGB in [-1, 1]; the
+      // back-camera model sees 256x256 and finds faces from ~16 network pixels, the front one 128x128.
+      {"blazeface", "MediaPipe BlazeFace (TF.js graph model) with eyes, nose, mouth centre and ears",
+       /*keypoints=*/true,
+       {{"input", {256, 256}}, {"score_threshold", 0.5}, {"nms_iou", 0.3}, {"min_reliable_face", 16.0},
+        {"mean", 127.5}, {"scale", 127.5}, {"swap_rb", true}},
+       &make_blazeface_detector},
   };
   return types;
 }
