@@ -69,7 +69,11 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed) {
     } else {
       throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
     }
-    if (embed) crops.push_back(align_face(full, lm, embedder_->face_template(), embedder_->input_size()));
+    // The crop the recogniser sees also gives the sharpness, so it is made even when nothing is embedded.
+    cv::Mat crop = align_face(full, lm, embedder_->face_template(), embedder_->input_size());
+    f.pose = estimate_pose(lm);
+    f.sharpness = laplacian_sharpness(crop);
+    if (embed) crops.push_back(std::move(crop));
     const auto s = static_cast<float>(image.scale);
     f.box = in_full.scaled(s);
     for (size_t i = 0; i < lm.size(); ++i) f.landmarks[i] = lm[i] * s;
