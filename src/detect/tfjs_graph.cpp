@@ -1,6 +1,5 @@
 #include "detect/tfjs_graph.hpp"
 
-#include <fstream>
 #include <functional>
 #include <stdexcept>
 
@@ -61,14 +60,7 @@ std::pair<int, int> hw_attr(const nlohmann::json& node, const std::string& key) 
 }  // namespace
 
 TfjsGraph::TfjsGraph(const fs::path& model_json) : file_(model_json) {
-  std::ifstream in(model_json);
-  if (!in) throw std::runtime_error("cannot read TF.js model " + model_json.string());
-  nlohmann::json model;
-  try {
-    model = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(model_json.string() + ": not JSON: " + e.what());
-  }
+  const nlohmann::json model = read_tfjs_json(model_json, "TF.js model");
   if (model.value("format", "") != "graph-model" || !model.contains("modelTopology"))
     throw std::runtime_error(model_json.string() + ": not a TF.js graph model");
   nodes_ = model["modelTopology"].at("node");
@@ -170,10 +162,7 @@ cv::dnn::Net TfjsGraph::build(const std::vector<std::string>& outputs) const {
       cv::dnn::LayerParams lp;
       const auto [sh, sw] = hw_attr(n, "strides");
       const auto [dh, dw] = hw_attr(n, "dilations");
-      lp.set("kernel_h", kh);
-      lp.set("kernel_w", kw);
-      lp.set("stride_h", sh);
-      lp.set("stride_w", sw);
+      set_window(lp, kh, kw, sh, sw);
       lp.set("dilation_h", dh);
       lp.set("dilation_w", dw);
       lp.set("pad_mode", string_attr(n, "padding", "VALID"));  // TF semantics: SAME pads the end more
@@ -204,10 +193,7 @@ cv::dnn::Net TfjsGraph::build(const std::vector<std::string>& outputs) const {
       const auto [sh, sw] = hw_attr(n, "strides");
       cv::dnn::LayerParams lp;
       lp.set("pool", "max");
-      lp.set("kernel_h", kh);
-      lp.set("kernel_w", kw);
-      lp.set("stride_h", sh);
-      lp.set("stride_w", sw);
+      set_window(lp, kh, kw, sh, sw);
       lp.set("pad_mode", string_attr(n, "padding", "VALID"));
       id = add(name, "Pooling", lp, {layer(in.at(0))});
     } else if (op == "Pad") {

@@ -112,16 +112,26 @@ std::map<std::string, TfjsTensor> read_tfjs_weight_groups(const nlohmann::json& 
   return out;
 }
 
-std::map<std::string, TfjsTensor> read_tfjs_weights(const fs::path& manifest_path, const fs::path& shard_dir) {
-  std::ifstream in(manifest_path);
-  if (!in) throw std::runtime_error("cannot read TF.js weights manifest " + manifest_path.string());
-  nlohmann::json manifest;
+nlohmann::json read_tfjs_json(const fs::path& file, const std::string& what) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read " + what + " " + file.string());
   try {
-    manifest = nlohmann::json::parse(in);
+    return nlohmann::json::parse(in);
   } catch (const std::exception& e) {
-    throw std::runtime_error(manifest_path.string() + ": not JSON: " + e.what());
+    throw std::runtime_error(file.string() + ": not JSON: " + e.what());
   }
-  return read_tfjs_weight_groups(manifest, shard_dir, manifest_path.string());
+}
+
+void set_window(cv::dnn::LayerParams& lp, int kernel_h, int kernel_w, int stride_h, int stride_w) {
+  lp.set("kernel_h", kernel_h);
+  lp.set("kernel_w", kernel_w);
+  lp.set("stride_h", stride_h);
+  lp.set("stride_w", stride_w);
+}
+
+std::map<std::string, TfjsTensor> read_tfjs_weights(const fs::path& manifest_path, const fs::path& shard_dir) {
+  return read_tfjs_weight_groups(read_tfjs_json(manifest_path, "TF.js weights manifest"), shard_dir,
+                                 manifest_path.string());
 }
 
 }  // namespace facesearch

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/dnn.hpp>
 
 namespace facesearch {
 
@@ -27,5 +28,12 @@ std::map<std::string, TfjsTensor> read_tfjs_weights(const std::filesystem::path&
 std::map<std::string, TfjsTensor> read_tfjs_weight_groups(const nlohmann::json& groups,
                                                           const std::filesystem::path& shard_dir,
                                                           const std::string& what);
+
+// A JSON file of a TF.js model; std::runtime_error naming `what` and the file when unreadable or not JSON.
+nlohmann::json read_tfjs_json(const std::filesystem::path& file, const std::string& what);
+
+// The window of an OpenCV DNN convolution or pooling layer: kernel and strides (h, w). Used by the TF.js networks
+// rebuilt layer by layer.
+void set_window(cv::dnn::LayerParams& lp, int kernel_h, int kernel_w, int stride_h, int stride_w);
 
 }  // namespace facesearch

@@ -71,10 +71,7 @@ class NetBuilder {
     }
     const int pad = valid ? 0 : (kh - 1) / 2;
     cv::dnn::LayerParams lp;
-    lp.set("kernel_h", kh);
-    lp.set("kernel_w", kw);
-    lp.set("stride_h", stride);
-    lp.set("stride_w", stride);
+    set_window(lp, kh, kw, stride, stride);
     lp.set("pad_h", pad);
     lp.set("pad_w", pad);
     lp.set("num_output", cout);
@@ -93,10 +90,7 @@ class NetBuilder {
   Node max_pool(const Node& in, const std::string& name, int k, int stride) {
     cv::dnn::LayerParams lp;
     lp.set("pool", "max");
-    lp.set("kernel_h", k);
-    lp.set("kernel_w", k);
-    lp.set("stride_h", stride);
-    lp.set("stride_w", stride);
+    set_window(lp, k, k, stride, stride);
     lp.set("pad", 0);
     lp.set("ceil_mode", false);  // TF "valid" and dlib both round down
     return {add(name, "Pooling", lp, {in.id}), in.channels, (in.side - k) / stride + 1};
@@ -127,10 +121,7 @@ class NetBuilder {
     for (int i = 0; i < cin; ++i)
       for (int k = 0; k < 4; ++k) w.ptr<float>()[(i * cin + i) * 4 + k] = 0.25f;
     cv::dnn::LayerParams lp;
-    lp.set("kernel_h", 2);
-    lp.set("kernel_w", 2);
-    lp.set("stride_h", 2);
-    lp.set("stride_w", 2);
+    set_window(lp, 2, 2, 2, 2);
     lp.set("pad_h", 0);
     lp.set("pad_w", 0);
     lp.set("num_output", cout);
