@@ -74,7 +74,8 @@ LetterboxDetector::LetterboxDetector(cv::dnn::Net net, const nlohmann::json& par
       net_(std::move(net)),
       mean_(params.at("mean").get<double>()),
       scale_(params.at("scale").get<double>()),
-      swap_rb_(params.at("swap_rb").get<bool>()) {}
+      swap_rb_(params.at("swap_rb").get<bool>()),
+      pad_when_empty_(params.value("pad_when_empty", false)) {}
 
 std::vector<Detection> LetterboxDetector::detect(const cv::Mat& bgr) {
   if (bgr.empty()) return {};

@@ -31,13 +31,15 @@ struct Letterbox {
 
 // A fully convolutional detector with strides up to 32 seeing a letterboxed image. `params` is complete (the
 // registry merges the type's defaults): "input" [w, h] (multiples of 32), "score_threshold", "nms_iou",
-// "min_reliable_face" (network pixels), and the blob's "mean", "scale" and "swap_rb".
+// "min_reliable_face" (network pixels), the blob's "mean", "scale" and "swap_rb", and optionally
+// "pad_when_empty" (Detector::misses_frame_filling_faces).
 class LetterboxDetector : public Detector {
  public:
   // Letterbox, one forward pass over `outputs_`, decode(), non-maximum suppression.
   std::vector<Detection> detect(const cv::Mat& bgr) final;
   cv::Size input_size() const override { return input_; }
   float min_reliable_face() const override { return min_face_; }
+  bool misses_frame_filling_faces() const override { return pad_when_empty_; }
 
  protected:
   LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
@@ -58,6 +60,7 @@ class LetterboxDetector : public Detector {
  private:
   double mean_ = 0, scale_ = 1;
   bool swap_rb_ = false;
+  bool pad_when_empty_ = false;
 };
 
 }  // namespace facesearch
