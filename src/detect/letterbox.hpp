@@ -1,4 +1,4 @@
-// What SCRFD and YuNet share: the image letterboxed into a fixed network input, and a detector base that reads
+// What SCRFD, YuNet and BlazeFace share: the image letterboxed into a fixed network input, and a detector base that reads
 // the parameters every such detector has.
 #pragma once
 
@@ -31,7 +31,8 @@ struct Letterbox {
 
 // A fully convolutional detector with strides up to 32 seeing a letterboxed image. `params` is complete (the
 // registry merges the type's defaults): "input" [w, h] (multiples of 32), "score_threshold", "nms_iou",
-// "min_reliable_face" (network pixels), and the blob's "mean", "scale" and "swap_rb".
+// "min_reliable_face" (network pixels), the blob's "mean", "scale" and "swap_rb", and optionally
+// "pad_when_empty" (Detector::misses_frame_filling_faces).
 class LetterboxDetector : public Detector {
  public:
   // Letterbox, one forward pass over `outputs_`, decode(), non-maximum suppression.
@@ -39,9 +40,13 @@ class LetterboxDetector : public Detector {
   cv::Size input_size() const override { return input_; }
   float min_reliable_face() const override { return min_face_; }
   const infer::Network& network() const { return *net_; }
+  bool misses_frame_filling_faces() const override { return pad_when_empty_; }
 
  protected:
   LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
+  // A network built otherwise (a TF.js graph rebuilt in OpenCV DNN), taking an NCHW blob of the input size.
+  LetterboxDetector(cv::dnn::Net net, const nlohmann::json& params);
+  LetterboxDetector(std::unique_ptr<infer::Network> net, const nlohmann::json& params);
   // The candidates above score_threshold_ in the network's outputs (in `outputs_` order), boxes and points
   // mapped back to the image of size `image` through `letterbox`.
   virtual std::vector<Detection> decode(const std::vector<cv::Mat>& outs, const detail::Letterbox& letterbox,
@@ -56,6 +61,7 @@ class LetterboxDetector : public Detector {
 
  private:
   BlobFormat format_;
+  bool pad_when_empty_ = false;
 };
 
 }  // namespace facesearch

@@ -1,5 +1,6 @@
 #include "detect/registry.hpp"
 
+#include "detect/blazeface.hpp"
 #include "detect/scrfd.hpp"
 #include "detect/yunet.hpp"
 
@@ -23,12 +24,13 @@ const std::vector<DetectorType>& detector_types() {
        {{"input", {320, 240}}, {"score_threshold", 0.65}, {"nms_iou", 0.4},
         {"mean", 127.0}, {"scale", 128.0}, {"swap_rb", true}},
        registry::construct<UltraLightDetector>()},
+      // pad_when_empty: SCRFD finds no face in ~99% of CFP's frontal crops, where the face fills the image.
       // min_reliable_face: dlib's labelled faces, each shrunk to this box size alone: 2.5G finds 42/43 at 16 px,
       // 500M 39/43 at 16 and 40/43 at 18 px (43/43 at 20); below 14 px both fall off fast. Packs with 500M
       // raise it.
       {"scrfd", "insightface SCRFD with 5 keypoints (the _bnkps exports)", /*keypoints=*/true,
        {{"input", {640, 640}}, {"score_threshold", 0.5}, {"nms_iou", 0.4}, {"min_reliable_face", 16.0},
-        {"mean", 127.5}, {"scale", 128.0}, {"swap_rb", true}},
+        {"mean", 127.5}, {"scale", 128.0}, {"swap_rb", true}, {"pad_when_empty", true}},
        &make_scrfd_detector},
       // min_reliable_face: n (320) finds 43/43 and s (640) 42/43 of dlib's faces at 16 px; at 12 px only 38
       // and 30. YuNet takes BGR 0-255 without a mean.
@@ -36,6 +38,13 @@ const std::vector<DetectorType>& detector_types() {
        {{"input", {640, 640}}, {"score_threshold", 0.6}, {"nms_iou", 0.3}, {"min_reliable_face", 16.0},
         {"mean", 0.0}, {"scale", 1.0}, {"swap_rb", false}},
        &make_yunet_detector},
+      // The file is a TF.js graph model.json (weight shards beside it). BlazeFace takes RGB in [-1, 1]; the
+      // back-camera model sees 256x256 and finds faces from ~16 network pixels, the front one 128x128.
+      {"blazeface", "MediaPipe BlazeFace (TF.js graph model) with eyes, nose, mouth centre and ears",
+       /*keypoints=*/true,
+       {{"input", {256, 256}}, {"score_threshold", 0.5}, {"nms_iou", 0.3}, {"min_reliable_face", 16.0},
+        {"mean", 127.5}, {"scale", 127.5}, {"swap_rb", true}},
+       &make_blazeface_detector},
   };
   return types;
 }

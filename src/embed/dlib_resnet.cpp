@@ -1,10 +1,6 @@
 #include "embed/dlib_resnet.hpp"
 
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include "align/align.hpp"
@@ -12,73 +8,6 @@
 namespace fs = std::filesystem;
 
 namespace facesearch {
-
-std::map<std::string, TfjsTensor> read_tfjs_weights(const fs::path& manifest_path,
-                                                    const fs::path& shard_dir) {
-  std::ifstream in(manifest_path);
-  if (!in) throw std::runtime_error("cannot read TF.js weights manifest " + manifest_path.string());
-  nlohmann::json manifest;
-  try {
-    manifest = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(manifest_path.string() + ": not JSON: " + e.what());
-  }
-  if (!manifest.is_array())
-    throw std::runtime_error(manifest_path.string() + ": expected a list of weight groups");
-  std::map<std::string, TfjsTensor> out;
-  for (const auto& group : manifest) {
-    // A group's shards are one byte stream cut into files; its weights follow each other in that stream.
-    std::vector<unsigned char> bytes;
-    for (const auto& shard : group.at("paths")) {
-      const fs::path file = shard_dir / fs::path(shard.get<std::string>()).filename();
-      std::ifstream s(file, std::ios::binary);
-      if (!s) throw std::runtime_error("TF.js weights shard " + file.string() + " is missing");
-      bytes.insert(bytes.end(), std::istreambuf_iterator<char>(s), std::istreambuf_iterator<char>());
-    }
-    std::size_t offset = 0;
-    for (const auto& w : group.at("weights")) {
-      const std::string name = w.at("name").get<std::string>();
-      TfjsTensor t;
-      std::size_t count = 1;
-      for (const auto& d : w.at("shape")) {
-        t.shape.push_back(d.get<int>());
-        count *= static_cast<std::size_t>(d.get<int>());
-      }
-      const std::string dtype = w.value("dtype", "float32");
-      if (dtype != "float32")
-        throw std::runtime_error("TF.js weight " + name + ": dtype " + dtype + " not supported");
-      t.values.resize(count);
-      if (w.contains("quantization") && !w["quantization"].is_null()) {
-        const auto& q = w["quantization"];
-        const std::string qtype = q.at("dtype").get<std::string>();
-        const double scale = q.at("scale").get<double>(), min = q.at("min").get<double>();
-        const std::size_t width = qtype == "uint8" ? 1 : qtype == "uint16" ? 2 : 0;
-        if (width == 0)
-          throw std::runtime_error("TF.js weight " + name + ": quantisation " + qtype + " not supported");
-        if (offset + count * width > bytes.size())
-          throw std::runtime_error("TF.js weights: " + name + " runs past the end of the shards");
-        for (std::size_t i = 0; i < count; ++i) {
-          std::uint32_t v = bytes[offset + i * width];
-          if (width == 2)
-            v |= static_cast<std::uint32_t>(bytes[offset + i * width + 1]) << 8;  // little-endian
-          t.values[i] = static_cast<float>(v * scale + min);
-        }
-        offset += count * width;
-      } else {
-        if (offset + count * 4 > bytes.size())
-          throw std::runtime_error("TF.js weights: " + name + " runs past the end of the shards");
-        std::memcpy(t.values.data(), bytes.data() + offset,
-                    count * 4);  // little-endian float32, as TF.js writes
-        offset += count * 4;
-      }
-      out[name] = std::move(t);
-    }
-    if (offset != bytes.size())
-      throw std::runtime_error("TF.js weights: the manifest describes " + std::to_string(offset) +
-                               " bytes, the shards hold " + std::to_string(bytes.size()));
-  }
-  return out;
-}
 
 namespace {
 
@@ -142,10 +71,7 @@ class NetBuilder {
     }
     const int pad = valid ? 0 : (kh - 1) / 2;
     cv::dnn::LayerParams lp;
-    lp.set("kernel_h", kh);
-    lp.set("kernel_w", kw);
-    lp.set("stride_h", stride);
-    lp.set("stride_w", stride);
+    set_window(lp, kh, kw, stride, stride);
     lp.set("pad_h", pad);
     lp.set("pad_w", pad);
     lp.set("num_output", cout);
@@ -164,10 +90,7 @@ class NetBuilder {
   Node max_pool(const Node& in, const std::string& name, int k, int stride) {
     cv::dnn::LayerParams lp;
     lp.set("pool", "max");
-    lp.set("kernel_h", k);
-    lp.set("kernel_w", k);
-    lp.set("stride_h", stride);
-    lp.set("stride_w", stride);
+    set_window(lp, k, k, stride, stride);
     lp.set("pad", 0);
     lp.set("ceil_mode", false);  // TF "valid" and dlib both round down
     return {add(name, "Pooling", lp, {in.id}), in.channels, (in.side - k) / stride + 1};
@@ -198,10 +121,7 @@ class NetBuilder {
     for (int i = 0; i < cin; ++i)
       for (int k = 0; k < 4; ++k) w.ptr<float>()[(i * cin + i) * 4 + k] = 0.25f;
     cv::dnn::LayerParams lp;
-    lp.set("kernel_h", 2);
-    lp.set("kernel_w", 2);
-    lp.set("stride_h", 2);
-    lp.set("stride_w", 2);
+    set_window(lp, 2, 2, 2, 2);
     lp.set("pad_h", 0);
     lp.set("pad_w", 0);
     lp.set("num_output", cout);

@@ -9,21 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "detect/tfjs_weights.hpp"
 #include "embed/embedder.hpp"
 
 namespace facesearch {
-
-// One tensor of a TF.js weights file, dequantised to float32 (value = q * scale + min for quantised tensors).
-struct TfjsTensor {
-  std::vector<int> shape;
-  std::vector<float> values;
-};
-
-// Reads a TF.js weights manifest (a list of groups, each with its shard "paths" and its "weights": name,
-// shape, dtype, optional "quantization" {dtype uint8|uint16, scale, min}) and the shards, which are looked up
-// in `shard_dir`. Throws std::runtime_error on a missing shard, an unknown dtype, or a size mismatch.
-std::map<std::string, TfjsTensor> read_tfjs_weights(const std::filesystem::path& manifest,
-                                                    const std::filesystem::path& shard_dir);
 
 // Pack parameters (the manifest's "embedder"): "type": "dlib_resnet", "input": [150, 150], "dim": 128,
 // "weights_manifest": file name of the TF.js manifest in the pack directory (the embedder file is the .bin),

@@ -56,6 +56,7 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed) {
   std::vector<Detection> dets = find_faces(*detector_, det_image, find);
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
 
+  std::vector<cv::Mat> crops;
   for (const auto& d : dets) {
     Face f;
     f.score = d.score;
@@ -70,15 +71,18 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed) {
     } else {
       throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
     }
+    // The crop the recogniser sees also gives the sharpness, so it is made even when nothing is embedded.
+    cv::Mat crop = align_face(full, lm, embedder_->face_template(), embedder_->input_size());
+    f.pose = estimate_pose(lm);
+    f.sharpness = laplacian_sharpness(crop);
+    if (embed) crops.push_back(std::move(crop));
     const auto s = static_cast<float>(image.scale);
     f.box = in_full.scaled(s);
     for (size_t i = 0; i < lm.size(); ++i) f.landmarks[i] = lm[i] * s;
     result.faces.push_back(std::move(f));
   }
-  if (embed) {
-    std::vector<const Face*> all;
-    for (const Face& f : result.faces) all.push_back(&f);
-    std::vector<Embedding> embs = embed_faces(frame, all);
+  if (embed && !crops.empty()) {
+    std::vector<Embedding> embs = embedder_->embed(crops);
     for (size_t i = 0; i < embs.size(); ++i) result.faces[i].embedding = std::move(embs[i]);
   }
   return result;

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "align/face_quality.hpp"
 #include "detect/detector.hpp"
 #include "embed/embedder.hpp"
 #include "image/image.hpp"
@@ -52,6 +54,10 @@ struct Face {
   Landmarks5 landmarks{};
   Embedding embedding;  // empty unless embeddings were asked for
   FaceTime time;        // all 0 for a still photo
+  // From the landmarks and the aligned crop (align/face_quality.hpp); empty for faces read from a library indexed
+  // before they were recorded.
+  std::optional<FacePose> pose;
+  std::optional<float> sharpness;
 };
 
 // Every face of one file, keyed on (path, Face::time): a photo's faces, or a video's appearances (one Face per

@@ -29,6 +29,11 @@ class OpenCvNetwork final : public Network {
     for (const cv::String& name : net_.getUnconnectedOutLayersNames()) outputs_.push_back(name);
   }
 
+  explicit OpenCvNetwork(cv::dnn::Net net) : net_(std::move(net)) {
+    if (net_.empty()) throw std::runtime_error("empty OpenCV network");
+    for (const cv::String& name : net_.getUnconnectedOutLayersNames()) outputs_.push_back(name);
+  }
+
   const char* runtime() const override { return kOpenCv; }
   std::vector<std::string> output_names() const override { return outputs_; }
   // The shape given at load time (batch 1), to which the input was fixed; empty when none was.
@@ -49,6 +54,12 @@ class OpenCvNetwork final : public Network {
   std::vector<std::string> outputs_;
   std::vector<std::int64_t> shape_;
 };
+
+}  // namespace
+
+std::unique_ptr<Network> wrap_opencv_network(cv::dnn::Net net) { return std::make_unique<OpenCvNetwork>(std::move(net)); }
+
+namespace {
 
 // The file fixes a dim of its input to another value than the caller will feed.
 bool conflicts(const std::vector<std::int64_t>& file, const std::vector<std::int64_t>& fed) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
 
 namespace facesearch::infer {
 
@@ -54,6 +55,9 @@ struct NetworkOptions {
 
 // Loads an ONNX file. Throws std::runtime_error when it cannot be read or loaded, or the runtime is unknown.
 std::unique_ptr<Network> load_network(const std::filesystem::path& onnx, const NetworkOptions& options = {});
+
+// A network already built in OpenCV DNN (a TF.js graph rebuilt layer by layer), behind the same interface.
+std::unique_ptr<Network> wrap_opencv_network(cv::dnn::Net net);
 
 // The runtime a network gets when neither its pack nor its caller names one: $FACESEARCH_RUNTIME when set, else
 // "onnxruntime" when the build has it, else "opencv".

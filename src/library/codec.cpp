@@ -35,6 +35,9 @@ std::int64_t score_units(float v) { return static_cast<std::int64_t>(std::lround
 
 // Landmarks relative to the box, in 1/10000 of its width and height: int16 is plenty (sub-pixel for faces up to
 // several thousand pixels) and half the size of float32.
+std::int64_t angle_tenths(float degrees) { return static_cast<std::int64_t>(std::lround(degrees * 10.f)); }
+float angle_from_tenths(std::int64_t tenths) { return static_cast<float>(tenths) / 10.f; }
+
 std::array<std::int16_t, 10> encode_landmarks(const Box& box, const Landmarks5& lm) {
   std::array<std::int16_t, 10> out{};
   const float w = std::max(box.width(), 1e-3f), h = std::max(box.height(), 1e-3f);

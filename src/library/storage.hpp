@@ -85,6 +85,9 @@ class Storage {
 std::int64_t box_tenths(float v);
 std::int64_t score_units(float v);
 std::array<std::int16_t, 10> encode_landmarks(const Box& box, const Landmarks5& lm);
+// Pose angles are stored in tenths of a degree.
+std::int64_t angle_tenths(float degrees);
+float angle_from_tenths(std::int64_t tenths);
 Landmarks5 decode_landmarks(const Box& box, std::span<const std::uint8_t> blob);
 // Rows under a folder: path == root or root + "/" <= path < root + "0" ('0' follows '/' in byte order).
 std::pair<std::string, std::string> prefix_range(const std::filesystem::path& root);

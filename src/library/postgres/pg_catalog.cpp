@@ -33,6 +33,10 @@ LibraryFace read_pg_face(const Result& r, int row, bool with_embedding) {
   f.face.score = r.i64(row, 10) / 10000.f;
   f.face.landmarks = decode_landmarks(f.face.box, r.bytes(row, 11));
   f.face.time = {r.i64(row, 12), r.i64(row, 13), r.i64(row, 14)};
+  if (!r.null(row, 15))
+    f.face.pose = FacePose{angle_from_tenths(r.i64(row, 15)), angle_from_tenths(r.i64(row, 16)),
+                           angle_from_tenths(r.i64(row, 17))};
+  if (!r.null(row, 18)) f.face.sharpness = static_cast<float>(r.f64(row, 18));
   if (with_embedding) f.face.embedding = r.halfvec(row, kPgFaceColumnCount);
   return f;
 }
@@ -40,6 +44,29 @@ LibraryFace read_pg_face(const Result& r, int row, bool with_embedding) {
 namespace {
 
 LibraryFace read_face(const Result& r, int row, bool with_embedding) { return read_pg_face(r, row, with_embedding); }
+
+// The COPY fields yaw, pitch, roll (smallint, tenths of a degree) and sharpness (float8); NULL (length -1) when
+// the face was not measured.
+void put_pose_and_sharpness(std::string& copy, const Face& f) {
+  for (int i = 0; i < 3; ++i) {
+    if (!f.pose) {
+      put_be32(copy, 0xFFFFFFFFu);
+      continue;
+    }
+    const float angle = i == 0 ? f.pose->yaw : i == 1 ? f.pose->pitch : f.pose->roll;
+    put_be32(copy, 2);
+    put_be16(copy, static_cast<std::uint16_t>(static_cast<std::int16_t>(angle_tenths(angle))));
+  }
+  if (!f.sharpness) {
+    put_be32(copy, 0xFFFFFFFFu);
+    return;
+  }
+  const double v = *f.sharpness;
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  put_be32(copy, 8);
+  put_be64(copy, bits);
+}
 
 class PostgresStorage final : public Storage {
  public:
@@ -114,8 +141,10 @@ class PostgresStorage final : public Storage {
         Params().text(path.string()).i64(size).i64(mtime).i64(now_seconds()).i64(source));
     if (r.rows() == 0) return;
     db_.query(
-        "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms) "
-        "SELECT $1, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms FROM faces "
+        "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
+        "yaw, pitch, roll, sharpness) "
+        "SELECT $1, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
+        "yaw, pitch, roll, sharpness FROM faces "
         "WHERE image_id = $2 ORDER BY id",
         Params().i64(r.i64(0, 0)).i64(source));
   }
@@ -145,7 +174,7 @@ class PostgresStorage final : public Storage {
       if (!img) continue;
       const std::int64_t image_id = ins.i64(0, 0);
       for (const Face& f : img->faces) {
-        put_be16(copy, 11);  // fields per tuple
+        put_be16(copy, 15);  // fields per tuple
         put_be32(copy, 8);
         put_be64(copy, static_cast<std::uint64_t>(image_id));
         for (std::int64_t v : {box_tenths(f.box.x1), box_tenths(f.box.y1), box_tenths(f.box.x2),
@@ -162,14 +191,15 @@ class PostgresStorage final : public Storage {
           put_be32(copy, 8);
           put_be64(copy, static_cast<std::uint64_t>(ms));
         }
+        put_pose_and_sharpness(copy, f);
         ++faces;
       }
     }
     put_be16(copy, 0xFFFF);
     if (faces)
       db_.copy_in(
-          "COPY faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms) FROM STDIN "
-          "(FORMAT binary)",
+          "COPY faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, yaw, pitch, "
+          "roll, sharpness) FROM STDIN (FORMAT binary)",
           copy);
     tx.commit();
   }

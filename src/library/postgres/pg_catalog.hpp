@@ -16,12 +16,13 @@ namespace facesearch {
 constexpr std::int64_t kPgLockKey = 0x66616365;  // "face"
 
 // Columns read by read_pg_face: f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2,
-// f.score, f.landmarks, f.first_ms, f.last_ms, f.best_ms[, f.embedding] (faces f JOIN images i).
+// f.score, f.landmarks, f.first_ms, f.last_ms, f.best_ms, f.yaw, f.pitch, f.roll, f.sharpness[, f.embedding]
+// (faces f JOIN images i).
 #define FACESEARCH_PG_FACE_COLUMNS                                                                              \
   "f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "       \
-  "f.first_ms, f.last_ms, f.best_ms"
+  "f.first_ms, f.last_ms, f.best_ms, f.yaw, f.pitch, f.roll, f.sharpness"
 constexpr const char* kPgFaceColumns = FACESEARCH_PG_FACE_COLUMNS;
-constexpr int kPgFaceColumnCount = 15;
+constexpr int kPgFaceColumnCount = 19;
 LibraryFace read_pg_face(const pg::Result& r, int row, bool with_embedding);
 
 std::string pg_meta(pg::Connection& db, const char* key);

@@ -71,6 +71,12 @@ INSERT INTO facesearch.people_meta(key, value) VALUES ('generation', 0) ON CONFL
 ALTER TABLE facesearch.faces ADD COLUMN first_ms bigint NOT NULL DEFAULT 0,
   ADD COLUMN last_ms bigint NOT NULL DEFAULT 0, ADD COLUMN best_ms bigint NOT NULL DEFAULT 0;
 )sql",
+    // 4: the face's pose (yaw, pitch, roll in tenths of a degree) and the sharpness of its aligned crop
+    // (align/face_quality.hpp); NULL for faces indexed before they were measured.
+    R"sql(
+ALTER TABLE facesearch.faces ADD COLUMN yaw smallint, ADD COLUMN pitch smallint, ADD COLUMN roll smallint,
+  ADD COLUMN sharpness float8;
+)sql",
 };
 
 

@@ -17,10 +17,10 @@ using sqlite_backend::meta_get;
 using sqlite_backend::meta_set;
 
 // Columns: f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks,
-// f.first_ms, f.last_ms, f.best_ms[, f.embedding]
+// f.first_ms, f.last_ms, f.best_ms, f.yaw, f.pitch, f.roll, f.sharpness[, f.embedding]
 constexpr const char* kFaceColumns =
     "f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "
-    "f.first_ms, f.last_ms, f.best_ms";
+    "f.first_ms, f.last_ms, f.best_ms, f.yaw, f.pitch, f.roll, f.sharpness";
 
 LibraryFace read_face(sql::Statement& st, bool with_embedding) {
   LibraryFace f;
@@ -34,7 +34,10 @@ LibraryFace read_face(sql::Statement& st, bool with_embedding) {
   f.face.score = st.i64(10) / 10000.f;
   f.face.landmarks = decode_landmarks(f.face.box, st.blob(11));
   f.face.time = {st.i64(12), st.i64(13), st.i64(14)};
-  if (with_embedding) f.face.embedding = decode_embedding(st.blob(15));
+  if (!st.is_null(15))
+    f.face.pose = FacePose{angle_from_tenths(st.i64(15)), angle_from_tenths(st.i64(16)), angle_from_tenths(st.i64(17))};
+  if (!st.is_null(18)) f.face.sharpness = static_cast<float>(st.f64(18));
+  if (with_embedding) f.face.embedding = decode_embedding(st.blob(19));
   return f;
 }
 
@@ -124,8 +127,10 @@ class SqliteStorage final : public SqliteCatalog {
         .run();
     const std::int64_t new_id = db_->last_insert_id();
     db_->prepare(
-           "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms) "
-           "SELECT ?, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms FROM faces "
+           "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
+           "yaw, pitch, roll, sharpness) "
+           "SELECT ?, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
+           "yaw, pitch, roll, sharpness FROM faces "
            "WHERE image_id = ? ORDER BY id")
         .bind(1, new_id).bind(2, source)
         .run();
@@ -141,8 +146,8 @@ class SqliteStorage final : public SqliteCatalog {
         "INSERT INTO images(path, size, mtime_ns, hash, status, error, width, height, format, face_count, indexed_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     auto ins_face = db_->prepare(
-        "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
+        "yaw, pitch, roll, sharpness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const ImageRecord& r : batch) {
       del.bind(1, r.path.string()).run();
       del.reset();
@@ -165,6 +170,13 @@ class SqliteStorage final : public SqliteCatalog {
         ins_face.bind(4, box_tenths(f.box.x2)).bind(5, box_tenths(f.box.y2)).bind(6, score_units(f.score));
         ins_face.bind_blob(7, lm.data(), sizeof(lm)).bind_blob(8, emb.data(), emb.size());
         ins_face.bind(9, f.time.first_ms).bind(10, f.time.last_ms).bind(11, f.time.best_ms);
+        if (f.pose) {
+          ins_face.bind(12, angle_tenths(f.pose->yaw)).bind(13, angle_tenths(f.pose->pitch));
+          ins_face.bind(14, angle_tenths(f.pose->roll));
+        } else {
+          ins_face.bind_null(12).bind_null(13).bind_null(14);
+        }
+        if (f.sharpness) ins_face.bind(15, static_cast<double>(*f.sharpness)); else ins_face.bind_null(15);
         ins_face.run();
         ins_face.reset();
       }

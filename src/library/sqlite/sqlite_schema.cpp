@@ -79,6 +79,14 @@ ALTER TABLE faces ADD COLUMN first_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE faces ADD COLUMN last_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE faces ADD COLUMN best_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 4: the face's pose (yaw, pitch, roll in tenths of a degree) and the sharpness of its aligned crop
+    // (align/face_quality.hpp); NULL for faces indexed before they were measured.
+    R"sql(
+ALTER TABLE faces ADD COLUMN yaw INTEGER;
+ALTER TABLE faces ADD COLUMN pitch INTEGER;
+ALTER TABLE faces ADD COLUMN roll INTEGER;
+ALTER TABLE faces ADD COLUMN sharpness REAL;
+)sql",
 };
 
 bool has_table(sql::Database& db, const char* name) {
