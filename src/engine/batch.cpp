@@ -53,15 +53,11 @@ std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool rec
 BatchStats analyze_files(const EngineConfig& config, const std::vector<fs::path>& files, int jobs, bool embed,
                          const BatchCallbacks& cb) {
   const auto start = std::chrono::steady_clock::now();
-  const int asked = std::max(1, jobs);
   jobs = std::max(1, std::min<int>(jobs, static_cast<int>(std::max<size_t>(files.size(), 1))));
   OpenCvThreads one_opencv_thread_per_worker(1);
-  // Fewer files than jobs (one long video): the idle workers' threads decode that video instead.
-  EngineConfig per_worker = config;
-  per_worker.video_decode_threads = std::max(config.video_decode_threads, asked / jobs);
   // Load the networks up front so a missing model fails once, loudly, before any thread starts.
   std::vector<std::optional<Engine>> engines(static_cast<size_t>(jobs));
-  for (auto& e : engines) e.emplace(per_worker);
+  for (auto& e : engines) e.emplace(config);
 
   BatchStats stats;
   std::mutex mu;

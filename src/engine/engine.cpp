@@ -106,7 +106,6 @@ FrameSourceOptions Engine::frame_options() const {
   FrameSourceOptions options;
   options.decode.max_pixels = config_.max_pixels;
   options.decode.min_long_side = config_.detect_max_side;
-  options.decode.decode_threads = config_.video_decode_threads;
   options.video_fps = config_.video_fps;
   options.max_video_seconds = config_.max_video_seconds;
   return options;

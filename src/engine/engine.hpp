@@ -30,7 +30,6 @@ struct EngineConfig {
   // Videos: frames analysed per second of video, and how much of each video is read (0: all of it).
   double video_fps = 2.0;
   double max_video_seconds = 0;
-  int video_decode_threads = 1;  // threads decoding one video (analyze_files gives it the cores files leave idle)
   // The pack `pack_id` names, once resolved (app::Session does it once per session, so its engines, indexing and
   // eval never read manifests again); empty: resolve_pack() looks it up.
   std::shared_ptr<const ModelPack> pack;

@@ -31,8 +31,6 @@ struct DecodeOptions {
   // When > 0, a decoder that can cheaply shrink (JPEG DCT scaling) may return an image reduced by 2, 4 or 8
   // as long as its long side stays >= this. DecodedImage::scale says by how much.
   int min_long_side = 0;
-  // Threads a video decoder may use (the cores a run leaves to each file it analyses at once).
-  int decode_threads = 1;
 };
 
 struct DecodedImage {

@@ -118,8 +118,8 @@ LibavDecoder::LibavDecoder(const std::filesystem::path& path, const DecodeOption
 
   av_->codec = avcodec_alloc_context3(codec);
   if (!av_->codec || avcodec_parameters_to_context(av_->codec, par) < 0) throw ImageError(unreadable);
-  // As many threads as the run leaves to this file (one when every core already analyses a file of its own).
-  av_->codec->thread_count = std::clamp(options_.decode_threads, 1, 16);
+  // One decoding thread: the engine already runs one file per core.
+  av_->codec->thread_count = 1;
   if (avcodec_open2(av_->codec, codec, nullptr) < 0) throw ImageError(unreadable);
 
   for (std::size_t i = 0; i < av_->format->nb_streams; ++i)
