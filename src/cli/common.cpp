@@ -82,7 +82,7 @@ void add_match_options(CLI::App* cmd, MatchOptions& o) {
 void add_engine_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--min-face", o.min_face, "Ignore faces smaller than this many pixels (longer box side)")
       ->capture_default_str()->check(number_in(0, 100000));
-  cmd->add_option("--small-faces", o.small_faces, "Extra tiled detection pass for small faces in big photos")
+  cmd->add_option("--small-faces", o.small_faces, "Extra tiled detection pass for small faces in big photos (auto: photos only, not video frames)")
       ->capture_default_str()->check(CLI::IsMember({"off", "auto", "on"}));
   cmd->add_option("--max-megapixels", o.max_megapixels, "Refuse images larger than this (decompression bombs)")
       ->capture_default_str()->check(number_in(0.001, 100000));

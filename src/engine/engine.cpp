@@ -33,7 +33,9 @@ Engine::Engine(Engine&&) noexcept = default;
 
 ImageFaces Engine::analyze(const DecodedImage& image, bool embed) { return analyze(Frame{image, 0}, embed); }
 
-ImageFaces Engine::analyze(const Frame& frame, bool embed) {
+ImageFaces Engine::analyze(const Frame& frame, bool embed) { return analyze(frame, embed, config_.find); }
+
+ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& find_options) {
   const DecodedImage& image = frame.image;
   ImageFaces result;
   result.frames = 1;
@@ -51,7 +53,7 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed) {
     cv::resize(full, det_image, {std::max(1, static_cast<int>(std::lround(full.cols / shrink))),
                                  std::max(1, static_cast<int>(std::lround(full.rows / shrink)))},
                0, 0, cv::INTER_AREA);
-  FindOptions find = config_.find;
+  FindOptions find = find_options;
   find.min_face = static_cast<float>(config_.find.min_face / (image.scale * shrink));
   std::vector<Detection> dets = find_faces(*detector_, det_image, find);
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
@@ -125,13 +127,16 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
   result.path = path;
   result.kind = source->kind();
   const bool video = result.kind == MediaKind::Video;
+  // The tiled small-face pass costs a video more than its decoding; in videos it runs only when asked for ("on").
+  FindOptions video_find = config_.find;
+  if (video_find.small_faces == SmallFaces::Auto) video_find.small_faces = SmallFaces::Off;
   // A video's next samples are decoded while this one is analysed (two frames ahead at most).
   if (video) source = std::make_unique<PrefetchingSource>(std::move(source), 2);
   FaceTracker tracker(track_options());
   ShotChangeDetector shots;
   while (std::optional<Frame> frame = source->next()) {
     // A video's faces are embedded as the tracker asks: most samples of a track need no embedding of their own.
-    ImageFaces faces = analyze(*frame, embed && !video);
+    ImageFaces faces = analyze(*frame, embed && !video, video ? video_find : config_.find);
     result.format = faces.format;
     result.width = faces.width;
     result.height = faces.height;

@@ -88,6 +88,8 @@ class Engine {
 
   // One frame: its faces carry the frame's time (first = last = best = time_ms).
   ImageFaces analyze(const Frame& frame, bool embed = true);
+  // The same with other detection options (a video's frames: no tiled small-face pass unless asked for).
+  ImageFaces analyze(const Frame& frame, bool embed, const FindOptions& find);
   // The embeddings of faces that analyze(frame, false) found in `frame`, in the order given: a video's tracker
   // asks only for the faces it needs.
   std::vector<Embedding> embed_faces(const Frame& frame, const std::vector<const Face*>& faces);
