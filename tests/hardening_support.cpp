@@ -1,4 +1,5 @@
 #include "hardening_support.hpp"
+#include "test_support.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -17,6 +18,12 @@
 namespace fs = std::filesystem;
 
 namespace hardening {
+
+std::filesystem::path copy_shared_photos(const std::filesystem::path& scratch, const std::filesystem::path& subfolder) {
+  const std::filesystem::path photos = scratch / "photos";
+  std::filesystem::copy(fstest::shared_data() / subfolder, photos, std::filesystem::copy_options::recursive);
+  return photos;
+}
 
 namespace {
 

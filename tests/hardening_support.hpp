@@ -13,6 +13,9 @@ namespace hardening {
 
 std::string binary();
 
+// A folder of ../shared/data (`subfolder`) copied to scratch/photos, so tests may change it.
+std::filesystem::path copy_shared_photos(const std::filesystem::path& scratch, const std::filesystem::path& subfolder);
+
 struct Child {
   int status = -1;  // as waitpid gives it
   std::string out, err;

@@ -29,11 +29,7 @@ using namespace hardening;
 namespace {
 
 // The faceapi_bbt photos (53 files, 1.6 MB) copied into a scratch folder.
-fs::path copy_photos(const fs::path& scratch) {
-  const fs::path photos = scratch / "photos";
-  fs::copy(fstest::shared_data() / "faceapi_bbt", photos, fs::copy_options::recursive);
-  return photos;
-}
+fs::path copy_photos(const fs::path& scratch) { return copy_shared_photos(scratch, "faceapi_bbt"); }
 
 json status_of(const fs::path& library) {
   const auto run = fstest::run_command(binary() + " --library '" + library.string() + "' status --json 2>/dev/null");

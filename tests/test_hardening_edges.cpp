@@ -24,9 +24,7 @@ using namespace hardening;
 namespace {
 
 fs::path amy_photos(const fs::path& scratch) {
-  const fs::path photos = scratch / "photos";
-  fs::copy(fstest::shared_data() / "faceapi_bbt" / "identities" / "amy", photos, fs::copy_options::recursive);
-  return photos;
+  return copy_shared_photos(scratch, fs::path("faceapi_bbt") / "identities" / "amy");
 }
 
 json status(const fs::path& library, const fs::path& stem) {
