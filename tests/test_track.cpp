@@ -151,7 +151,7 @@ TEST(Track, ASteadyFaceIsEmbeddedOnlyForItsBestFramesAndANewFaceAlways) {
   std::size_t asked = 0, faces = 0;
   for (std::int64_t t = 0; t <= 4500; t += 500) {
     const bool second = t >= 3000;
-    const EmbedFaces embed = [&](const std::vector<const Face*>& some) {
+    const EmbedFaces embed = [&](const std::vector<std::size_t>& some) {
       asked += some.size();
       return std::vector<Embedding>(some.size(), person(second ? 1 : 0));
     };

@@ -33,9 +33,10 @@ Engine::Engine(Engine&&) noexcept = default;
 
 ImageFaces Engine::analyze(const DecodedImage& image, bool embed) { return analyze(Frame{image, 0}, embed); }
 
-ImageFaces Engine::analyze(const Frame& frame, bool embed) { return analyze(frame, embed, config_.find); }
+ImageFaces Engine::analyze(const Frame& frame, bool embed) { return analyze(frame, embed, config_.find, nullptr); }
 
-ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& find_options) {
+ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& find_options,
+                           std::vector<cv::Mat>* crops_out) {
   const DecodedImage& image = frame.image;
   ImageFaces result;
   result.frames = 1;
@@ -77,7 +78,7 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     cv::Mat crop = align_face(full, lm, embedder_->face_template(), embedder_->input_size());
     f.pose = estimate_pose(lm);
     f.sharpness = laplacian_sharpness(crop);
-    if (embed) crops.push_back(std::move(crop));
+    if (embed || crops_out) crops.push_back(std::move(crop));
     const auto s = static_cast<float>(image.scale);
     f.box = in_full.scaled(s);
     for (size_t i = 0; i < lm.size(); ++i) f.landmarks[i] = lm[i] * s;
@@ -87,21 +88,8 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     std::vector<Embedding> embs = embedder_->embed(crops);
     for (size_t i = 0; i < embs.size(); ++i) result.faces[i].embedding = std::move(embs[i]);
   }
+  if (crops_out) *crops_out = std::move(crops);
   return result;
-}
-
-std::vector<Embedding> Engine::embed_faces(const Frame& frame, const std::vector<const Face*>& faces) {
-  if (faces.empty()) return {};
-  // Landmarks are in full-resolution pixels; the crop is cut from all the pixels decoded.
-  const auto s = static_cast<float>(frame.image.scale > 0 ? frame.image.scale : 1.0);
-  std::vector<cv::Mat> crops;
-  crops.reserve(faces.size());
-  for (const Face* f : faces) {
-    Landmarks5 lm = f->landmarks;
-    for (auto& p : lm) p = p / s;
-    crops.push_back(align_face(frame.image.bgr, lm, embedder_->face_template(), embedder_->input_size()));
-  }
-  return embedder_->embed(crops);
 }
 
 FrameSourceOptions Engine::frame_options() const {
@@ -136,7 +124,8 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
   ShotChangeDetector shots;
   while (std::optional<Frame> frame = source->next()) {
     // A video's faces are embedded as the tracker asks: most samples of a track need no embedding of their own.
-    ImageFaces faces = analyze(*frame, embed && !video, video ? video_find : config_.find);
+    std::vector<cv::Mat> crops;
+    ImageFaces faces = analyze(*frame, embed && !video, video ? video_find : config_.find, video ? &crops : nullptr);
     result.format = faces.format;
     result.width = faces.width;
     result.height = faces.height;
@@ -144,7 +133,12 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
     if (video) {
       const bool cut = shots.changed(frame->image.bgr);
       EmbedFaces embed_some;
-      if (embed) embed_some = [&](const std::vector<const Face*>& some) { return embed_faces(*frame, some); };
+      if (embed)
+        embed_some = [&](const std::vector<std::size_t>& which) {
+          std::vector<cv::Mat> asked;
+          for (std::size_t i : which) asked.push_back(crops.at(i));
+          return embedder_->embed(asked);
+        };
       tracker.add(*frame, std::move(faces.faces), cut, embed_some);
     } else {
       for (Face& f : faces.faces) result.faces.push_back(std::move(f));

@@ -88,11 +88,6 @@ class Engine {
 
   // One frame: its faces carry the frame's time (first = last = best = time_ms).
   ImageFaces analyze(const Frame& frame, bool embed = true);
-  // The same with other detection options (a video's frames: no tiled small-face pass unless asked for).
-  ImageFaces analyze(const Frame& frame, bool embed, const FindOptions& find);
-  // The embeddings of faces that analyze(frame, false) found in `frame`, in the order given: a video's tracker
-  // asks only for the faces it needs.
-  std::vector<Embedding> embed_faces(const Frame& frame, const std::vector<const Face*>& faces);
   // A still image: one frame at t = 0.
   ImageFaces analyze(const DecodedImage& image, bool embed = true);
   // The file through its frame source (media/frame_source.hpp), every frame analysed; a video's faces are linked
@@ -105,6 +100,11 @@ class Engine {
   TrackOptions track_options() const;
 
  private:
+  // One frame with these detection options (a video's frames: no tiled small-face pass unless asked for). The
+  // aligned crop of every face is made (it gives the sharpness); with `crops` they are handed back, in face order,
+  // for embedding later (a video's tracker asks only for the faces it needs).
+  ImageFaces analyze(const Frame& frame, bool embed, const FindOptions& find, std::vector<cv::Mat>* crops);
+
   EngineConfig config_;
   ModelPack pack_;
   std::unique_ptr<Detector> detector_;

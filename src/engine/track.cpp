@@ -5,6 +5,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "align/face_quality.hpp"
+
 namespace facesearch {
 
 bool ShotChangeDetector::changed(const cv::Mat& bgr) {
@@ -47,14 +49,7 @@ double frontality(const Face& face) {
 }
 
 float quality_of(const cv::Mat& grey, const Face& face) {
-  double sharpness = 0;
-  if (!grey.empty()) {
-    cv::Mat lap;
-    cv::Laplacian(grey, lap, CV_32F);
-    cv::Scalar mean, stddev;
-    cv::meanStdDev(lap, mean, stddev);
-    sharpness = stddev[0] * stddev[0];
-  }
+  const double sharpness = laplacian_sharpness(grey);  // 0 for an empty crop
   const double size = std::min(1.0, std::sqrt(static_cast<double>(face.box.area())) / 112.0);
   return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)) * frontality(face));
 }
@@ -141,15 +136,12 @@ void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut, con
   }
   auto embed_where = [&](auto&& wanted) {
     if (!embed) return;
-    std::vector<const Face*> asked;
-    std::vector<std::size_t> index;
+    std::vector<std::size_t> which;
     for (std::size_t f = 0; f < faces.size(); ++f)
-      if (faces[f].embedding.empty() && wanted(f)) {
-        asked.push_back(&faces[f]);
-        index.push_back(f);
-      }
-    std::vector<Embedding> got = embed(asked);
-    for (std::size_t i = 0; i < got.size() && i < index.size(); ++i) faces[index[i]].embedding = std::move(got[i]);
+      if (faces[f].embedding.empty() && wanted(f)) which.push_back(f);
+    if (which.empty()) return;
+    std::vector<Embedding> got = embed(which);
+    for (std::size_t i = 0; i < got.size() && i < which.size(); ++i) faces[which[i]].embedding = std::move(got[i]);
   };
   embed_where([&](std::size_t f) { return needs_embedding(faces[f], quality[f], patch[f], faces); });
 

@@ -30,8 +30,9 @@ struct TrackOptions {
   float same_face_correlation = 0.9f;
 };
 
-// Embeddings for some faces of the frame being added, in the order asked (Engine::embed_faces).
-using EmbedFaces = std::function<std::vector<Embedding>(const std::vector<const Face*>& faces)>;
+// Embeddings for some faces of the frame being added: `which` indexes the faces given to FaceTracker::add, and the
+// embeddings come back in that order (the engine embeds the aligned crops it made while detecting them).
+using EmbedFaces = std::function<std::vector<Embedding>(const std::vector<std::size_t>& which)>;
 
 // Whether two consecutive samples belong to different shots: their grey-level histograms differ too much. Pans and
 // zooms keep the histogram; cuts to another scene do not.
