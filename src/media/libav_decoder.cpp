@@ -35,7 +35,10 @@ class LibavDecoder final : public VideoDecoder {
  private:
   struct Av;  // libav* handles
   bool read_packet();  // the next packet of the stream into Av::packet; false at the end
-  std::optional<double> jump_target(double wanted_ms) const;  // a key frame's timestamp worth jumping to
+  // The next packet worth decoding, past everything before a key frame that `wanted_ms` lies beyond (the decoder
+  // then starts afresh there); false at the end.
+  bool next_packet(double wanted_ms);
+  std::optional<std::int64_t> jump_target(double wanted_ms) const;  // a key frame's timestamp worth jumping to
   double to_ms(std::int64_t ts) const;
   std::int64_t to_ts(double ms) const;
 
@@ -170,14 +173,25 @@ bool LibavDecoder::read_packet() {
   }
 }
 
-std::optional<double> LibavDecoder::jump_target(double wanted_ms) const {
+std::optional<std::int64_t> LibavDecoder::jump_target(double wanted_ms) const {
   if (key_frames_.empty() || wanted_ms <= 0) return std::nullopt;
   const std::int64_t wanted = to_ts(wanted_ms);
   auto after = std::upper_bound(key_frames_.begin(), key_frames_.end(), wanted);
   if (after == key_frames_.begin()) return std::nullopt;
   const std::int64_t key = *std::prev(after);
   if (key <= av_->fed_ts) return std::nullopt;  // the decoder is already past it
-  return static_cast<double>(key);
+  return key;
+}
+
+bool LibavDecoder::next_packet(double wanted_ms) {
+  if (!read_packet()) return false;
+  const std::optional<std::int64_t> key = jump_target(wanted_ms);
+  if (!key) return true;
+  // Nothing before the key frame is needed: read past it without decoding, then start afresh there.
+  while (!((av_->packet->flags & AV_PKT_FLAG_KEY) && packet_ts(av_->packet) >= *key))
+    if (!read_packet()) return false;
+  avcodec_flush_buffers(av_->codec);
+  return true;
 }
 
 std::optional<double> LibavDecoder::decode_next(double wanted_ms) {
@@ -202,22 +216,10 @@ std::optional<double> LibavDecoder::decode_next(double wanted_ms) {
       return std::nullopt;
     }
     // The decoder wants input (or dropped a damaged frame): give it the next packet.
-    if (!read_packet()) {
+    if (!next_packet(wanted_ms)) {
       avcodec_send_packet(av_->codec, nullptr);  // the end: the frames it still holds come out
       draining_ = true;
       continue;
-    }
-    if (const auto key = jump_target(wanted_ms)) {
-      // Nothing before the key frame is needed: read past it without decoding, then start afresh there.
-      bool found = true;
-      while (!((av_->packet->flags & AV_PKT_FLAG_KEY) && static_cast<double>(packet_ts(av_->packet)) >= *key))
-        if (!(found = read_packet())) break;
-      if (!found) {
-        avcodec_send_packet(av_->codec, nullptr);
-        draining_ = true;
-        continue;
-      }
-      avcodec_flush_buffers(av_->codec);
     }
     // Frames shown well before the wanted time need not be decoded, unless another frame refers to them.
     const std::int64_t pts = av_->packet->pts;
