@@ -31,6 +31,7 @@
 #include "engine/engine.hpp"
 #include "image/image.hpp"
 #include "models/model_pack.hpp"
+#include "bench_data.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
@@ -42,11 +43,6 @@ const std::vector<std::pair<std::string, std::string>> kPhotos = {
     {"portrait", "deepface_testset/id01_Angelina_Jolie/img4.jpg"},
     {"group", "group_photos/insightface/t1.jpg"},
 };
-
-fs::path shared_data() {
-  const char* env = std::getenv("FACESEARCH_TEST_DATA");
-  return env && *env ? fs::path(env) : fs::path(FACESEARCH_BENCH_DATA_DEFAULT);
-}
 
 std::vector<std::uint8_t> read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -231,7 +227,7 @@ int main(int argc, char** argv) {
   if (const char* t = std::getenv("FACESEARCH_BENCH_CV_THREADS"); t && *t) cv_threads = std::max(1, std::atoi(t));
   cv::setNumThreads(cv_threads);
 
-  const fs::path data = shared_data();
+  const fs::path data = bench_data_dir();
   if (!fs::is_directory(data)) {
     std::fprintf(stderr,
                  "bench_pipeline: shared test data not found at %s\n"

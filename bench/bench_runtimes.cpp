@@ -24,6 +24,7 @@
 #include "engine/engine.hpp"
 #include "image/image.hpp"
 #include "infer/network.hpp"
+#include "bench_data.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
@@ -92,8 +93,7 @@ int main(int argc, char** argv) {
     }
   }
   if (roots.empty()) {
-    const char* env = std::getenv("FACESEARCH_TEST_DATA");
-    const fs::path data = env && *env ? fs::path(env) : fs::path(FACESEARCH_BENCH_DATA_DEFAULT);
+    const fs::path data = bench_data_dir();
     roots = {data / "group_photos", data / "deepface_testset"};
   }
   cv::setNumThreads(1);  // as each scan worker runs; ONNX Runtime follows it (infer/network.hpp)

@@ -29,6 +29,7 @@
 #include "engine/engine.hpp"
 #include "image/image.hpp"
 #include "models/model_pack.hpp"
+#include "bench_data.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
@@ -80,8 +81,7 @@ int main(int argc, char** argv) {
     }
   }
   if (roots.empty()) {
-    const char* env = std::getenv("FACESEARCH_TEST_DATA");
-    const fs::path data = env && *env ? fs::path(env) : fs::path(FACESEARCH_BENCH_DATA_DEFAULT);
+    const fs::path data = bench_data_dir();
     for (const char* s : {"deepface_testset", "faceapi_bbt", "face_recognition_examples", "dlib_faces",
                           "openface_examples", "facenet_pytorch_testimages", "group_photos"}) {
       if (!fs::is_directory(data / s)) {

@@ -18,6 +18,7 @@
 #include "detect/detector.hpp"
 #include "image/image.hpp"
 #include "models/model_pack.hpp"
+#include "bench_data.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
@@ -103,8 +104,7 @@ struct DetectorSpec {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path data = FACESEARCH_BENCH_DATA_DEFAULT;
-  if (const char* e = std::getenv("FACESEARCH_TEST_DATA"); e && *e) data = e;
+  fs::path data = bench_data_dir();
   fs::path models = models_root();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--data") data = argv[i + 1];
