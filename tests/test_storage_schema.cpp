@@ -177,41 +177,46 @@ TEST(StorageSchema, NewerCatalogIsRefused) {
 
 class SchemaBackend : public ::testing::TestWithParam<std::string> {};
 
+// A new library at `spec` holding one image at `path` with these faces (a 4-d pack), and a copy of it (the same
+// content under `copy_path`), written the way indexing writes them.
+static void store_image_and_copy(const std::string& spec, const std::string& path, const std::string& copy_path,
+                                 int width, int height, std::vector<Face> faces) {
+  auto backend = open_backend(spec, /*create=*/true);
+  Storage& catalog = backend->catalog();
+  catalog.claim_pack("test@pack", 4);
+  ImageRecord r;
+  r.path = path;
+  r.size = 1000;
+  r.mtime = 1;
+  r.hash = "hash-" + path;
+  ImageFaces img;
+  img.path = r.path;
+  img.width = width;
+  img.height = height;
+  img.faces = std::move(faces);
+  r.faces = img;
+  catalog.write_images({r});
+  catalog.begin();
+  catalog.copy_image(*catalog.find_ok_image_by_hash(r.hash), copy_path, 1000, 2);
+  catalog.commit();
+  catalog.after_index();
+  backend->searcher().after_index();
+}
+
 // Face::time is stored for every face and comes back from every read: face(), image(), for_each_face(), search(),
 // and a copy of the image (same content under another path) keeps it.
 TEST_P(SchemaBackend, FaceTimeRoundTrips) {
   const std::string spec =
       fstest::new_library(GetParam(), fstest::scratch_dir("face-time-" + GetParam()), "lib");
   const auto a = unit({1, 0.1f, 0, 0}), b = unit({0, 1, 0.2f, 0});
-  {
-    auto backend = open_backend(spec, /*create=*/true);
-    Storage& catalog = backend->catalog();
-    catalog.claim_pack("test@pack", 4);
-    ImageRecord r;
-    r.path = "/videos/clip.mp4";
-    r.size = 1000;
-    r.mtime = 1;
-    r.hash = "hash-clip";
-    ImageFaces img;
-    img.path = r.path;
-    img.width = 1920;
-    img.height = 1080;
-    Face f1, f2;
-    f1.box = {10, 20, 110, 140};
-    f1.embedding = a;
-    f1.time = {1500, 4200, 2100};
-    f2.box = {500, 20, 610, 150};
-    f2.embedding = b;
-    f2.time = {90'000'000'000, 90'000'000'500, 90'000'000'250};  // past 2^32 ms
-    img.faces = {f1, f2};
-    r.faces = img;
-    catalog.write_images({r});
-    catalog.begin();
-    catalog.copy_image(*catalog.find_ok_image_by_hash("hash-clip"), "/videos/copy.mp4", 1000, 2);
-    catalog.commit();
-    catalog.after_index();
-    backend->searcher().after_index();
-  }
+  Face f1, f2;
+  f1.box = {10, 20, 110, 140};
+  f1.embedding = a;
+  f1.time = {1500, 4200, 2100};
+  f2.box = {500, 20, 610, 150};
+  f2.embedding = b;
+  f2.time = {90'000'000'000, 90'000'000'500, 90'000'000'250};  // past 2^32 ms
+  store_image_and_copy(spec, "/videos/clip.mp4", "/videos/copy.mp4", 1920, 1080, {f1, f2});
   Library library(spec, /*create=*/false);
   std::map<std::string, std::vector<FaceTime>> by_path;
   library.for_each_face([&](const LibraryFace& f) {
@@ -245,35 +250,14 @@ TEST_P(SchemaBackend, FaceTimeRoundTrips) {
 TEST_P(SchemaBackend, PoseAndSharpnessRoundTrip) {
   const std::string spec = fstest::new_library(GetParam(), fstest::scratch_dir("face-pose-" + GetParam()), "lib");
   const auto a = unit({1, 0.1f, 0, 0}), b = unit({0, 1, 0.2f, 0});
-  {
-    auto backend = open_backend(spec, /*create=*/true);
-    Storage& catalog = backend->catalog();
-    catalog.claim_pack("test@pack", 4);
-    ImageRecord r;
-    r.path = "/photos/side.jpg";
-    r.size = 1000;
-    r.mtime = 1;
-    r.hash = "hash-side";
-    ImageFaces img;
-    img.path = r.path;
-    img.width = 640;
-    img.height = 480;
-    Face measured, unmeasured;
-    measured.box = {10, 20, 110, 140};
-    measured.embedding = a;
-    measured.pose = FacePose{-71.4f, 12.3f, -4.5f};
-    measured.sharpness = 345.25f;
-    unmeasured.box = {300, 20, 410, 150};
-    unmeasured.embedding = b;
-    img.faces = {measured, unmeasured};
-    r.faces = img;
-    catalog.write_images({r});
-    catalog.begin();
-    catalog.copy_image(*catalog.find_ok_image_by_hash("hash-side"), "/photos/copy.jpg", 1000, 2);
-    catalog.commit();
-    catalog.after_index();
-    backend->searcher().after_index();
-  }
+  Face measured, unmeasured;
+  measured.box = {10, 20, 110, 140};
+  measured.embedding = a;
+  measured.pose = FacePose{-71.4f, 12.3f, -4.5f};
+  measured.sharpness = 345.25f;
+  unmeasured.box = {300, 20, 410, 150};
+  unmeasured.embedding = b;
+  store_image_and_copy(spec, "/photos/side.jpg", "/photos/copy.jpg", 640, 480, {measured, unmeasured});
   Library library(spec, /*create=*/false);
   int seen = 0;
   library.for_each_face([&](const LibraryFace& f) {
