@@ -176,7 +176,8 @@ json person_json(const people::PersonSummary& p) {
             {"faces", p.face_count},
             {"face_count", p.face_count},
             {"cover_face_id", nullptr},
-            {"cover", nullptr}};
+            {"cover", nullptr},
+            {"hidden", p.hidden}};
   if (p.cover) {
     json cover = {{"face_id", p.cover->id}, {"image_id", p.cover->image_id}, {"box", box_json(p.cover->face.box)}};
     add_path(cover, p.cover->path);
@@ -185,6 +186,19 @@ json person_json(const people::PersonSummary& p) {
     j["cover"] = cover;
   }
   return j;
+}
+
+json cluster_report_json(const people::ClusterReport& r) {
+  return {{"faces", r.faces},
+          {"seeds", r.seeds},
+          {"joined", r.joined},
+          {"new_persons", r.new_persons},
+          {"new_person_faces", r.new_person_faces},
+          {"unassigned", r.unassigned},
+          {"persons", r.persons},
+          {"relinked", r.relinked},
+          {"dropped", r.dropped},
+          {"seconds", rounded(r.seconds, 1e-3)}};
 }
 
 json person_face_json(const people::PersonFace& f, people::PersonId person) {

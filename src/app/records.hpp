@@ -52,10 +52,13 @@ nlohmann::json status_json(const LibraryStatus& s);
 nlohmann::json index_report_json(const IndexReport& r);
 
 // A person, in the CLI and the API alike: {"id", "name" (null until named), "faces", "cover_face_id" (null without
-// faces), "cover": {"face_id", "image_id", "path", "box"} or null}. Old names kept as aliases: "face_count" (= faces;
+// faces), "cover": {"face_id", "image_id", "path", "box"} or null, "hidden" (`people hide`)}. Old names kept as aliases: "face_count" (= faces;
 // `people list --json`) and the cover's "face_id", "image_id", "path", "box" at the top level.
 nlohmann::json person_json(const people::PersonSummary& p);
 // A face of a person: the search record (similarity to the person's mean face) + "person", "assigned_by".
 nlohmann::json person_face_json(const people::PersonFace& f, people::PersonId person);
+// What a `people cluster` run did: {"faces", "seeds", "joined", "new_persons", "new_person_faces", "unassigned",
+// "persons", "relinked", "dropped", "seconds"} (the counts the CLI prints).
+nlohmann::json cluster_report_json(const people::ClusterReport& r);
 
 }  // namespace facesearch

@@ -172,15 +172,15 @@ auto Session::with_people(Fn fn) {
 }
 
 people::ClusterReport Session::cluster_people(bool reset, std::optional<size_t> min_faces) {
-  std::scoped_lock lock(people_mutex_);
+  std::scoped_lock lock(cluster_mutex_);
   const auto library = open_library();
   library->check_pack(pack_);
   auto store = library->open_people_store();
   return people::People(*library, *store, cluster_params(min_faces)).cluster(reset);
 }
 
-std::vector<people::PersonSummary> Session::list_people() {
-  return with_people([](people::People& p) { return p.list(); });
+std::vector<people::PersonSummary> Session::list_people(bool include_hidden) {
+  return with_people([include_hidden](people::People& p) { return p.list(include_hidden); });
 }
 
 people::PersonSummary Session::person(const std::string& spec) {
@@ -225,6 +225,14 @@ people::PersonId Session::reject_face(FaceId face, const std::string& spec) {
   return with_people([&](people::People& p) {
     const people::PersonId id = p.resolve(spec);
     p.reject(face, id);
+    return id;
+  });
+}
+
+people::PersonId Session::hide_person(const std::string& spec, bool hidden) {
+  return with_people([&](people::People& p) {
+    const people::PersonId id = p.resolve(spec);
+    p.set_hidden(id, hidden);
     return id;
   });
 }

@@ -111,7 +111,8 @@ class Session {
 
   // People (docs/PEOPLE.md). Persons are given as an id or a name; unknown ones throw people::PeopleError.
   people::ClusterReport cluster_people(bool reset, std::optional<size_t> min_faces = std::nullopt);
-  std::vector<people::PersonSummary> list_people();
+  // Hidden persons (`people hide`) only with `include_hidden`; the shells leave them out unless asked.
+  std::vector<people::PersonSummary> list_people(bool include_hidden = true);
   people::PersonSummary person(const std::string& spec);
   PersonFaces person_faces(const std::string& spec);
   people::PersonId name_person(const std::string& spec, const std::string& name);
@@ -121,6 +122,8 @@ class Session {
   people::PersonId move_face(FaceId face, const std::string& to);
   people::PersonId split_person(const std::string& spec, const std::vector<FaceId>& faces);
   people::PersonId reject_face(FaceId face, const std::string& spec);
+  // Hides the person from lists (or shows it again); returns its id.
+  people::PersonId hide_person(const std::string& spec, bool hidden);
 
  private:
   using LibraryLease = Pool<Library>::Lease;
@@ -142,6 +145,9 @@ class Session {
 
   // People edits are rare and short: one at a time, on a connection of their own.
   std::mutex people_mutex_;
+  // Clustering can take long: one run at a time, on its own connection, without holding up reads and edits
+  // (an edit that lands meanwhile makes the run start over, see People::cluster).
+  std::mutex cluster_mutex_;
   std::unique_ptr<Library> people_library_;
   std::unique_ptr<people::PeopleStore> people_store_;
   std::unique_ptr<people::People> people_;

@@ -32,9 +32,9 @@ int run_cluster(const CommonOptions& common, const ClusterArgs& args) {
   return kOk;
 }
 
-int run_list(const CommonOptions& common, bool json) {
+int run_list(const CommonOptions& common, bool json, bool all) {
   app::Session session(session_options(common));
-  const auto persons = session.list_people();
+  const auto persons = session.list_people(/*include_hidden=*/all);
   if (!json && !persons.empty())
     std::cout << fmt::format("{:>6}  {:<24}  {:>5}  {:>8}  {:<20}  {}\n", "person", "name", "faces", "face_id",
                              "box (x1,y1,x2,y2)", "path");
@@ -42,7 +42,8 @@ int run_list(const CommonOptions& common, bool json) {
     if (json)
       std::cout << json_text(person_json(p)) << '\n';
     else
-      std::cout << fmt::format("{:>6}  {:<24}  {:>5}  {:>8}  {:<20}  {}\n", p.id, p.name.empty() ? "-" : p.name,
+      std::cout << fmt::format("{:>6}  {:<24}  {:>5}  {:>8}  {:<20}  {}\n", p.id,
+                               (p.name.empty() ? "-" : p.name) + (p.hidden ? " (hidden)" : ""),
                                p.face_count, p.cover ? std::to_string(p.cover->id) : "-",
                                p.cover ? box_text(p.cover->face.box) : "-", p.cover ? p.cover->path.string() : "");
   }
@@ -98,6 +99,21 @@ void add_face_edit(CLI::App* people_cmd, const CommonOptions& common, Commands& 
   commands.push_back({cmd, edit(common, [fn, face, person](app::Session& s) { return fn(s, *face, *person); })});
 }
 
+// `people hide|unhide PERSON`.
+void add_hide_commands(CLI::App* people_cmd, const CommonOptions& common, Commands& commands) {
+  for (const bool hide : {true, false}) {
+    auto person = std::make_shared<std::string>();
+    auto* cmd = people_cmd->add_subcommand(hide ? "hide" : "unhide",
+                                           hide ? "Leave a person out of people list and the page (faces stay searchable)"
+                                                : "Show a hidden person again");
+    cmd->add_option("person", *person, "Person id or name")->required();
+    commands.push_back({cmd, edit(common, [hide, person](app::Session& s) {
+                          const PersonId id = s.hide_person(*person, hide);
+                          return fmt::format("person {} is {}", id, hide ? "hidden" : "shown again");
+                        })});
+  }
+}
+
 }  // namespace
 
 void add_people_commands(CLI::App& app, CommonOptions& common, Commands& commands) {
@@ -113,9 +129,11 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
   commands.push_back({cluster_cmd, [&common, cluster] { return run_cluster(common, *cluster); }});
 
   auto list_json = std::make_shared<bool>(false);
+  auto list_all = std::make_shared<bool>(false);
   auto* list_cmd = people_cmd->add_subcommand("list", "Persons, their face count and a representative face");
   list_cmd->add_flag("--json", *list_json, "JSON Lines, one person per line");
-  commands.push_back({list_cmd, [&common, list_json] { return run_list(common, *list_json); }});
+  list_cmd->add_flag("--all", *list_all, "Hidden persons too (people hide)");
+  commands.push_back({list_cmd, [&common, list_json, list_all] { return run_list(common, *list_json, *list_all); }});
 
   auto show_person = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);
@@ -161,6 +179,8 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
                 [](app::Session& s, FaceId face, const std::string& person) {
                   return fmt::format("face {} is not person {}", face, s.reject_face(face, person));
                 });
+
+  add_hide_commands(people_cmd, common, commands);
 }
 
 }  // namespace facesearch::cli

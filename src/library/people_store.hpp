@@ -30,6 +30,7 @@ struct PersonRow {
   std::string name;  // empty: not named yet
   std::int64_t created = 0;
   FaceId cover = 0;  // representative face (most typical), 0 when unknown
+  bool hidden = false;  // left out of people lists unless asked for (`people hide`)
 };
 
 struct AssignmentRow {
@@ -59,6 +60,7 @@ class PeopleWriter {
   virtual PersonId create_person(const std::string& name) = 0;  // ids are never reused
   virtual void rename(PersonId person, const std::string& name) = 0;
   virtual void set_cover(PersonId person, FaceId face) = 0;
+  virtual void set_hidden(PersonId person, bool hidden) = 0;
   virtual void delete_person(PersonId person) = 0;  // with its assignments and rejects
   virtual void assign(const AssignmentRow& row) = 0;  // insert or replace the face's row
   virtual void unassign(FaceId face) = 0;

@@ -215,7 +215,7 @@ ClusterReport People::cluster(bool reset) {
 }
 
 PersonSummary People::summarize(const PersonRow& p, const std::vector<FaceId>& members) {
-  PersonSummary s{p.id, p.name, 0, std::nullopt};
+  PersonSummary s{p.id, p.name, 0, std::nullopt, p.hidden};
   for (FaceId f : members) {
     auto face = library_.face(f);
     if (!face) continue;  // gone since the last `cluster`
@@ -235,12 +235,13 @@ PersonSummary People::summary(PersonId person) {
   throw PeopleError("no person " + std::to_string(person));
 }
 
-std::vector<PersonSummary> People::list() {
+std::vector<PersonSummary> People::list(bool include_hidden) {
   const PeopleSnapshot snap = store_.load();
   std::map<PersonId, std::vector<FaceId>> members;
   for (const auto& a : snap.assignments) members[a.person].push_back(a.face);
   std::vector<PersonSummary> out;
   for (const auto& p : snap.persons) {
+    if (p.hidden && !include_hidden) continue;
     PersonSummary s = summarize(p, members[p.id]);
     if (s.face_count || !s.name.empty()) out.push_back(std::move(s));
   }
@@ -421,6 +422,15 @@ void People::reject(FaceId face_id, PersonId person) {
     for (const auto& a : snap.assignments)
       if (a.face == face_id && a.person == person) w.unassign(face_id);
     // The rest of the person is confirmed: after a reset the rejected face could otherwise come back with it.
+    w.confirm_person(person);
+  });
+}
+
+void People::set_hidden(PersonId person, bool hidden) {
+  const PeopleSnapshot snap = store_.load();
+  require_person(snap, person);
+  update([&](PeopleWriter& w) {
+    w.set_hidden(person, hidden);
     w.confirm_person(person);
   });
 }

@@ -44,6 +44,7 @@ struct PersonSummary {
   std::string name;
   size_t face_count = 0;
   std::optional<LibraryFace> cover;  // representative face
+  bool hidden = false;               // `people hide`: left out of lists unless asked for
 };
 
 struct PersonFace {
@@ -71,8 +72,8 @@ class People {
 
   ClusterReport cluster(bool reset);
 
-  // Persons with at least one face, or a name; most faces first.
-  std::vector<PersonSummary> list();
+  // Persons with at least one face, or a name; most faces first. Hidden ones only with `include_hidden`.
+  std::vector<PersonSummary> list(bool include_hidden = true);
   // One person as list() describes it (without following merges). Throws PeopleError when unknown.
   PersonSummary summary(PersonId person);
   // "17" (an id, following merges) or a name (case-insensitive). Throws PeopleError when unknown.
@@ -90,6 +91,9 @@ class People {
   PersonId split(PersonId from, const std::vector<FaceId>& faces);
   // "This face is not that person": it leaves the person and never goes back automatically.
   void reject(FaceId face, PersonId person);
+  // Hides a person from lists (strangers, background faces) or shows it again; its faces stay searchable. Like any
+  // edit it confirms the person's faces, so the person (and the flag) survive `cluster --reset`.
+  void set_hidden(PersonId person, bool hidden);
 
  private:
   LibraryFace require_face(FaceId id);

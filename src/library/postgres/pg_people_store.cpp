@@ -43,6 +43,9 @@ class PgWriter final : public PeopleWriter {
   void set_cover(PersonId person, FaceId face) override {
     db_.query("UPDATE persons SET cover_face = $1 WHERE id = $2", Params().i64(face).i64(person));
   }
+  void set_hidden(PersonId person, bool hidden) override {
+    db_.query("UPDATE persons SET hidden = $1::bigint <> 0 WHERE id = $2", Params().i64(hidden ? 1 : 0).i64(person));
+  }
   void delete_person(PersonId person) override {
     db_.query("DELETE FROM face_person WHERE person_id = $1", Params().i64(person));
     db_.query("DELETE FROM person_rejects WHERE person_id = $1", Params().i64(person));
@@ -124,9 +127,10 @@ class PgPeopleStore final : public PeopleStore {
     // One snapshot for every table, even while another client writes.
     pg::Tx tx(db_, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     s.generation = db_.query("SELECT value FROM people_meta WHERE key = 'generation'").i64(0, 0);
-    Result p = db_.query("SELECT id, name, created, cover_face FROM persons ORDER BY id");
+    Result p = db_.query("SELECT id, name, created, cover_face, hidden::int FROM persons ORDER BY id");
     for (int i = 0; i < p.rows(); ++i)
-      s.persons.push_back({p.i64(i, 0), p.null(i, 1) ? std::string() : p.text(i, 1), p.i64(i, 2), p.i64(i, 3)});
+      s.persons.push_back({p.i64(i, 0), p.null(i, 1) ? std::string() : p.text(i, 1), p.i64(i, 2), p.i64(i, 3),
+                           p.i64(i, 4) != 0});
     Result a = db_.query(
         "SELECT face_id, person_id, assigned_by, path, x1, y1, x2, y2 FROM face_person ORDER BY face_id");
     for (int i = 0; i < a.rows(); ++i)

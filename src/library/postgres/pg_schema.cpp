@@ -77,6 +77,10 @@ ALTER TABLE facesearch.faces ADD COLUMN first_ms bigint NOT NULL DEFAULT 0,
 ALTER TABLE facesearch.faces ADD COLUMN yaw smallint, ADD COLUMN pitch smallint, ADD COLUMN roll smallint,
   ADD COLUMN sharpness float8;
 )sql",
+    // Hidden persons (`people hide`): left out of `people list` and the page's people view, faces still searchable.
+    R"sql(
+ALTER TABLE facesearch.persons ADD COLUMN hidden boolean NOT NULL DEFAULT false;
+)sql",
 };
 
 

@@ -45,6 +45,9 @@ class SqliteWriter final : public PeopleWriter {
   void set_cover(PersonId person, FaceId face) override {
     db_.prepare("UPDATE persons SET cover_face = ? WHERE id = ?").bind(1, face).bind(2, person).run();
   }
+  void set_hidden(PersonId person, bool hidden) override {
+    db_.prepare("UPDATE persons SET hidden = ? WHERE id = ?").bind(1, std::int64_t{hidden}).bind(2, person).run();
+  }
   void delete_person(PersonId person) override {
     db_.prepare("DELETE FROM face_person WHERE person_id = ?").bind(1, person).run();
     db_.prepare("DELETE FROM person_rejects WHERE person_id = ?").bind(1, person).run();
@@ -110,8 +113,9 @@ class SqlitePeopleStore final : public PeopleStore {
     db_.exec("BEGIN");
     try {
       s.generation = generation();
-      auto p = db_.prepare("SELECT id, name, created, cover_face FROM persons ORDER BY id");
-      while (p.step()) s.persons.push_back({p.i64(0), p.is_null(1) ? std::string() : p.text(1), p.i64(2), p.i64(3)});
+      auto p = db_.prepare("SELECT id, name, created, cover_face, hidden FROM persons ORDER BY id");
+      while (p.step())
+        s.persons.push_back({p.i64(0), p.is_null(1) ? std::string() : p.text(1), p.i64(2), p.i64(3), p.i64(4) != 0});
       auto a = db_.prepare("SELECT face_id, person_id, assigned_by, path, x1, y1, x2, y2 FROM face_person ORDER BY face_id");
       while (a.step()) s.assignments.push_back({a.i64(0), a.i64(1), a.text(2) == "user", read_anchor(a, 3)});
       auto r = db_.prepare("SELECT face_id, person_id, path, x1, y1, x2, y2 FROM person_rejects ORDER BY face_id, person_id");

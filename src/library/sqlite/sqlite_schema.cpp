@@ -87,6 +87,10 @@ ALTER TABLE faces ADD COLUMN pitch INTEGER;
 ALTER TABLE faces ADD COLUMN roll INTEGER;
 ALTER TABLE faces ADD COLUMN sharpness REAL;
 )sql",
+    // Hidden persons (`people hide`): left out of `people list` and the page's people view, faces still searchable.
+    R"sql(
+ALTER TABLE persons ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 bool has_table(sql::Database& db, const char* name) {
