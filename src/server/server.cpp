@@ -9,6 +9,7 @@
 #include "server/index_job.hpp"
 #include "server/security.hpp"
 #include "server/views.hpp"
+#include "server/views_people.hpp"
 
 namespace facesearch::server {
 
@@ -34,6 +35,8 @@ struct Server::Impl {
         index_job(session),
         access(options.token),
         views(session, options, index_job),
+        cluster_job(session),
+        people_views(session, cluster_job),
         // As many uploads of the largest size as requests are served at once.
         body_budget(static_cast<std::uint64_t>(std::max(1, options.threads)) * (options.max_upload_bytes + 64 * 1024)) {}
 
@@ -44,6 +47,8 @@ struct Server::Impl {
   IndexJob index_job;
   Access access;
   Views views;
+  ClusterJob cluster_job;
+  PeopleViews people_views;
   BodyBudget body_budget;
   HttpServer http;
   std::atomic<bool> stopping{false}, in_run{false};
@@ -81,9 +86,17 @@ void Server::Impl::routes() {
   http.Get(R"(/api/images/(\d+)/faces)", api([&v, id](Req req, Res res) { v.image_faces(id(req), res); }));
   http.Get("/api/index", api([&v](Req, Res res) { v.index_state(res); }));
   http.Post("/api/index", api([&v](Req req, Res res) { v.start_index(req, res); }));
-  http.Get("/api/people", api([&v](Req, Res res) { v.people(res); }));
+  http.Get("/api/people", api([&v](Req req, Res res) { v.people(req, res); }));
   http.Get(R"(/api/people/(\d+))", api([&v, id](Req req, Res res) { v.person(id(req), res); }));
   http.Post(R"(/api/people/(\d+)/name)", api([&v, id](Req req, Res res) { v.name_person(req, id(req), res); }));
+  PeopleViews& pv = people_views;
+  http.Post(R"(/api/people/(\d+)/merge)", api([&pv, id](Req req, Res res) { pv.merge(req, id(req), res); }));
+  http.Post(R"(/api/people/(\d+)/hide)", api([&pv, id](Req req, Res res) { pv.set_hidden(req, id(req), true, res); }));
+  http.Post(R"(/api/people/(\d+)/unhide)", api([&pv, id](Req req, Res res) { pv.set_hidden(req, id(req), false, res); }));
+  http.Post(R"(/api/faces/(\d+)/move)", api([&pv, id](Req req, Res res) { pv.move_face(req, id(req), res); }));
+  http.Post(R"(/api/faces/(\d+)/reject)", api([&pv, id](Req req, Res res) { pv.reject_face(req, id(req), res); }));
+  http.Post("/api/people/cluster", api([&pv](Req req, Res res) { pv.start_cluster(req, res); }));
+  http.Get("/api/people/cluster", api([&pv](Req, Res res) { pv.cluster_state(res); }));
   answer_errors_as_json(http, options.log_requests);
 }
 

@@ -147,9 +147,10 @@ void Views::start_index(const httplib::Request& req, httplib::Response& res) {
 
 void Views::index_state(httplib::Response& res) { send_json(res, 200, index_job_.state()); }
 
-void Views::people(httplib::Response& res) {
+void Views::people(const httplib::Request& req, httplib::Response& res) {
+  const bool hidden = req.has_param("hidden") && parse_integer("hidden", req.get_param_value("hidden"), 0, 1) == 1;
   json persons = json::array();
-  for (const auto& p : session_.list_people()) persons.push_back(person_json(p));
+  for (const auto& p : session_.list_people(/*include_hidden=*/hidden)) persons.push_back(person_json(p));
   send_json(res, 200, {{"persons", std::move(persons)}});
 }
 

@@ -27,7 +27,7 @@ class Views {
   void video(const httplib::Request& req, std::int64_t id, httplib::Response& res);  // server/video.hpp
   void start_index(const httplib::Request& req, httplib::Response& res);
   void index_state(httplib::Response& res);
-  void people(httplib::Response& res);
+  void people(const httplib::Request& req, httplib::Response& res);  // ?hidden=1: hidden persons too
   void person(std::int64_t id, httplib::Response& res);
   void name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res);
 

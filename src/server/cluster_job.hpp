@@ -1,0 +1,42 @@
+// One background clustering run at a time (POST /api/people/cluster), with its state for others to read: clustering
+// a big library takes seconds to minutes, longer than any request may wait.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app/session.hpp"
+
+namespace facesearch::server {
+
+class ClusterJob {
+ public:
+  explicit ClusterJob(app::Session& session);
+  ~ClusterJob();  // waits for a running job (a run writes its result in one transaction at its end)
+
+  // Starts `people cluster` (with `reset`: `--reset`) in a thread; false when one is already running.
+  bool start(bool reset);
+  bool running() const;
+  // {"state": "idle|running|done|failed", "reset", "seconds"?, "report"? (app::cluster_report_json), "error"?}
+  nlohmann::json state() const;
+
+ private:
+  void run(bool reset);
+
+  app::Session& session_;
+
+  mutable std::mutex mutex_;
+  std::string state_ = "idle";
+  bool reset_ = false;
+  std::chrono::steady_clock::time_point started_;
+  double seconds_ = 0;
+  nlohmann::json report_;
+  std::string error_;
+  std::thread thread_;
+};
+
+}  // namespace facesearch::server
