@@ -251,6 +251,7 @@ function showMatches() {
     li.dataset.path = m.path;
     li.dataset.similarity = String(m.similarity);
     li.dataset.faceId = String(m.face_id);
+    if (state.person) window.peopleActions?.decorateFace(li, m);
     return li;
   }));
   $('results').hidden = state.chosen < 0 && !state.person;
@@ -278,7 +279,7 @@ function personLabel(p) { return p.name || `Person ${p.id}`; }
 async function loadPeople() {
   const message = $('people-message');
   try {
-    const { persons } = await (await api('/api/people')).json();
+    const { persons } = await (await api('/api/people' + (window.peopleActions?.listQuery() || ''))).json();
     message.textContent = persons.length ? `${persons.length} persons, most photos first.`
                                          : 'No persons yet: run `facesearch people cluster` on this library.';
     $('people-grid').replaceChildren(...persons.map((p) => {
@@ -287,6 +288,7 @@ async function loadPeople() {
         meta: [['name', personLabel(p)], ['similarity', String(p.faces)]],
       });
       li.dataset.personId = String(p.id);
+      window.peopleActions?.decoratePerson(li, p);
       return li;
     }));
   } catch (e) {
@@ -306,6 +308,7 @@ async function showPerson(id) {
     say('');
     $('person-bar').hidden = false;
     $('person-title').textContent = `${personLabel(person)} · ${person.faces} faces`;
+    window.peopleActions?.showPerson(person);
     $('threshold').min = '0';
     $('threshold').value = '0';
     showMatches();
