@@ -2,7 +2,6 @@
 // a big library takes seconds to minutes, longer than any request may wait.
 #pragma once
 
-#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/session.hpp"
+#include "server/job_state.hpp"
 
 namespace facesearch::server {
 
@@ -30,12 +30,8 @@ class ClusterJob {
   app::Session& session_;
 
   mutable std::mutex mutex_;
-  std::string state_ = "idle";
+  JobState job_;
   bool reset_ = false;
-  std::chrono::steady_clock::time_point started_;
-  double seconds_ = 0;
-  nlohmann::json report_;
-  std::string error_;
   std::thread thread_;
 };
 

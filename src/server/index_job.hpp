@@ -1,7 +1,6 @@
 // One background indexing job at a time, with progress others can read while it runs.
 #pragma once
 
-#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/session.hpp"
+#include "server/job_state.hpp"
 
 namespace facesearch::server {
 
@@ -33,13 +33,9 @@ class IndexJob {
   app::Session& session_;
 
   mutable std::mutex mutex_;
-  std::string state_ = "idle";
+  JobState job_;
   std::vector<std::string> roots_;
   size_t done_ = 0, total_ = 0, faces_ = 0, unusable_ = 0;
-  std::chrono::steady_clock::time_point started_;
-  double seconds_ = 0;
-  nlohmann::json report_;
-  std::string error_;
   std::string waiting_;  // why the job has not started yet (another process is indexing the library)
   std::thread thread_;
 };

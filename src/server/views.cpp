@@ -135,14 +135,8 @@ void Views::start_index(const httplib::Request& req, httplib::Response& res) {
     if (!body["reembed"].is_boolean()) throw HttpError{400, "reembed must be true or false"};
     reembed = body["reembed"].get<bool>();
   }
-  if (!index_job_.start(std::move(roots), reembed)) {
-    json j = index_job_.state();
-    j["error"] = "an indexing job is already running";
-    j["status"] = 409;
-    send_json(res, 409, j);
-    return;
-  }
-  send_json(res, 202, index_job_.state());
+  const bool started = index_job_.start(std::move(roots), reembed);
+  send_job_start(res, started, index_job_.state(), "an indexing job is already running");
 }
 
 void Views::index_state(httplib::Response& res) { send_json(res, 200, index_job_.state()); }

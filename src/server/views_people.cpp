@@ -93,14 +93,8 @@ void PeopleViews::start_cluster(const httplib::Request& req, httplib::Response& 
     if (!body["reset"].is_boolean()) throw HttpError{400, "reset must be true or false"};
     reset = body["reset"].get<bool>();
   }
-  if (!cluster_job_.start(reset)) {
-    json j = cluster_job_.state();
-    j["error"] = "clustering is already running";
-    j["status"] = 409;
-    send_json(res, 409, j);
-    return;
-  }
-  send_json(res, 202, cluster_job_.state());
+  const bool started = cluster_job_.start(reset);
+  send_job_start(res, started, cluster_job_.state(), "clustering is already running");
 }
 
 void PeopleViews::cluster_state(httplib::Response& res) { send_json(res, 200, cluster_job_.state()); }

@@ -1,0 +1,50 @@
+#include "server/job_state.hpp"
+
+#include "server/http.hpp"
+
+namespace facesearch::server {
+
+void JobState::begin() {
+  state_ = "running";
+  started_ = std::chrono::steady_clock::now();
+  seconds_ = 0;
+  report_ = nullptr;
+  error_.clear();
+}
+
+void JobState::finish(nlohmann::json report, std::string error) {
+  seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  state_ = error.empty() ? "done" : "failed";
+  report_ = std::move(report);
+  error_ = std::move(error);
+}
+
+void JobState::describe(nlohmann::json& j) const {
+  j["state"] = state_;
+  if (state_ == "running")
+    j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  else if (state_ != "idle")
+    j["seconds"] = seconds_;
+  if (!report_.is_null()) j["report"] = report_;
+  if (!error_.empty()) j["error"] = error_;
+}
+
+std::pair<nlohmann::json, std::string> run_job_work(const std::function<nlohmann::json()>& work, const char* failure) {
+  try {
+    return {work(), std::string()};
+  } catch (const std::exception& e) {
+    return {nlohmann::json(), e.what()};
+  } catch (...) {
+    return {nlohmann::json(), failure};
+  }
+}
+
+void send_job_start(httplib::Response& res, bool started, nlohmann::json state, const std::string& busy) {
+  if (!started) {
+    state["error"] = busy;
+    state["status"] = 409;
+  }
+  send_json(res, started ? 202 : 409, state);
+}
+
+}  // namespace facesearch::server
