@@ -40,15 +40,11 @@ const PersonSummary* find(const std::vector<PersonSummary>& persons, PersonId id
 }
 
 std::vector<nlohmann::json> cli_json_lines(const std::string& args, int* status) {
-  const std::string cmd = std::string(FACESEARCH_BINARY_DIR) + "/facesearch --quiet " + args + " 2>/dev/null";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int rc = pclose(p);
-  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  const fstest::CommandRun run =
+      fstest::run_command(std::string(FACESEARCH_BINARY_DIR) + "/facesearch --quiet " + args + " 2>/dev/null");
+  *status = run.exit_code;
   std::vector<nlohmann::json> lines;
-  std::istringstream in(out);
+  std::istringstream in(run.out);
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
   return lines;

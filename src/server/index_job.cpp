@@ -6,29 +6,23 @@ namespace facesearch::server {
 
 IndexJob::IndexJob(app::Session& session) : session_(session) {}
 
-IndexJob::~IndexJob() {
-  if (thread_.joinable()) thread_.join();
-}
-
-bool IndexJob::running() const {
-  std::lock_guard lock(mutex_);
-  return job_.running();
-}
+IndexJob::~IndexJob() { wait(); }
 
 bool IndexJob::start(std::vector<std::filesystem::path> roots, bool reembed) {
-  std::lock_guard lock(mutex_);
-  if (job_.running()) return false;
-  if (thread_.joinable()) thread_.join();  // the previous job has finished: only its thread object is left
-  job_.begin();
-  roots_.clear();
-  for (const auto& r : roots) roots_.push_back(r.string());
-  done_ = total_ = faces_ = unusable_ = 0;
-  waiting_.clear();
-  thread_ = std::thread(&IndexJob::run, this, std::move(roots), reembed);
-  return true;
+  auto prepare = [&] {
+    roots_.clear();
+    for (const auto& r : roots) roots_.push_back(r.string());
+    done_ = total_ = faces_ = unusable_ = 0;
+    waiting_.clear();
+  };
+  auto work = [this, roots, reembed] {
+    return index_report_json(session_.index(roots, reembed, progress_callbacks()));
+  };
+  return launch(prepare, std::move(work), "indexing failed");
 }
 
-void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
+// Progress for state(), from the indexing thread.
+BatchCallbacks IndexJob::progress_callbacks() {
   BatchCallbacks callbacks;
   callbacks.on_progress = [this](size_t done, size_t total, size_t faces) {
     std::lock_guard lock(mutex_);
@@ -45,10 +39,7 @@ void IndexJob::run(std::vector<std::filesystem::path> roots, bool reembed) {
     std::lock_guard lock(mutex_);
     ++unusable_;
   };
-  auto [report, error] =
-      run_job_work([&] { return index_report_json(session_.index(roots, reembed, callbacks)); }, "indexing failed");
-  std::lock_guard lock(mutex_);
-  job_.finish(std::move(report), std::move(error));
+  return callbacks;
 }
 
 nlohmann::json IndexJob::state() const {

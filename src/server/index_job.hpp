@@ -2,9 +2,7 @@
 #pragma once
 
 #include <filesystem>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,7 +12,7 @@
 
 namespace facesearch::server {
 
-class IndexJob {
+class IndexJob : public BackgroundJob {
  public:
   explicit IndexJob(app::Session& session);
   ~IndexJob();  // waits for a running job (the catalog is crash-safe, but a clean finish is better)
@@ -22,22 +20,18 @@ class IndexJob {
   // Starts indexing these folders in a thread (on a library connection of its own, so searches go on).
   // False when a job is already running.
   bool start(std::vector<std::filesystem::path> roots, bool reembed);
-  bool running() const;
   // {"state": "idle|running|done|failed", "roots", "done", "total", "faces", "unusable" (alias "skipped"),
   //  "seconds", "report"?, "error"?, "waiting"?}
   nlohmann::json state() const;
 
  private:
-  void run(std::vector<std::filesystem::path> roots, bool reembed);
+  BatchCallbacks progress_callbacks();
 
   app::Session& session_;
 
-  mutable std::mutex mutex_;
-  JobState job_;
   std::vector<std::string> roots_;
   size_t done_ = 0, total_ = 0, faces_ = 0, unusable_ = 0;
   std::string waiting_;  // why the job has not started yet (another process is indexing the library)
-  std::thread thread_;
 };
 
 }  // namespace facesearch::server

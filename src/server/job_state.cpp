@@ -39,6 +39,30 @@ std::pair<nlohmann::json, std::string> run_job_work(const std::function<nlohmann
   }
 }
 
+bool BackgroundJob::running() const {
+  std::lock_guard lock(mutex_);
+  return job_.running();
+}
+
+void BackgroundJob::wait() {
+  if (thread_.joinable()) thread_.join();
+}
+
+bool BackgroundJob::launch(const std::function<void()>& prepare, std::function<nlohmann::json()> work,
+                           const char* failure) {
+  std::lock_guard lock(mutex_);
+  if (job_.running()) return false;
+  wait();  // the previous run has finished: only its thread object is left
+  job_.begin();
+  prepare();
+  thread_ = std::thread([this, work = std::move(work), failure] {
+    auto [report, error] = run_job_work(work, failure);
+    std::lock_guard done(mutex_);
+    job_.finish(std::move(report), std::move(error));
+  });
+  return true;
+}
+
 void send_job_start(httplib::Response& res, bool started, nlohmann::json state, const std::string& busy) {
   if (!started) {
     state["error"] = busy;

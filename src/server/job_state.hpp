@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -27,6 +29,26 @@ class JobState {
   double seconds_ = 0;
   nlohmann::json report_;
   std::string error_;
+};
+
+// One run at a time on a thread of its own, with its JobState; a job (IndexJob, ClusterJob) says what runs and
+// what else it reports, and guards its own fields with mutex_.
+class BackgroundJob {
+ public:
+  bool running() const;
+
+ protected:
+  // Each job's destructor calls it first: the run may still use the job's own fields.
+  void wait();
+  // Under the lock: false when a run is going; otherwise `prepare` (the job resets its fields), the state begun and
+  // `work` started on the thread; its report or error ends the state.
+  bool launch(const std::function<void()>& prepare, std::function<nlohmann::json()> work, const char* failure);
+
+  mutable std::mutex mutex_;
+  JobState job_;
+
+ private:
+  std::thread thread_;
 };
 
 // Runs a job's work on its thread, where nothing may escape (std::terminate would take the whole server down):
