@@ -84,6 +84,9 @@ void Server::Impl::routes() {
   http.Get("/api/people", api([&v](Req, Res res) { v.people(res); }));
   http.Get(R"(/api/people/(\d+))", api([&v, id](Req req, Res res) { v.person(id(req), res); }));
   http.Post(R"(/api/people/(\d+)/name)", api([&v, id](Req req, Res res) { v.name_person(req, id(req), res); }));
+  http.Get("/api/people/suggestions", api([&v](Req req, Res res) { v.suggestions(req, res); }));
+  http.Post("/api/people/suggestions/confirm", api([&v](Req req, Res res) { v.answer_suggestion(req, res, true); }));
+  http.Post("/api/people/suggestions/reject", api([&v](Req req, Res res) { v.answer_suggestion(req, res, false); }));
   answer_errors_as_json(http, options.log_requests);
 }
 

@@ -77,6 +77,11 @@ ALTER TABLE facesearch.faces ADD COLUMN first_ms bigint NOT NULL DEFAULT 0,
 ALTER TABLE facesearch.faces ADD COLUMN yaw smallint, ADD COLUMN pitch smallint, ADD COLUMN roll smallint,
   ADD COLUMN sharpness float8;
 )sql",
+    // "Not the same person": a rejected merge suggestion (people suggest), low_id < high_id.
+    R"sql(
+CREATE TABLE IF NOT EXISTS facesearch.person_not_same(low_id bigint NOT NULL, high_id bigint NOT NULL,
+  decided bigint NOT NULL, PRIMARY KEY (low_id, high_id));
+)sql",
 };
 
 
