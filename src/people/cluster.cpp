@@ -190,16 +190,21 @@ ClusterResult cluster_faces(const ClusterFaces& faces, const std::vector<Reject>
 
   // 1. eps-neighbourhoods of the free faces (seeds do not need theirs: nothing moves them). Low-quality free faces
   //    are nobody's neighbour: they are only attached at the end (step 5).
-  auto gated = [&](std::uint32_t i) { return !faces.low_quality.empty() && faces.low_quality[i] && !faces.persons[i]; };
+  // Low-quality faces already in a person (attached earlier, or put there by the user) stay in its mean but are
+  // nobody's neighbour either: they must not pull free faces in.
+  auto low = [&](std::uint32_t i) { return !faces.low_quality.empty() && faces.low_quality[i] != 0; };
+  auto gated = [&](std::uint32_t i) { return low(i) && !faces.persons[i]; };
   std::vector<std::uint32_t> free_rows, gated_rows;
   for (std::uint32_t i = 0; i < n; ++i)
     if (!faces.persons[i]) (gated(i) ? gated_rows : free_rows).push_back(i);
+  const bool any_low = std::any_of(faces.low_quality.begin(), faces.low_quality.end(), [](auto q) { return q != 0; });
+  const size_t ask = params.neighbors + 1 + (any_low ? params.neighbors : 0);  // room for the ones dropped
   std::vector<std::vector<Neighbor>> neighbors(n);
   auto neighbours_of = [&](std::uint32_t i) {
-    auto found = index->search(faces.vector(i), params.neighbors + 1 + gated_rows.size() / 64, params.link_similarity);
+    auto found = index->search(faces.vector(i), ask, params.link_similarity);
     std::erase_if(found, [&](const Neighbor& nb) {
       auto it = row.find(nb.id);
-      return nb.id == faces.ids[i] || it == row.end() || gated(it->second);
+      return nb.id == faces.ids[i] || it == row.end() || low(it->second);
     });
     if (found.size() > params.neighbors) found.resize(params.neighbors);
     return found;
