@@ -36,13 +36,6 @@ using fstest::subject_face;
 
 namespace {
 
-std::vector<float> unit(std::vector<float> v) {
-  double n = 0;
-  for (float x : v) n += static_cast<double>(x) * x;
-  for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
-  return v;
-}
-
 struct PersonIndex {
   std::map<FaceId, PersonId> person_of;
   std::map<PersonId, std::vector<FaceId>> faces_of;
@@ -76,7 +69,7 @@ TEST(ClusterCore, ConstraintsOnSyntheticVectors) {
     std::vector<float> v(8, 0.f);
     v[static_cast<size_t>(axis)] = 1.f;
     v[static_cast<size_t>((axis + 1) % 8)] = wobble;
-    return unit(v);
+    return fstest::unit_length(std::move(v));
   };
   faces.add(1, 100, around(0, 0.10f));
   faces.add(2, 101, around(0, 0.12f));

@@ -23,19 +23,12 @@ using namespace facesearch::people;
 
 namespace {
 
-std::vector<float> unit(std::vector<float> v) {
-  double n = 0;
-  for (float x : v) n += static_cast<double>(x) * x;
-  for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
-  return v;
-}
-
 // A direction in 8-d between axes a and b (t = 0: a, t = 1: b).
 std::vector<float> between(int a, int b, float t) {
   std::vector<float> v(8, 0.f);
   v[static_cast<size_t>(a)] = 1.f - t;
   v[static_cast<size_t>(b)] = t;
-  return unit(v);
+  return fstest::unit_length(std::move(v));
 }
 
 std::map<FaceId, PersonId> person_of(const PeopleSnapshot& s) {
