@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -120,6 +121,13 @@ CommandRun run_command(const std::string& command_line) {
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+std::vector<float> unit_length(std::vector<float> v) {
+  double n = 0;
+  for (float x : v) n += static_cast<double>(x) * x;
+  for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
+  return v;
 }
 
 std::string pg_test_url() {

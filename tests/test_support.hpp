@@ -11,6 +11,9 @@ namespace fstest {
 // ../shared/data (or $FACESEARCH_TEST_DATA). Throws with a clear message when absent, so the test fails loudly.
 std::filesystem::path shared_data();
 
+// `v` scaled to length 1 (the clustering tests build embeddings by hand).
+std::vector<float> unit_length(std::vector<float> v);
+
 // A fresh, empty directory under the build tree for one test's files.
 std::filesystem::path scratch_dir(const std::string& name);
 

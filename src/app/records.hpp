@@ -61,4 +61,15 @@ nlohmann::json person_face_json(const people::PersonFace& f, people::PersonId pe
 // "persons", "relinked", "dropped", "seconds"} (the counts the CLI prints).
 nlohmann::json cluster_report_json(const people::ClusterReport& r);
 
+// Review records (review_records.cpp). An unsure face: library_face_json + "unsure": true, "unsure_reasons"
+// (["small", "background", "blurry", "side-on", "low-score"]), "person" (the person it was attached to, or null).
+nlohmann::json unsure_face_json(const people::UnsureFace& f);
+// A face suggestion: library_face_json + "kind": "face", "person", "name", "current_person" (an unnamed person it is
+// in, or null), "similarity" (mean similarity to the person's faces).
+nlohmann::json face_suggestion_json(const people::FaceSuggestion& s);
+// A merge suggestion: {"kind": "merge", "a": person_json, "b": person_json, "similarity"}.
+nlohmann::json merge_suggestion_json(const people::MergeSuggestion& s);
+// {"faces": [face suggestions], "merges": [merge suggestions]}
+nlohmann::json suggestions_json(const people::Suggestions& s);
+
 }  // namespace facesearch

@@ -237,4 +237,34 @@ people::PersonId Session::hide_person(const std::string& spec, bool hidden) {
   });
 }
 
+std::vector<people::UnsureFace> Session::unsure_faces() {
+  return with_people([](people::People& p) { return p.unsure(); });
+}
+
+people::Suggestions Session::suggestions(const std::string& person, size_t top) {
+  return with_people([&](people::People& p) { return p.suggest(person.empty() ? 0 : p.resolve(person), top); });
+}
+
+people::PersonId Session::confirm_face_suggestion(FaceId face, const std::string& person) {
+  return with_people([&](people::People& p) { return p.move(face, p.resolve(person)); });
+}
+
+people::PersonId Session::reject_face_suggestion(FaceId face, const std::string& person) {
+  return reject_face(face, person);
+}
+
+std::pair<people::PersonId, people::PersonId> Session::confirm_merge_suggestion(const std::string& a,
+                                                                                const std::string& b) {
+  return merge_people(a, b);
+}
+
+std::pair<people::PersonId, people::PersonId> Session::reject_merge_suggestion(const std::string& a,
+                                                                               const std::string& b) {
+  return with_people([&](people::People& p) {
+    const people::PersonId x = p.resolve(a), y = p.resolve(b);
+    p.not_same(x, y);
+    return std::pair{x, y};
+  });
+}
+
 }  // namespace facesearch::app

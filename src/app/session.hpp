@@ -124,6 +124,15 @@ class Session {
   people::PersonId reject_face(FaceId face, const std::string& spec);
   // Hides the person from lists (or shows it again); returns its id.
   people::PersonId hide_person(const std::string& spec, bool hidden);
+  // Review (issue 14): low-quality faces, suggestions, and their answers. `person` empty: every person.
+  std::vector<people::UnsureFace> unsure_faces();
+  people::Suggestions suggestions(const std::string& person, size_t top);
+  // A face suggestion confirmed is a move into the person; rejected, a reject(face, person).
+  people::PersonId confirm_face_suggestion(FaceId face, const std::string& person);
+  people::PersonId reject_face_suggestion(FaceId face, const std::string& person);
+  // A merge suggestion confirmed merges `a` into `b` (returns (a, b)); rejected, records "not the same person".
+  std::pair<people::PersonId, people::PersonId> confirm_merge_suggestion(const std::string& a, const std::string& b);
+  std::pair<people::PersonId, people::PersonId> reject_merge_suggestion(const std::string& a, const std::string& b);
 
  private:
   using LibraryLease = Pool<Library>::Lease;

@@ -26,9 +26,10 @@ int run_cluster(const CommonOptions& common, const ClusterArgs& args) {
   if (!common.quiet)
     std::fprintf(stderr,
                  "%zu faces: %zu already in persons, %zu joined a person, %zu in %zu new persons, %zu unassigned; "
-                 "%zu persons; %zu decisions relinked, %zu dropped; %.2f s\n",
+                 "%zu persons; %zu decisions relinked, %zu dropped; %zu low-quality faces (%zu attached, see people "
+                 "list --unsure); %.2f s\n",
                  r.faces, r.seeds, r.joined, r.new_person_faces, r.new_persons, r.unassigned, r.persons, r.relinked,
-                 r.dropped, r.seconds);
+                 r.dropped, r.low_quality, r.attached, r.seconds);
   return kOk;
 }
 
@@ -133,7 +134,13 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
   auto* list_cmd = people_cmd->add_subcommand("list", "Persons, their face count and a representative face");
   list_cmd->add_flag("--json", *list_json, "JSON Lines, one person per line");
   list_cmd->add_flag("--all", *list_all, "Hidden persons too (people hide)");
-  commands.push_back({list_cmd, [&common, list_json, list_all] { return run_list(common, *list_json, *list_all); }});
+  auto list_unsure = std::make_shared<bool>(false);
+  list_cmd->add_flag("--unsure", *list_unsure,
+                     "Instead: low-quality faces left unassigned or only attached automatically, with the reasons");
+  commands.push_back({list_cmd, [&common, list_json, list_all, list_unsure] {
+                        return *list_unsure ? run_list_unsure(common, *list_json)
+                                            : run_list(common, *list_json, *list_all);
+                      }});
 
   auto show_person = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);
@@ -173,6 +180,8 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
                         const PersonId created = s.split_person(*split_person, *split_faces);
                         return fmt::format("{} faces now in new person {}", split_faces->size(), created);
                       })});
+
+  add_people_review_commands(people_cmd, common, commands);
 
   add_face_edit(people_cmd, common, commands,
                 {"reject", "Not this person: the face leaves it for good", "Face id", "Person id or name"},

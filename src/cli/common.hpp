@@ -85,6 +85,9 @@ void add_status_commands(CLI::App& app, CommonOptions& common, Commands& command
 void add_models_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_people_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+// cmd_people_review.cpp: `people suggest`, and `people list --unsure`'s listing.
+void add_people_review_commands(CLI::App* people_cmd, CommonOptions& common, Commands& commands);
+int run_list_unsure(const CommonOptions& common, bool json);
 void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace facesearch::cli

@@ -51,6 +51,7 @@ struct PeopleSnapshot {
   std::vector<AssignmentRow> assignments;
   std::vector<RejectRow> rejects;
   std::map<PersonId, PersonId> merged_into;  // merged (gone) person -> the person it went into
+  std::vector<std::pair<PersonId, PersonId>> not_same;  // "not the same person" pairs (first < second), as decided
   std::int64_t generation = 0;               // goes up with every update
 };
 
@@ -72,6 +73,8 @@ class PeopleWriter {
   // The face was found again under a new id (assignment and rejects follow it), or is gone (new_face == 0).
   virtual void rekey_face(FaceId old_face, FaceId new_face) = 0;
   virtual void record_merge(PersonId from, PersonId into) = 0;
+  // "These two persons are not the same person" (a rejected merge suggestion); order does not matter.
+  virtual void add_not_same(PersonId a, PersonId b) = 0;
 };
 
 class PeopleStore {

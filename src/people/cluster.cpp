@@ -1,6 +1,7 @@
 #include "people/cluster.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -13,12 +14,14 @@
 
 namespace facesearch::people {
 
-void ClusterFaces::add(FaceId id, std::int64_t group, std::span<const float> embedding, PersonId person) {
+void ClusterFaces::add(FaceId id, std::int64_t group, std::span<const float> embedding, PersonId person,
+                       bool low_quality_face) {
   if (dim == 0) dim = static_cast<int>(embedding.size());
   if (embedding.size() != static_cast<size_t>(dim)) throw std::invalid_argument("embedding of another dimension");
   ids.push_back(id);
   groups.push_back(group);
   persons.push_back(person);
+  low_quality.push_back(low_quality_face ? 1 : 0);
   vectors.insert(vectors.end(), embedding.begin(), embedding.end());
 }
 
@@ -30,10 +33,21 @@ ClusterParams ClusterParams::from_pack(const ModelPack& pack) {
   };
   p.link_similarity = get("far_1e-3", static_cast<float>(pack.default_threshold()));
   p.mean_similarity = get("far_1e-4", p.link_similarity);
+  // The margin measured on LFW for the default pack (0.412 -> 0.44); a pack-relative offset, no calibrated point.
+  p.single_join_similarity = p.mean_similarity + 0.028f;
   return p;
 }
 
 namespace {
+
+// The mean cross-similarity two groups need to join: single_join_similarity when one side is a single face (one
+// comparison, the noisiest evidence), falling towards mean_similarity as the smaller side grows (a mean over k
+// faces varies ~1/sqrt(k) as much).
+float join_threshold(const ClusterParams& params, size_t count_a, size_t count_b) {
+  const double k = static_cast<double>(std::max<size_t>(1, std::min(count_a, count_b)));
+  const double extra = std::max(0.f, params.single_join_similarity - params.mean_similarity);
+  return static_cast<float>(params.mean_similarity + extra / std::sqrt(k));
+}
 
 struct Edge {
   float similarity;
@@ -80,9 +94,27 @@ class Groups {
     while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
     return x;
   }
+  // Without path compression: safe from several threads once the groups are final.
+  std::uint32_t find_const(std::uint32_t x) const {
+    while (parent_[x] != x) x = parent_[x];
+    return x;
+  }
   const Group& operator[](std::uint32_t root) const { return groups_[root]; }
 
-  bool may_join(std::uint32_t a, std::uint32_t b, const ClusterParams& params) const {
+  // Mean similarity of face `i` to the group, or -2 when a constraint forbids it to be there (a face of the same
+  // photo, or the face rejects the group's person). `extra_photos` are photos of faces attached to it since.
+  float attach_score(std::uint32_t i, std::uint32_t root, const std::unordered_set<std::int64_t>& extra_photos) const {
+    const Group& g = groups_[root];
+    const std::int64_t photo = faces_.groups[i];
+    if (g.photos.count(photo) || extra_photos.count(photo)) return -2.f;
+    if (g.person && groups_[i].rejected.count(g.person)) return -2.f;
+    auto v = faces_.vector(i);
+    double cross = 0;
+    for (size_t d = 0; d < v.size(); ++d) cross += static_cast<double>(v[d]) * g.sum[d];
+    return static_cast<float>(cross / static_cast<double>(g.count));
+  }
+
+  bool may_join(std::uint32_t a, std::uint32_t b, const ClusterParams& params, float mean_similarity) const {
     const Group& ga = groups_[a];
     const Group& gb = groups_[b];
     if (ga.person && gb.person) return false;  // two persons are merged only by the user
@@ -95,7 +127,7 @@ class Groups {
     double cross = 0;
     for (size_t d = 0; d < ga.sum.size(); ++d) cross += static_cast<double>(ga.sum[d]) * gb.sum[d];
     const double pairs = static_cast<double>(ga.count) * static_cast<double>(gb.count);
-    if (cross / pairs >= params.mean_similarity) return true;
+    if (cross / pairs >= mean_similarity) return true;
     // A single face that is an eps-neighbour of every face of a group of at least dense_join_links faces joins it
     // even below the stricter mean: several independent matches are strong evidence (a harder photo of a person).
     if (std::min(ga.count, gb.count) != 1 || std::max(ga.count, gb.count) < params.dense_join_links) return false;
@@ -140,7 +172,8 @@ ClusterResult cluster_faces(const ClusterFaces& faces, const std::vector<Reject>
   ClusterResult result;
   result.persons.assign(n, 0);
   if (n == 0) return result;
-  if (faces.vectors.size() != n * static_cast<size_t>(faces.dim) || faces.groups.size() != n || faces.persons.size() != n)
+  if (faces.vectors.size() != n * static_cast<size_t>(faces.dim) || faces.groups.size() != n || faces.persons.size() != n ||
+      (faces.low_quality.size() != n && !faces.low_quality.empty()))
     throw std::invalid_argument("cluster_faces: inconsistent input");
   if (n > std::numeric_limits<std::uint32_t>::max()) throw std::invalid_argument("cluster_faces: too many faces");
 
@@ -155,18 +188,29 @@ ClusterResult cluster_faces(const ClusterFaces& faces, const std::vector<Reject>
     index = own.get();
   }
 
-  // 1. eps-neighbourhoods of the free faces (seeds do not need theirs: nothing moves them).
-  std::vector<std::uint32_t> free_rows;
+  // 1. eps-neighbourhoods of the free faces (seeds do not need theirs: nothing moves them). Low-quality free faces
+  //    are nobody's neighbour: they are only attached at the end (step 5).
+  // Low-quality faces already in a person (attached earlier, or put there by the user) stay in its mean but are
+  // nobody's neighbour either: they must not pull free faces in.
+  auto low = [&](std::uint32_t i) { return !faces.low_quality.empty() && faces.low_quality[i] != 0; };
+  auto gated = [&](std::uint32_t i) { return low(i) && !faces.persons[i]; };
+  std::vector<std::uint32_t> free_rows, gated_rows;
   for (std::uint32_t i = 0; i < n; ++i)
-    if (!faces.persons[i]) free_rows.push_back(i);
+    if (!faces.persons[i]) (gated(i) ? gated_rows : free_rows).push_back(i);
+  const bool any_low = std::any_of(faces.low_quality.begin(), faces.low_quality.end(), [](auto q) { return q != 0; });
+  const size_t ask = params.neighbors + 1 + (any_low ? params.neighbors : 0);  // room for the ones dropped
   std::vector<std::vector<Neighbor>> neighbors(n);
-  parallel_for(free_rows.size(), static_cast<int>(std::max(1u, params.threads)), [&](size_t k, int) {
-    const std::uint32_t i = free_rows[k];
-    auto found = index->search(faces.vector(i), params.neighbors + 1, params.link_similarity);
-    std::erase_if(found, [&](const Neighbor& nb) { return nb.id == faces.ids[i] || !row.count(nb.id); });
+  auto neighbours_of = [&](std::uint32_t i) {
+    auto found = index->search(faces.vector(i), ask, params.link_similarity);
+    std::erase_if(found, [&](const Neighbor& nb) {
+      auto it = row.find(nb.id);
+      return nb.id == faces.ids[i] || it == row.end() || low(it->second);
+    });
     if (found.size() > params.neighbors) found.resize(params.neighbors);
-    neighbors[i] = std::move(found);
-  });
+    return found;
+  };
+  parallel_for(free_rows.size(), static_cast<int>(std::max(1u, params.threads)),
+               [&](size_t k, int) { neighbors[free_rows[k]] = neighbours_of(free_rows[k]); });
 
   // 2. Mutual-reachability edges. A seed is dense by construction (core similarity 1).
   auto core = [&](std::uint32_t i) -> float {
@@ -191,7 +235,7 @@ ClusterResult cluster_faces(const ClusterFaces& faces, const std::vector<Reject>
   Groups groups(faces, rejects);
   for (const auto& e : edges) {
     std::uint32_t a = groups.find(e.a), b = groups.find(e.b);
-    if (a == b || !groups.may_join(a, b, params)) continue;
+    if (a == b || !groups.may_join(a, b, params, join_threshold(params, groups[a].count, groups[b].count))) continue;
     groups.unite(a, b);
   }
 
@@ -209,6 +253,32 @@ ClusterResult cluster_faces(const ClusterFaces& faces, const std::vector<Reject>
     }
   }
   result.new_persons = new_label.size();
+
+  // 5. Low-quality faces: attached to the labelled group they match best on average, when that is clear enough;
+  //    they do not change the groups, so they never bridge two. Strongest matches are placed first.
+  std::vector<std::pair<float, std::uint32_t>> best(gated_rows.size(), {-2.f, 0});
+  parallel_for(gated_rows.size(), static_cast<int>(std::max(1u, params.threads)), [&](size_t k, int) {
+    const std::uint32_t i = gated_rows[k];
+    for (const auto& nb : neighbours_of(i)) {
+      const std::uint32_t r = groups.find_const(row.at(nb.id));
+      if (!groups[r].person && !new_label.count(r)) continue;
+      if (float s = groups.attach_score(i, r, {}); s > best[k].first) best[k] = {s, r};
+    }
+  });
+  std::vector<size_t> order(gated_rows.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return best[x].first > best[y].first; });
+  std::unordered_map<std::uint32_t, std::unordered_set<std::int64_t>> attached_photos;
+  for (size_t k : order) {
+    const auto [score, r] = best[k];
+    const std::uint32_t i = gated_rows[k];
+    if (score < params.attach_similarity) break;
+    if (groups.attach_score(i, r, attached_photos[r]) < params.attach_similarity) continue;  // a photo taken since
+    attached_photos[r].insert(faces.groups[i]);
+    result.persons[i] = groups[r].person ? groups[r].person : new_label.at(r);
+    if (groups[r].person) ++result.joined;
+    ++result.attached;
+  }
   return result;
 }
 

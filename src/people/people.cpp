@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "people/quality.hpp"
+
 namespace facesearch::people {
 
 namespace {
@@ -37,14 +39,19 @@ struct LibraryFaces {
 
 LibraryFaces read_faces(Library& library) {
   LibraryFaces out;
+  std::vector<LibraryFace> records;  // without embeddings: for the quality of each row
   library.for_each_face([&](const LibraryFace& f) {
     if (f.face.embedding.empty()) return true;
     out.row_of[f.id] = out.rows.size();
     out.rows_by_path[f.path.string()].push_back(out.rows.size());
     out.rows.add(f.id, f.image_id, f.face.embedding);
     out.anchors.push_back(anchor_of(f));
+    records.push_back(f);
+    records.back().face.embedding.clear();
     return true;
   });
+  const auto reasons = low_quality_reasons(records);
+  for (size_t i = 0; i < reasons.size(); ++i) out.rows.low_quality[i] = reasons[i].empty() ? 0 : 1;
   return out;
 }
 
@@ -189,6 +196,9 @@ ClusterReport People::cluster(bool reset) {
             members[p].push_back(i);
           }
           report.new_persons = result.new_persons;
+          report.attached = result.attached;
+          for (size_t i = 0; i < faces.rows.size(); ++i)
+            report.low_quality += faces.rows.low_quality[i] && !faces.rows.persons[i];
           report.persons = members.size();
           // The cover is the most typical face: the one closest to the person's mean.
           for (auto& [person, rows] : members) {

@@ -17,9 +17,8 @@
 #include <vector>
 
 #include "library/library.hpp"
-#include "people/cluster.hpp"
-#include "library/library.hpp"
 #include "library/people_store.hpp"
+#include "people/cluster.hpp"
 
 namespace facesearch::people {
 
@@ -53,6 +52,33 @@ struct PersonFace {
   float similarity = 0;  // to the person's mean face
 };
 
+// A low-quality face (people/quality.hpp) that is in no person, or only attached to one by the clustering.
+struct UnsureFace {
+  LibraryFace face;  // without embedding
+  std::vector<std::string> reasons;
+  PersonId person = 0;  // the person it was attached to, 0 when unassigned
+};
+
+// "This face is likely that named person": a face in no person or in an unnamed one (`current`).
+struct FaceSuggestion {
+  PersonId person = 0;
+  std::string name;
+  LibraryFace face;  // without embedding
+  PersonId current = 0;
+  float similarity = 0;  // mean similarity to the person's faces
+};
+
+// "These two persons may be one": mean similarity of their faces, most likely first.
+struct MergeSuggestion {
+  PersonSummary a, b;
+  float similarity = 0;
+};
+
+struct Suggestions {
+  std::vector<FaceSuggestion> faces;  // by person, most likely first
+  std::vector<MergeSuggestion> merges;
+};
+
 struct ClusterReport {
   size_t faces = 0;        // in the library
   size_t seeds = 0;        // already in a person before this run
@@ -60,6 +86,8 @@ struct ClusterReport {
   size_t new_persons = 0;
   size_t new_person_faces = 0;
   size_t unassigned = 0;   // faces in no person after the run
+  size_t low_quality = 0;  // free faces too poor to seed or join (people/quality.hpp)...
+  size_t attached = 0;     // ...of which this many were attached to a person they clearly match
   size_t persons = 0;      // persons with at least one face
   size_t relinked = 0;     // decisions carried over to a re-indexed face's new id
   size_t dropped = 0;      // decisions about faces that are gone
@@ -94,6 +122,15 @@ class People {
   // Hides a person from lists (strangers, background faces) or shows it again; its faces stay searchable. Like any
   // edit it confirms the person's faces, so the person (and the flag) survive `cluster --reset`.
   void set_hidden(PersonId person, bool hidden);
+
+  // Low-quality faces that are unassigned or were attached automatically (suggest.cpp).
+  std::vector<UnsureFace> unsure();
+  // For each named person (or only `person`), its `top` likeliest faces among those in no person or an unnamed
+  // one; and the `top` likeliest pairs of persons to merge (involving `person` when given). Rejected suggestions
+  // (reject(face, person), not_same(a, b)) are never made again.
+  Suggestions suggest(PersonId person, size_t top);
+  // A rejected merge suggestion: "a and b are not the same person".
+  void not_same(PersonId a, PersonId b);
 
  private:
   LibraryFace require_face(FaceId id);

@@ -97,6 +97,9 @@ void Server::Impl::routes() {
   http.Post(R"(/api/faces/(\d+)/reject)", api([&pv, id](Req req, Res res) { pv.reject_face(req, id(req), res); }));
   http.Post("/api/people/cluster", api([&pv](Req req, Res res) { pv.start_cluster(req, res); }));
   http.Get("/api/people/cluster", api([&pv](Req, Res res) { pv.cluster_state(res); }));
+  http.Get("/api/people/suggestions", api([&v](Req req, Res res) { v.suggestions(req, res); }));
+  http.Post("/api/people/suggestions/confirm", api([&v](Req req, Res res) { v.answer_suggestion(req, res, true); }));
+  http.Post("/api/people/suggestions/reject", api([&v](Req req, Res res) { v.answer_suggestion(req, res, false); }));
   answer_errors_as_json(http, options.log_requests);
 }
 

@@ -30,6 +30,9 @@ class Views {
   void people(const httplib::Request& req, httplib::Response& res);  // ?hidden=1: hidden persons too
   void person(std::int64_t id, httplib::Response& res);
   void name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res);
+  // views_suggest.cpp: GET /api/people/suggestions, POST /api/people/suggestions/confirm and /reject.
+  void suggestions(const httplib::Request& req, httplib::Response& res);
+  void answer_suggestion(const httplib::Request& req, httplib::Response& res, bool confirm);
 
  private:
   app::Session& session_;

@@ -55,7 +55,7 @@ function videoFolder() {
   let source = path.join(made, 'cuts.mp4');
   if (!existsSync(path.join(made, '.made')) || !existsSync(source)) {
     const clips = path.join(out, 'clips');
-    const r = spawnSync(path.join(here, '../../scripts/make-test-videos.sh'), [testset, clips], { encoding: 'utf8' });
+    const r = spawnSync(path.join(here, '../../scripts/make-test-videos.sh'), [data, clips], { encoding: 'utf8' });
     if (r.status !== 0) fatal(`making the test videos (needs ffmpeg): ${r.stdout}${r.stderr}`);
     source = path.join(clips, 'cuts.mp4');
   }
@@ -96,6 +96,42 @@ async function thumbnailsLoaded(page) {
     .every((img) => img.complete && img.naturalWidth > 0), null, { timeout: 60000 });
   await page.evaluate(() => window.scrollTo(0, 0));
   return page.$$eval('#grid li.card:not([hidden]) img', (imgs) => imgs.map((img) => img.src));
+}
+
+// 6b. Suggestions (issue 14): two faces of the named person are moved out (the CLI, beside the server) so the page
+//     suggests them back; one is rejected, one confirmed, each checked after a reload.
+async function reviewSuggestions(page, pageErrors) {
+  const cli = (...a) => spawnSync(facesearch, ['--library', library, '--quiet', ...a], { encoding: 'utf8' });
+  const shown = cli('people', 'show', 'E2E Person', '--json');
+  const faces = shown.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const person = faces[0]?.person;
+  if (!check(faces.length >= 4, `the named person has ${faces.length} faces to take two from`)) return;
+  // The most typical faces after the first: clearly that person, so they are suggested back.
+  const [rejected, confirmed] = [faces[1].face_id, faces[2].face_id];
+  for (const f of [rejected, confirmed]) check(cli('people', 'move', String(f), 'new').status === 0, `face ${f} moved out`);
+  const openPanel = async () => {
+    await page.reload();
+    await page.click('#suggest-panel summary');
+    await page.waitForFunction(() => /to review|Nothing to review/.test(document.getElementById('suggest-message').textContent),
+                               null, { timeout: 30000 });
+  };
+  const row = (face) => `#suggest-list li[data-kind="face"][data-face-id="${face}"][data-person-id="${person}"]`;
+  await openPanel();
+  check(await page.$(row(rejected)) && await page.$(row(confirmed)), 'the Suggestions panel suggests both faces back');
+  await page.screenshot({ path: path.join(out, 'suggestions.png'), fullPage: true });
+  await page.click(`${row(rejected)} button.reject`);
+  await page.waitForFunction((sel) => !document.querySelector(sel), row(rejected), { timeout: 30000 });
+  await openPanel();
+  check(!(await page.$(row(rejected))), 'a rejected suggestion is gone after a reload');
+  await page.click(`${row(confirmed)} button.confirm`);
+  await page.waitForFunction((sel) => !document.querySelector(sel), row(confirmed), { timeout: 30000 });
+  await openPanel();
+  check(!(await page.$(row(confirmed))), 'a confirmed suggestion is gone after a reload');
+  const members = await page.evaluate(async (id) => (await (await fetch(`/api/people/${id}`)).json()).matches
+    .map((m) => m.face_id), person);
+  check(members.includes(confirmed) && !members.includes(rejected),
+        'after a reload the confirmed face is with the person, the rejected one is not');
+  check(pageErrors.length === 0, `no errors in the page console after Suggestions${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
 }
 
 const browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
@@ -293,6 +329,7 @@ try {
   // 6b. Fixing people from the page (peopleActions above).
   await peopleActions(page, baseUrl, { check, out });
   check(pageErrors.length === 0, `no errors in the page console after the people actions${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
+  await reviewSuggestions(page, pageErrors);
 
   // 7. A server with a token: the page asks for it (again after a wrong one), then works, pictures included.
   const token = randomBytes(24).toString('hex');

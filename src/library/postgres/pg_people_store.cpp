@@ -1,5 +1,7 @@
 // PeopleStore for a library on PostgreSQL: the same tables as the embedded store, in the library's `facesearch`
 // schema (made by the backend's migrations, pg_schema.cpp), on a connection of its own. Parameterised statements only.
+#include <algorithm>
+
 #include "library/people_store.hpp"
 #include "library/postgres/pg.hpp"
 #include "library/storage.hpp"
@@ -101,6 +103,10 @@ class PgWriter final : public PeopleWriter {
         "ON CONFLICT (from_id) DO UPDATE SET into_id = excluded.into_id, merged = excluded.merged",
         Params().i64(from).i64(into).i64(now_seconds()));
   }
+  void add_not_same(PersonId a, PersonId b) override {
+    db_.query("INSERT INTO person_not_same(low_id, high_id, decided) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+              Params().i64(std::min(a, b)).i64(std::max(a, b)).i64(now_seconds()));
+  }
 
  private:
   // SQLite's UPDATE OR REPLACE: rows of `table` whose `column` is `from` take `into`, and a row already there that
@@ -140,6 +146,8 @@ class PgPeopleStore final : public PeopleStore {
     for (int i = 0; i < r.rows(); ++i) s.rejects.push_back({r.i64(i, 0), r.i64(i, 1), read_anchor(r, i, 2)});
     Result m = db_.query("SELECT from_id, into_id FROM person_merges");
     for (int i = 0; i < m.rows(); ++i) s.merged_into[m.i64(i, 0)] = m.i64(i, 1);
+    Result n = db_.query("SELECT low_id, high_id FROM person_not_same ORDER BY low_id, high_id");
+    for (int i = 0; i < n.rows(); ++i) s.not_same.emplace_back(n.i64(i, 0), n.i64(i, 1));
     tx.commit();
     return s;
   }

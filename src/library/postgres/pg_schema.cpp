@@ -81,6 +81,11 @@ ALTER TABLE facesearch.faces ADD COLUMN yaw smallint, ADD COLUMN pitch smallint,
     R"sql(
 ALTER TABLE facesearch.persons ADD COLUMN hidden boolean NOT NULL DEFAULT false;
 )sql",
+    // "Not the same person": a rejected merge suggestion (people suggest), low_id < high_id.
+    R"sql(
+CREATE TABLE IF NOT EXISTS facesearch.person_not_same(low_id bigint NOT NULL, high_id bigint NOT NULL,
+  decided bigint NOT NULL, PRIMARY KEY (low_id, high_id));
+)sql",
 };
 
 

@@ -1,5 +1,7 @@
 // PeopleStore for the embedded library: tables beside the catalog's in catalog.sqlite (WAL mode is already on; the
 // tables come from the catalog's migrations, sqlite_schema.cpp).
+#include <algorithm>
+
 #include "library/people_store.hpp"
 #include "library/sqlite/sqlite.hpp"
 #include "library/storage.hpp"
@@ -98,6 +100,13 @@ class SqliteWriter final : public PeopleWriter {
         .bind(3, now_seconds())
         .run();
   }
+  void add_not_same(PersonId a, PersonId b) override {
+    db_.prepare("INSERT OR IGNORE INTO person_not_same(low_id, high_id, decided) VALUES (?, ?, ?)")
+        .bind(1, std::min(a, b))
+        .bind(2, std::max(a, b))
+        .bind(3, now_seconds())
+        .run();
+  }
 
  private:
   sql::Database& db_;
@@ -122,6 +131,8 @@ class SqlitePeopleStore final : public PeopleStore {
       while (r.step()) s.rejects.push_back({r.i64(0), r.i64(1), read_anchor(r, 2)});
       auto m = db_.prepare("SELECT from_id, into_id FROM person_merges");
       while (m.step()) s.merged_into[m.i64(0)] = m.i64(1);
+      auto n = db_.prepare("SELECT low_id, high_id FROM person_not_same ORDER BY low_id, high_id");
+      while (n.step()) s.not_same.emplace_back(n.i64(0), n.i64(1));
     } catch (...) {
       db_.exec("ROLLBACK");
       throw;

@@ -91,6 +91,11 @@ ALTER TABLE faces ADD COLUMN sharpness REAL;
     R"sql(
 ALTER TABLE persons ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // "Not the same person": a rejected merge suggestion (people suggest), low_id < high_id.
+    R"sql(
+CREATE TABLE IF NOT EXISTS person_not_same(low_id INTEGER NOT NULL, high_id INTEGER NOT NULL, decided INTEGER NOT NULL,
+  PRIMARY KEY (low_id, high_id));
+)sql",
 };
 
 bool has_table(sql::Database& db, const char* name) {
