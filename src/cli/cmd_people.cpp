@@ -161,6 +161,8 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
                 [](app::Session& s, FaceId face, const std::string& person) {
                   return fmt::format("face {} is not person {}", face, s.reject_face(face, person));
                 });
+
+  add_people_xmp_commands(people_cmd, common, commands);
 }
 
 }  // namespace facesearch::cli

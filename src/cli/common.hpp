@@ -85,6 +85,7 @@ void add_status_commands(CLI::App& app, CommonOptions& common, Commands& command
 void add_models_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_eval_commands(CLI::App& app, CommonOptions& common, Commands& commands);
 void add_people_commands(CLI::App& app, CommonOptions& common, Commands& commands);
+void add_people_xmp_commands(CLI::App* people_cmd, CommonOptions& common, Commands& commands);  // export/import-xmp
 void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace facesearch::cli
