@@ -317,7 +317,19 @@ void merge(Exiv2::XmpData& data, const RegionUpdate& update) {
   if (!names.empty()) data.add(Exiv2::XmpKey(person_in_image_key()), &bag);
 }
 
+// Sidecars are a few kilobytes; anything this large is no sidecar and is not read into memory.
+constexpr std::uintmax_t kMaxSidecarBytes = 16u << 20;
+
+// exiv2's XMP toolkit is not thread-safe: one call at a time (a server may export and import from several threads).
+std::mutex& exiv2_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 std::string read_text(const fs::path& path) {
+  std::error_code ec;
+  if (const auto size = fs::file_size(path, ec); !ec && size > kMaxSidecarBytes)
+    throw XmpError(path.string() + " is too large for an XMP sidecar (" + std::to_string(size) + " bytes)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw XmpError("cannot read " + path.string());
   std::ostringstream text;
@@ -325,6 +337,12 @@ std::string read_text(const fs::path& path) {
   if (in.bad()) throw XmpError("cannot read " + path.string());
   return text.str();
 }
+
+// A file of a type exiv2 does not know (PNM, some HEIF): it can hold no XMP exiv2 could read or write.
+class UnknownImageType : public XmpError {
+ public:
+  using XmpError::XmpError;
+};
 
 // Opens an image with exiv2 and reads its metadata; XmpError when exiv2 cannot.
 Exiv2::Image::AutoPtr open_image(const fs::path& path) {
@@ -334,9 +352,12 @@ Exiv2::Image::AutoPtr open_image(const fs::path& path) {
     image->readMetadata();
     return image;
   } catch (const Exiv2::AnyError& e) {
-    throw XmpError(std::string("exiv2 cannot read the image: ") + e.what());
+    const std::string why = std::string("exiv2 cannot read the image: ") + e.what();
+    if (e.code() == Exiv2::kerFileContainsUnknownImageType) throw UnknownImageType(why);
+    throw XmpError(why);
   }
 }
+
 
 }  // namespace
 
@@ -350,11 +371,13 @@ double region_iou(const FaceRegion& a, const FaceRegion& b) {
 
 FaceRegions parse_face_regions(const std::string& packet) {
   prefixes();
+  std::scoped_lock lock(exiv2_mutex());
   return regions_of(decode(packet));
 }
 
 std::string merge_face_regions(const std::string& packet, const RegionUpdate& update) {
   prefixes();
+  std::scoped_lock lock(exiv2_mutex());
   Exiv2::XmpData data = decode(packet);
   merge(data, update);
   return encode(data, Exiv2::XmpParser::useCompactFormat | Exiv2::XmpParser::omitPacketWrapper);
@@ -384,11 +407,20 @@ void write_sidecar(const fs::path& sidecar, const RegionUpdate& update) {
 }
 
 FaceRegions read_embedded(const fs::path& image) {
-  const auto opened = open_image(image);
-  return parse_face_regions(opened->xmpPacket());
+  std::string packet;
+  {
+    std::scoped_lock lock(exiv2_mutex());
+    try {
+      packet = open_image(image)->xmpPacket();
+    } catch (const UnknownImageType&) {
+      return {};  // no XMP there that anyone could have written with exiv2
+    }
+  }
+  return parse_face_regions(packet);
 }
 
 void write_embedded(const fs::path& image, const RegionUpdate& update) {
+  std::scoped_lock lock(exiv2_mutex());
   auto opened = open_image(image);
   Exiv2::XmpData data = decode(opened->xmpPacket());
   merge(data, update);
