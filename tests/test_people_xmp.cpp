@@ -396,3 +396,32 @@ TEST(PeopleXmp, RotatedPhotoGetsRegionsOfTheUprightImage) {
   EXPECT_EQ(reread.cols, stored.cols);
   EXPECT_EQ(reread.rows, stored.rows);
 }
+
+// Face regions are for photos: a named person's faces in a video are left out of the export, and said so.
+TEST(PeopleXmp, VideosAreSkippedAndReported) {
+  const fs::path scratch = fstest::scratch_dir("people-xmp-video");
+  const fs::path photos = scratch / "photos";
+  copy_photo("id04/img13.jpg", scratch / "still.jpg");
+  fs::create_directories(photos);
+  const fs::path video = photos / "clip.mp4";
+  const auto made = fstest::run_command("ffmpeg -hide_banner -loglevel error -nostdin -y -loop 1 -i '" +
+                                        (scratch / "still.jpg").string() + "' -t 1 -r 5 -pix_fmt yuv420p " +
+                                        "-vf 'scale=trunc(iw/2)*2:trunc(ih/2)*2' '" + video.string() + "' 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << "ffmpeg (scripts/install-deps.sh): " << made.out;
+  const Cli cli{(scratch / "lib").string()};
+  ASSERT_EQ(cli.run("index '" + photos.string() + "'").exit_code, 0);
+  const auto matches = cli.json_of("search --json -q '" + (scratch / "still.jpg").string() + "'");
+  ASSERT_GE(matches.size(), 1u);
+  ASSERT_EQ(matches[0]["path"], video.string());
+  ASSERT_EQ(cli.run("people move " + std::to_string(matches[0]["face_id"].get<long long>()) + " new").exit_code, 0);
+  ASSERT_EQ(cli.run("people name " + std::to_string(unnamed_person(cli)) + " 'Ada Example'").exit_code, 0);
+  const auto exported = cli.json_of("people export-xmp --json");
+  ASSERT_EQ(exported.size(), 2u);
+  EXPECT_EQ(exported[0]["path"], video.string());
+  EXPECT_EQ(exported[0]["status"], "skipped");
+  EXPECT_NE(exported[0]["reason"].get<std::string>().find("video"), std::string::npos);
+  EXPECT_EQ(exported[1]["summary"]["videos_skipped"], 1);
+  EXPECT_EQ(exported[1]["summary"]["written"], 0);
+  EXPECT_FALSE(fs::exists(video.string() + ".xmp"));
+  EXPECT_EQ(cli.json_of("people import-xmp --json").back()["summary"]["videos_skipped"], 1);
+}

@@ -68,10 +68,14 @@ bool starts_with_path(const std::string& key, const std::string& prefix) {
          (key.size() == prefix.size() || key[prefix.size()] == '/' || key[prefix.size()] == '[');
 }
 
+// A property's text without surrounding white space (names typed by hand often have some).
 std::optional<std::string> text(const Exiv2::XmpData& data, const std::string& key) {
   const auto it = data.findKey(Exiv2::XmpKey(key));
   if (it == data.end()) return std::nullopt;
-  return it->toString();
+  std::string t = it->toString();
+  const size_t first = t.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return std::string();
+  return t.substr(first, t.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 std::optional<double> number(const std::string& s) {
