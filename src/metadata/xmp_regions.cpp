@@ -4,7 +4,10 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #include <exiv2/exiv2.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -393,7 +396,11 @@ void write_sidecar(const fs::path& sidecar, const RegionUpdate& update) {
   std::error_code ec;
   const std::string before = fs::exists(sidecar, ec) ? read_text(sidecar) : std::string();
   const std::string after = merge_face_regions(before, update);
-  const fs::path temporary = sidecar.string() + ".facesearch-tmp";
+  // A name of its own per write: two exports (CLI and server) of one photo never share a half-written file.
+  static std::atomic<unsigned> writes{0};
+  // Hidden, so an `index` running meanwhile does not list it.
+  const fs::path temporary = sidecar.parent_path() / ("." + sidecar.filename().string() + ".facesearch-" +
+                                                      std::to_string(::getpid()) + "-" + std::to_string(++writes));
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << after;

@@ -84,6 +84,8 @@ void Server::Impl::routes() {
   http.Get("/api/people", api([&v](Req, Res res) { v.people(res); }));
   http.Get(R"(/api/people/(\d+))", api([&v, id](Req req, Res res) { v.person(id(req), res); }));
   http.Post(R"(/api/people/(\d+)/name)", api([&v, id](Req req, Res res) { v.name_person(req, id(req), res); }));
+  http.Post("/api/people/export-xmp", api([&v](Req req, Res res) { v.export_xmp(req, res); }));
+  http.Post("/api/people/import-xmp", api([&v](Req req, Res res) { v.import_xmp(req, res); }));
   answer_errors_as_json(http, options.log_requests);
 }
 

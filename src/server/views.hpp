@@ -30,6 +30,8 @@ class Views {
   void people(httplib::Response& res);
   void person(std::int64_t id, httplib::Response& res);
   void name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res);
+  void export_xmp(const httplib::Request& req, httplib::Response& res);  // views_xmp.cpp
+  void import_xmp(const httplib::Request& req, httplib::Response& res);
 
  private:
   app::Session& session_;
