@@ -164,14 +164,17 @@ ExivRegion region_of(const json& box, int width, int height, const std::string& 
 }  // namespace
 
 // Must show: export for a library with named persons, read with exiv2, import into a fresh library: same persons.
-TEST(PeopleXmp, RoundTripThroughSidecarsReadByExiv2) {
-  const fs::path scratch = fstest::scratch_dir("people-xmp-roundtrip");
+// On both storage backends (the PostgreSQL half needs scripts/postgres-test.sh, as `make test` runs it).
+class PeopleXmpBackend : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PeopleXmpBackend, RoundTripThroughSidecarsReadByExiv2) {
+  const fs::path scratch = fstest::scratch_dir("people-xmp-roundtrip-" + GetParam());
   const fs::path photos = scratch / "photos";
   for (const char* rel : {"id01_Angelina_Jolie/img2.jpg", "id01_Angelina_Jolie/img4.jpg", "id01_Angelina_Jolie/img5.jpg",
                           "id01_Angelina_Jolie/img6.jpg", "id04/img13.jpg", "id04/img14.jpg", "id04/img15.jpg",
                           "group/couple.jpg"})
     copy_photo(rel, photos / rel);
-  const Cli a{(scratch / "lib-a").string()};
+  const Cli a{fstest::new_library(GetParam(), scratch, "lib_a")};
   ASSERT_EQ(a.run("index '" + photos.string() + "'").exit_code, 0);
   ASSERT_EQ(a.run("people cluster --min-faces 3").exit_code, 0);
   name_person_in(a, "/id01_Angelina_Jolie/", "Angelina Jolie");
@@ -228,7 +231,7 @@ TEST(PeopleXmp, RoundTripThroughSidecarsReadByExiv2) {
   EXPECT_EQ(read_text(photos / "group/couple.jpg.xmp"), couple_before);  // exporting again: the same sidecar
 
   // A fresh library of the same photos (the sidecars beside them are not indexed as images) gets the same persons.
-  const Cli b{(scratch / "lib-b").string()};
+  const Cli b{fstest::new_library(GetParam(), scratch, "lib_b")};
   ASSERT_EQ(b.run("index '" + photos.string() + "'").exit_code, 0);
   const auto status = b.json_of("status --json");
   ASSERT_EQ(status.size(), 1u);
@@ -250,6 +253,9 @@ TEST(PeopleXmp, RoundTripThroughSidecarsReadByExiv2) {
   EXPECT_EQ(again["persons_created"], 0);
   EXPECT_EQ(named_persons(b), persons_a);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, PeopleXmpBackend, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
 
 // Must show: a sidecar written by another program is imported (its name becomes a person) and, after an export,
 // still holds its other properties and regions. Also: Microsoft Photo regions, malformed sidecars.
