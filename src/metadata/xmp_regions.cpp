@@ -1,22 +1,15 @@
+// XMP packets: face regions read from exiv2's XmpData and merged into it (sidecar and image files: xmp_files.cpp).
 #include "metadata/xmp_regions.hpp"
 
-// exiv2 0.27's API hands out std::auto_ptr (deprecated since C++11): its warnings are about exiv2, not this file.
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#include <exiv2/exiv2.hpp>
-
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <system_error>
 
-namespace fs = std::filesystem;
+#include "metadata/xmp_packet.hpp"
 
 namespace facesearch::metadata {
 
@@ -324,8 +317,9 @@ void merge(Exiv2::XmpData& data, const RegionUpdate& update) {
   if (!names.empty()) data.add(Exiv2::XmpKey(person_in_image_key()), &bag);
 }
 
-// Sidecars are a few kilobytes; anything this large is no sidecar and is not read into memory.
-constexpr std::uintmax_t kMaxSidecarBytes = 16u << 20;
+}  // namespace
+
+namespace detail {
 
 // exiv2's XMP toolkit is not thread-safe: one call at a time (a server may export and import from several threads).
 std::mutex& exiv2_mutex() {
@@ -333,40 +327,16 @@ std::mutex& exiv2_mutex() {
   return m;
 }
 
-std::string read_text(const fs::path& path) {
-  std::error_code ec;
-  if (const auto size = fs::file_size(path, ec); !ec && size > kMaxSidecarBytes)
-    throw XmpError(path.string() + " is too large for an XMP sidecar (" + std::to_string(size) + " bytes)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw XmpError("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw XmpError("cannot read " + path.string());
-  return text.str();
+void set_up() { prefixes(); }
+Exiv2::XmpData decode_packet(const std::string& packet) { return decode(packet); }
+std::string encode_packet(const Exiv2::XmpData& data) {
+  return encode(data, Exiv2::XmpParser::useCompactFormat | Exiv2::XmpParser::omitPacketWrapper);
 }
+void merge_regions(Exiv2::XmpData& data, const RegionUpdate& update) { merge(data, update); }
 
-// A file of a type exiv2 does not know (PNM, some HEIF): it can hold no XMP exiv2 could read or write.
-class UnknownImageType : public XmpError {
- public:
-  using XmpError::XmpError;
-};
+}  // namespace detail
 
-// Opens an image with exiv2 and reads its metadata; XmpError when exiv2 cannot.
-Exiv2::Image::AutoPtr open_image(const fs::path& path) {
-  prefixes();
-  try {
-    Exiv2::Image::AutoPtr image = Exiv2::ImageFactory::open(path.string(), false);
-    image->readMetadata();
-    return image;
-  } catch (const Exiv2::AnyError& e) {
-    const std::string why = std::string("exiv2 cannot read the image: ") + e.what();
-    if (e.code() == Exiv2::kerFileContainsUnknownImageType) throw UnknownImageType(why);
-    throw XmpError(why);
-  }
-}
-
-
-}  // namespace
+using detail::exiv2_mutex;
 
 double region_iou(const FaceRegion& a, const FaceRegion& b) {
   const double ix = std::min(a.x + a.w / 2, b.x + b.w / 2) - std::max(a.x - a.w / 2, b.x - b.w / 2);
@@ -387,67 +357,7 @@ std::string merge_face_regions(const std::string& packet, const RegionUpdate& up
   std::scoped_lock lock(exiv2_mutex());
   Exiv2::XmpData data = decode(packet);
   merge(data, update);
-  return encode(data, Exiv2::XmpParser::useCompactFormat | Exiv2::XmpParser::omitPacketWrapper);
-}
-
-FaceRegions read_sidecar(const fs::path& sidecar) { return parse_face_regions(read_text(sidecar)); }
-
-void write_sidecar(const fs::path& sidecar, const RegionUpdate& update) {
-  std::error_code ec;
-  const std::string before = fs::exists(sidecar, ec) ? read_text(sidecar) : std::string();
-  const std::string after = merge_face_regions(before, update);
-  // A name of its own per write: two exports (CLI and server) of one photo never share a half-written file.
-  static std::atomic<unsigned> writes{0};
-  // Hidden, so an `index` running meanwhile does not list it.
-  const fs::path temporary = sidecar.parent_path() / ("." + sidecar.filename().string() + ".facesearch-" +
-                                                      std::to_string(::getpid()) + "-" + std::to_string(++writes));
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << after;
-    out.close();
-    if (!out) {
-      fs::remove(temporary, ec);
-      throw XmpError("cannot write " + temporary.string());
-    }
-  }
-  fs::rename(temporary, sidecar, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    throw XmpError("cannot replace " + sidecar.string() + ": " + ec.message());
-  }
-}
-
-FaceRegions read_embedded(const fs::path& image) {
-  std::string packet;
-  {
-    std::scoped_lock lock(exiv2_mutex());
-    try {
-      packet = open_image(image)->xmpPacket();
-    } catch (const UnknownImageType&) {
-      return {};  // no XMP there that anyone could have written with exiv2
-    }
-  }
-  return parse_face_regions(packet);
-}
-
-void write_embedded(const fs::path& image, const RegionUpdate& update) {
-  std::scoped_lock lock(exiv2_mutex());
-  auto opened = open_image(image);
-  Exiv2::XmpData data = decode(opened->xmpPacket());
-  merge(data, update);
-  try {
-    opened->setXmpData(data);
-    opened->writeMetadata();
-  } catch (const Exiv2::AnyError& e) {
-    throw XmpError(std::string("exiv2 cannot write the image: ") + e.what());
-  }
-}
-
-fs::path sidecar_path(const fs::path& photo) { return photo.string() + ".xmp"; }
-
-fs::path short_sidecar_path(const fs::path& photo) {
-  fs::path p = photo;
-  return p.replace_extension(".xmp");
+  return detail::encode_packet(data);
 }
 
 }  // namespace facesearch::metadata
