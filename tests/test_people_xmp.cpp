@@ -357,6 +357,34 @@ TEST(PeopleXmp, OtherProgramsSidecarsAreImportedAndMergedMalformedOnesSkipped) {
   EXPECT_EQ(again["named"], 0);
   EXPECT_EQ(again["unchanged"], 4);  // couple x2, jolie, ms (MWG now, the Microsoft region is the same face)
   EXPECT_EQ(again["problems"], 1);   // still the malformed sidecar
+
+  // Another program calls Jolie's face someone else (in the `photo.xmp` style of sidecar): beside the exported
+  // sidecar, two tags on one face; alone, against the library's own user decision. Either way the library stays as
+  // it is and the region is reported as a conflict.
+  write_text(photos / "jolie.xmp",
+             foreign_mwg_sidecar(jolie_faces["width"], jolie_faces["height"],
+                                 {region_of(jolie_faces["faces"][0]["box"], jolie_faces["width"], jolie_faces["height"],
+                                            "Someone Else")}));
+  for (const bool alone : {false, true}) {
+    SCOPED_TRACE(alone ? "alone" : "beside the exported sidecar");
+    if (alone) fs::remove(jolie.string() + ".xmp");
+    const auto conflicting = cli.json_of("people import-xmp --json '" + jolie.string() + "'");
+    EXPECT_EQ(conflicting.back()["summary"]["photos"], 1);
+    EXPECT_EQ(conflicting.back()["summary"]["conflicts"], 1);
+    EXPECT_EQ(conflicting.back()["summary"]["unchanged"], alone ? 0 : 1);
+    EXPECT_EQ(conflicting.back()["summary"]["persons_created"], 0);
+    bool conflict_seen = false;
+    for (const json& r : conflicting)
+      if (r.contains("name") && r["name"] == "Someone Else") {
+        conflict_seen = true;
+        EXPECT_EQ(r["status"], "conflict");
+        EXPECT_EQ(r["source"], (photos / "jolie.xmp").string());
+        EXPECT_NE(r["reason"].get<std::string>().find("Angelina Jolie"), std::string::npos) << r;
+      }
+    EXPECT_TRUE(conflict_seen);
+    EXPECT_EQ(named_persons(cli).count("Someone Else"), 0u);
+    EXPECT_EQ(named_persons(cli).at("Angelina Jolie").size(), 2u);
+  }
 }
 
 // A photo stored on its side with EXIF orientation 6: regions and dimensions are those of the upright image, the

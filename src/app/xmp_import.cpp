@@ -146,19 +146,31 @@ XmpImportReport import_xmp(Session& session, const XmpImportOptions& options) {
       for (size_t f = 0; f < image.faces.size(); ++f)
         if (const double o = iou(regions[r].box, image.faces[f].face.box); o >= kXmpMatchIoU) pairs.push_back({o, r, f});
     std::stable_sort(pairs.begin(), pairs.end(), [](auto& a, auto& b) { return a.iou > b.iou; });
-    std::vector<bool> face_used(image.faces.size());
+    std::vector<std::optional<size_t>> taken_by(image.faces.size());  // the region each face went to
+    std::vector<std::optional<size_t>> lost(regions.size());           // a region's best face, taken by another
     for (const Pair& p : pairs) {
-      if (face_used[p.face] || regions[p.region].face) continue;
-      face_used[p.face] = true;
+      if (regions[p.region].face) continue;
+      if (taken_by[p.face]) {
+        if (!lost[p.region]) lost[p.region] = *taken_by[p.face];
+        continue;
+      }
+      taken_by[p.face] = p.region;
       regions[p.region].face = image.faces[p.face].id;
       regions[p.region].iou = p.iou;
     }
-    for (auto& region : regions) {
-      if (region.face)
+    for (size_t r = 0; r < regions.size(); ++r) {
+      XmpRegionIn& region = regions[r];
+      if (region.face) {
         decide(session, now, region.area.name, region, report);
-      else
+      } else if (lost[r]) {  // two tags on one face: the one that fits better wins, this one is reported
+        const XmpRegionIn& winner = regions[*lost[r]];
+        region.status = "conflict";
+        region.reason = "its face is tagged \"" + winner.area.name + "\" by " + winner.source;
+        ++report.conflicts;
+      } else {
         ++report.unmatched;
-      report.regions.push_back(std::move(region));
+      }
+      report.regions.push_back(region);  // a copy: a later region may still name this one as the winner
     }
   }
   return report;
