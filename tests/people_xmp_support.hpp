@@ -18,13 +18,7 @@ namespace xmptest {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-inline std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
+using fstest::json_lines;
 
 struct Cli {
   std::string library;
