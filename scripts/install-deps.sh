@@ -15,6 +15,7 @@ packages=(
   python3 python3-opencv python3-numpy
   libcurl4-openssl-dev unzip
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libexiv2-dev exiv2
 )
 
 missing=()

@@ -39,13 +39,7 @@ inline CommandRun run_command(const std::string& cmd, bool with_stderr = false) 
   return fstest::run_command(cmd + (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
-inline std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
+using fstest::json_lines;
 
 // A server on a free loopback port, serving from its own thread until destroyed.
 class RunningServer {

@@ -26,14 +26,7 @@ CliRun facesearch(const std::string& args) {
                              (fs::path(FACESEARCH_BINARY_DIR) / "test-cli-stderr.txt").string());
 }
 
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using fstest::json_lines;
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 

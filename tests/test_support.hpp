@@ -2,9 +2,12 @@
 #pragma once
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace fstest {
 
@@ -27,6 +30,15 @@ struct CommandRun {
   std::string out;
 };
 CommandRun run_command(const std::string& command_line);
+
+// JSON Lines (--json output) as one value per non-empty line.
+inline std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
 
 // The PostgreSQL test server ($FACESEARCH_TEST_PG_URL, set by scripts/postgres-test.sh, which `make test` uses).
 // Throws with a message saying how to run the test when it is not set.

@@ -158,6 +158,10 @@ std::optional<LibraryFace> Session::face(std::int64_t id, bool with_embedding) {
 
 std::optional<LibraryImage> Session::image(std::int64_t id) { return library()->image(id); }
 
+void Session::for_each_image(const std::function<bool(const LibraryImage&)>& visit) {
+  library()->for_each_image(visit);
+}
+
 // ---- people ----------------------------------------------------------------------------------------------------
 
 template <class Fn>

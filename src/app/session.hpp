@@ -108,6 +108,8 @@ class Session {
   size_t forget(const std::vector<std::filesystem::path>& paths);
   std::optional<LibraryFace> face(std::int64_t id, bool with_embedding = false);
   std::optional<LibraryImage> image(std::int64_t id);
+  // Every image of the library (with its faces, without embeddings), in path order; stops when `visit` says false.
+  void for_each_image(const std::function<bool(const LibraryImage&)>& visit);
 
   // People (docs/PEOPLE.md). Persons are given as an id or a name; unknown ones throw people::PeopleError.
   people::ClusterReport cluster_people(bool reset, std::optional<size_t> min_faces = std::nullopt);

@@ -190,6 +190,7 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
                 });
 
   add_hide_commands(people_cmd, common, commands);
+  add_people_xmp_commands(people_cmd, common, commands);
 }
 
 }  // namespace facesearch::cli

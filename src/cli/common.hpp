@@ -88,6 +88,7 @@ void add_people_commands(CLI::App& app, CommonOptions& common, Commands& command
 // cmd_people_review.cpp: `people suggest`, and `people list --unsure`'s listing.
 void add_people_review_commands(CLI::App* people_cmd, CommonOptions& common, Commands& commands);
 int run_list_unsure(const CommonOptions& common, bool json);
+void add_people_xmp_commands(CLI::App* people_cmd, CommonOptions& common, Commands& commands);  // export/import-xmp
 void add_serve_command(CLI::App& app, CommonOptions& common, Commands& commands);
 
 }  // namespace facesearch::cli

@@ -1,6 +1,7 @@
 #include "engine/batch.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +19,14 @@ static bool hidden(const fs::path& p) {
   return name.size() > 1 && name[0] == '.' && name != "..";
 }
 
+// XMP sidecars (`photo.jpg.xmp`, written by `people export-xmp` and other photo programs) describe photos and are
+// never images themselves: listing them would report each as an unusable file.
+static bool sidecar(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".xmp";
+}
+
 std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool recursive) {
   std::vector<fs::path> files;
   for (const auto& root : roots) {
@@ -32,7 +41,7 @@ std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool rec
     // with its reason (it never opens them) instead of leaving them out silently.
     if (!recursive) {
       for (auto& e : fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec))
-        if (!hidden(e.path()) && !e.is_directory(ec)) files.push_back(e.path());
+        if (!hidden(e.path()) && !sidecar(e.path()) && !e.is_directory(ec)) files.push_back(e.path());
       continue;
     }
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
@@ -42,7 +51,7 @@ std::vector<fs::path> collect_files(const std::vector<fs::path>& roots, bool rec
         if (it->is_directory(ec)) it.disable_recursion_pending();
         continue;
       }
-      if (!it->is_directory(ec)) files.push_back(it->path());
+      if (!it->is_directory(ec) && !sidecar(it->path())) files.push_back(it->path());
     }
   }
   std::sort(files.begin(), files.end());

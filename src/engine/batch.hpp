@@ -13,7 +13,8 @@
 
 namespace facesearch {
 
-// Every regular file under the roots (a root may be a file), sorted; hidden files and folders are left out.
+// Every regular file under the roots (a root may be a file), sorted; hidden files and folders, and XMP sidecars
+// (*.xmp) found in folders, are left out.
 // Throws std::runtime_error when a root does not exist.
 std::vector<std::filesystem::path> collect_files(const std::vector<std::filesystem::path>& roots, bool recursive);
 

@@ -100,6 +100,8 @@ void Server::Impl::routes() {
   http.Get("/api/people/suggestions", api([&v](Req req, Res res) { v.suggestions(req, res); }));
   http.Post("/api/people/suggestions/confirm", api([&v](Req req, Res res) { v.answer_suggestion(req, res, true); }));
   http.Post("/api/people/suggestions/reject", api([&v](Req req, Res res) { v.answer_suggestion(req, res, false); }));
+  http.Post("/api/people/export-xmp", api([&v](Req req, Res res) { v.export_xmp(req, res); }));
+  http.Post("/api/people/import-xmp", api([&v](Req req, Res res) { v.import_xmp(req, res); }));
   answer_errors_as_json(http, options.log_requests);
 }
 

@@ -33,6 +33,8 @@ class Views {
   // views_suggest.cpp: GET /api/people/suggestions, POST /api/people/suggestions/confirm and /reject.
   void suggestions(const httplib::Request& req, httplib::Response& res);
   void answer_suggestion(const httplib::Request& req, httplib::Response& res, bool confirm);
+  void export_xmp(const httplib::Request& req, httplib::Response& res);  // views_xmp.cpp
+  void import_xmp(const httplib::Request& req, httplib::Response& res);
 
  private:
   app::Session& session_;
