@@ -59,6 +59,7 @@ std::optional<float> optional_float(const py::dict& options, const char* key);
 struct PyFace {
   Face face;
   MediaKind kind = MediaKind::Photo;
+  int frame_width = 0, frame_height = 0;  // a video's frame size (its records carry it)
 };
 py::list faces_list(ImageFaces&& found);
 py::list matches_list(std::vector<Match>&& matches);

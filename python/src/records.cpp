@@ -28,9 +28,9 @@ py::object path_str(const std::filesystem::path& p) {
 
 const char* kind_name(MediaKind kind) { return kind == MediaKind::Video ? "video" : "photo"; }
 
-// The fields a Face and a Match share (both hold an engine Face).
-template <class T, class Get>
-void face_fields(py::class_<T>& cls, Get get) {
+// The fields a Face and a Match share (both hold an engine Face, from a photo or a video).
+template <class T, class GetFace, class GetKind>
+void face_fields(py::class_<T>& cls, GetFace get, GetKind kind) {
   cls.def_property_readonly("box", [get](const T& self) { return box_tuple(get(self).box); },
                             "(x1, y1, x2, y2) in pixels of the upright image (of a video's frame).")
       .def_property_readonly("landmarks", [get](const T& self) { return landmarks_tuple(get(self).landmarks); },
@@ -40,13 +40,19 @@ void face_fields(py::class_<T>& cls, Get get) {
                              "{'yaw', 'pitch', 'roll'} in degrees (rough, from the five points), or None.")
       .def_property_readonly("quality", [get](const T& self) { return to_python(quality_json(get(self))); },
                              "{'sharpness', 'size', 'score'} as in the CLI's records.");
+  const std::pair<const char*, std::int64_t FaceTime::*> times[] = {
+      {"t_start", &FaceTime::first_ms}, {"t_end", &FaceTime::last_ms}, {"t_best", &FaceTime::best_ms}};
+  for (const auto& [name, which] : times)
+    cls.def_property_readonly(
+        name, [get, kind, which](const T& self) { return seconds(get(self), kind(self), which); },
+        "A video's face: first seen, last seen, seen best (t_start, t_end, t_best; seconds); None for photos.");
 }
 
 }  // namespace
 
 py::list faces_list(ImageFaces&& found) {
   py::list out;
-  for (auto& f : found.faces) out.append(py::cast(PyFace{std::move(f), found.kind}));
+  for (auto& f : found.faces) out.append(py::cast(PyFace{std::move(f), found.kind, found.width, found.height}));
   return out;
 }
 
@@ -58,7 +64,7 @@ py::list matches_list(std::vector<Match>&& matches) {
 
 void bind_records(py::module_& m) {
   py::class_<PyFace> face(m, "Face", "A face found in an image: box, landmarks, score, pose, quality, embedding.");
-  face_fields(face, [](const PyFace& f) -> const Face& { return f.face; });
+  face_fields(face, [](const PyFace& f) -> const Face& { return f.face; }, [](const PyFace& f) { return f.kind; });
   face.def_property_readonly(
           "embedding",
           [](py::object self) -> py::object {
@@ -70,13 +76,12 @@ void bind_records(py::module_& m) {
             return view;
           },
           "The L2-normalised embedding: a read-only float32 numpy array sharing the Face's memory.")
-      .def_property_readonly("t_start", [](const PyFace& f) { return seconds(f.face, f.kind, &FaceTime::first_ms); },
-                             "A video's face: first seen (seconds); None for photos.")
-      .def_property_readonly("t_end", [](const PyFace& f) { return seconds(f.face, f.kind, &FaceTime::last_ms); },
-                             "A video's face: last seen (seconds); None for photos.")
-      .def_property_readonly("t_best", [](const PyFace& f) { return seconds(f.face, f.kind, &FaceTime::best_ms); },
-                             "A video's face: the frame it is seen best in (seconds); None for photos.")
-      .def("to_dict", [](const PyFace& f, bool embedding) { return to_python(face_json(f.face, embedding)); },
+      .def("to_dict",
+           [](const PyFace& f, bool embedding) {
+             nlohmann::json record = face_json(f.face, embedding);
+             if (f.kind == MediaKind::Video) add_video_fields(record, f.face, f.frame_width, f.frame_height);
+             return to_python(record);
+           },
            py::arg("embedding") = false, "The face as the CLI's `faces --json` prints it (rounded numbers).")
       .def("__repr__", [](const PyFace& f) {
         const Box& b = f.face.box;
@@ -85,7 +90,7 @@ void bind_records(py::module_& m) {
       });
 
   py::class_<Match> match(m, "Match", "A face matching a query: its file, similarity and face.");
-  face_fields(match, [](const Match& x) -> const Face& { return x.face; });
+  face_fields(match, [](const Match& x) -> const Face& { return x.face; }, [](const Match& x) { return x.kind; });
   match.def_property_readonly("path", [](const Match& x) { return path_str(x.path); }, "The file the face is in.")
       .def_property_readonly("similarity", [](const Match& x) { return x.similarity; },
                              "Cosine similarity to the query (-1..1).")
@@ -96,12 +101,6 @@ void bind_records(py::module_& m) {
                              "The library's face id (Library.search), None for Engine.scan.")
       .def_property_readonly("image_id", [](const Match& x) { return x.image_id ? py::object(py::int_(x.image_id)) : py::none(); },
                              "The library's image id (Library.search), None for Engine.scan.")
-      .def_property_readonly("t_start", [](const Match& x) { return seconds(x.face, x.kind, &FaceTime::first_ms); },
-                             "A video's face: first seen (seconds); None for photos.")
-      .def_property_readonly("t_end", [](const Match& x) { return seconds(x.face, x.kind, &FaceTime::last_ms); },
-                             "A video's face: last seen (seconds); None for photos.")
-      .def_property_readonly("t_best", [](const Match& x) { return seconds(x.face, x.kind, &FaceTime::best_ms); },
-                             "A video's face: the frame it is seen best in (seconds); None for photos.")
       .def("to_dict", [](const Match& x) { return to_python(match_json(x)); },
            "The match as the CLI's `scan --json` / `search --json` prints it (rounded numbers).")
       .def("__repr__", [](const Match& x) {

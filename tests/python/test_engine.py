@@ -2,6 +2,7 @@
 out; the exceptions of unusable files."""
 
 import subprocess
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -142,3 +143,22 @@ def test_bad_arrays_and_faceless_queries(engine, facesearch_module, data):
         engine.scan(data / PHOTOS[0], data / "openface_examples", query_face="7")
     with pytest.raises(ValueError, match="dimension"):
         engine.scan(np.zeros(3, dtype=np.float32), data / "openface_examples")
+
+
+def test_video_faces_and_scan_equal_the_cli(engine, data, cli, tmp_path):
+    """A video's faces are appearances with times (t_start, t_end, t_best), as `faces --json` and `scan --json`."""
+    script = Path(__file__).resolve().parents[2] / "scripts/make-test-videos.sh"
+    subprocess.run([str(script), str(data), str(tmp_path)], check=True)
+    video = tmp_path / "cuts.mp4"  # id01 0-3 s, id02 3-6 s, nobody 6-8 s, id01 again 8-11 s
+    # Engine.faces always embeds, so it equals `faces --embeddings` (embeddings also tell the tracker who is who).
+    record = cli("faces", "--embeddings", str(video))[0]
+    faces = engine.faces(video)
+    assert record["kind"] == "video" and len(faces) == len(record["faces"]) >= 3
+    for face, expected in zip(faces, record["faces"]):
+        assert face.to_dict(embedding=True) == expected
+        assert [rounded(t, 1e-3) for t in (face.t_start, face.t_end, face.t_best)] == [
+            expected["t_start"], expected["t_end"], expected["t_best"]]
+    matches = engine.scan(data / QUERY, video)
+    assert [m.to_dict() for m in matches] == cli("scan", "-q", str(data / QUERY), "-t", str(video))
+    assert len(matches) == 2 and all(m.kind == "video" for m in matches)
+    assert sorted(round(m.t_start) for m in matches) == [0, 8]  # Angelina Jolie's two appearances
