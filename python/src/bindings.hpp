@@ -53,7 +53,9 @@ Embedding query_embedding(app::Session& session, py::handle query, bool rgb, con
 
 // What Engine(...) and Library(...) were given (a dict built by facesearch/__init__.py), as session options.
 app::SessionOptions session_options(const py::dict& options);
-std::optional<float> optional_float(const py::dict& options, const char* key);
+// A similarity threshold: within [-1, 1] (ValueError with the CLI's rule otherwise); none: the pack's.
+std::optional<float> checked_threshold(std::optional<float> threshold);
+std::optional<float> optional_threshold(const py::dict& options);
 
 // A face as Python sees it: the engine's face and what its file was (a video's faces carry times).
 struct PyFace {

@@ -8,7 +8,7 @@ namespace {
 class PyEngine {
  public:
   explicit PyEngine(const py::dict& options)
-      : threshold_(optional_float(options, "threshold")) {
+      : threshold_(optional_threshold(options)) {
     const app::SessionOptions s = session_options(options);
     py::gil_scoped_release release;  // resolving the pack reads manifests and may verify model files
     session_ = std::make_unique<app::Session>(s);
@@ -36,7 +36,7 @@ class PyEngine {
     const Embedding embedding = query_embedding(*session_, query, rgb, query_face);
     const std::vector<std::filesystem::path> roots = to_paths(targets);
     app::SearchRequest request;
-    request.threshold = threshold ? threshold : threshold_;
+    request.threshold = threshold ? checked_threshold(threshold) : threshold_;
     request.top = top;
     ScanResult result;
     {

@@ -3,6 +3,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "app/numbers.hpp"
 #include "app/records.hpp"
 #include "bindings.hpp"
 
@@ -109,9 +110,15 @@ Embedding query_embedding(app::Session& session, py::handle query, bool rgb, con
   throw NoFaceError("the query has " + std::to_string(photo.found.faces.size()) + " face(s); there is no face " + which);
 }
 
-std::optional<float> optional_float(const py::dict& options, const char* key) {
-  if (!options.contains(key) || options[key].is_none()) return std::nullopt;
-  return options[key].cast<float>();
+std::optional<float> checked_threshold(std::optional<float> threshold) {
+  if (threshold && !app::number_in_range(*threshold, -1, 1))
+    throw py::value_error(app::number_rule("threshold", -1, 1));  // the CLI's --threshold rule
+  return threshold;
+}
+
+std::optional<float> optional_threshold(const py::dict& options) {
+  if (!options.contains("threshold") || options["threshold"].is_none()) return std::nullopt;
+  return checked_threshold(options["threshold"].cast<float>());
 }
 
 app::SessionOptions session_options(const py::dict& options) {

@@ -34,7 +34,7 @@ class ProgressReporter {
 
 class PyLibrary {
  public:
-  explicit PyLibrary(const py::dict& options) : threshold_(optional_float(options, "threshold")) {
+  explicit PyLibrary(const py::dict& options) : threshold_(optional_threshold(options)) {
     const app::SessionOptions s = session_options(options);
     py::gil_scoped_release release;
     session_ = std::make_unique<app::Session>(s);
@@ -64,7 +64,7 @@ class PyLibrary {
       queries.push_back(query_embedding(*session_, query, rgb, query_face));
     }
     app::SearchRequest request;
-    request.threshold = threshold ? threshold : threshold_;
+    request.threshold = threshold ? checked_threshold(threshold) : threshold_;
     request.top = top;
     request.person = person;
     app::SearchResult result;

@@ -162,3 +162,14 @@ def test_video_faces_and_scan_equal_the_cli(engine, data, cli, tmp_path):
     assert [m.to_dict() for m in matches] == cli("scan", "-q", str(data / QUERY), "-t", str(video))
     assert len(matches) == 2 and all(m.kind == "video" for m in matches)
     assert sorted(round(m.t_start) for m in matches) == [0, 8]  # Angelina Jolie's two appearances
+
+
+def test_options_are_checked_like_the_cli(facesearch_module, engine, data):
+    with pytest.raises(ValueError, match="threshold must be a number from -1 to 1"):
+        facesearch_module.Engine(threshold=1.5)
+    with pytest.raises(ValueError, match="threshold must be a number from -1 to 1"):
+        engine.scan(data / QUERY, data / "openface_examples", threshold=float("nan"))
+    with pytest.raises(ValueError, match="small_faces"):
+        facesearch_module.Engine(small_faces="sometimes")
+    with pytest.raises(facesearch_module.Error, match="nosuchpack"):
+        facesearch_module.Engine(pack="nosuchpack")
