@@ -57,6 +57,18 @@ app::SessionOptions session_options(const py::dict& options);
 std::optional<float> checked_threshold(std::optional<float> threshold);
 std::optional<float> optional_threshold(const py::dict& options);
 
+// What Engine and Library are built on: one app::Session made from the Python options (the GIL released while it
+// resolves the pack, which reads manifests and may verify model files), and the threshold they were given.
+class SessionOwner {
+ public:
+  explicit SessionOwner(const py::dict& options);
+  float threshold() const { return session_->threshold(threshold_); }
+
+ protected:
+  std::optional<float> threshold_;
+  std::unique_ptr<app::Session> session_;
+};
+
 // A face as Python sees it: the engine's face and what its file was (a video's faces carry times).
 struct PyFace {
   Face face;

@@ -5,14 +5,9 @@ namespace facesearch::python {
 
 namespace {
 
-class PyEngine {
+class PyEngine : public SessionOwner {
  public:
-  explicit PyEngine(const py::dict& options)
-      : threshold_(optional_threshold(options)) {
-    const app::SessionOptions s = session_options(options);
-    py::gil_scoped_release release;  // resolving the pack reads manifests and may verify model files
-    session_ = std::make_unique<app::Session>(s);
-  }
+  using SessionOwner::SessionOwner;
 
   py::list faces(py::handle image, bool rgb) {
     const ImageArg arg = to_image(image, rgb);
@@ -47,12 +42,7 @@ class PyEngine {
   }
 
   std::string pack() const { return session_->pack().id; }
-  float threshold() const { return session_->threshold(threshold_); }
   int dimension() const { return session_->pack().embedding_dim(); }
-
- private:
-  std::optional<float> threshold_;
-  std::unique_ptr<app::Session> session_;
 };
 
 }  // namespace

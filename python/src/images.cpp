@@ -121,6 +121,12 @@ std::optional<float> optional_threshold(const py::dict& options) {
   return checked_threshold(options["threshold"].cast<float>());
 }
 
+SessionOwner::SessionOwner(const py::dict& options) : threshold_(optional_threshold(options)) {
+  const app::SessionOptions s = session_options(options);
+  py::gil_scoped_release release;
+  session_ = std::make_unique<app::Session>(s);
+}
+
 app::SessionOptions session_options(const py::dict& options) {
   // The CLI's defaults (cli/common.hpp CommonOptions) when an option is not given.
   const auto get = [&](const char* key, auto fallback) {

@@ -32,13 +32,9 @@ class ProgressReporter {
   std::unique_ptr<py::error_already_set> failed_;
 };
 
-class PyLibrary {
+class PyLibrary : public SessionOwner {
  public:
-  explicit PyLibrary(const py::dict& options) : threshold_(optional_threshold(options)) {
-    const app::SessionOptions s = session_options(options);
-    py::gil_scoped_release release;
-    session_ = std::make_unique<app::Session>(s);
-  }
+  using SessionOwner::SessionOwner;
 
   py::object index(py::handle paths, py::object progress, bool reembed) {
     const std::vector<std::filesystem::path> roots = to_paths(paths);
@@ -111,11 +107,6 @@ class PyLibrary {
   }
 
   std::string location() const { return session_->library_spec(); }
-  float threshold() const { return session_->threshold(threshold_); }
-
- private:
-  std::optional<float> threshold_;
-  std::unique_ptr<app::Session> session_;
 };
 
 }  // namespace
