@@ -13,6 +13,7 @@ packages=(
   nodejs npm
   libcpp-httplib-dev chromium
   python3 python3-opencv python3-numpy
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-venv
   libcurl4-openssl-dev unzip
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libexiv2-dev exiv2

@@ -50,8 +50,7 @@ json face_json(const Face& f, bool with_embedding) {
   return j;
 }
 
-// A video's faces are appearances: when (seconds) and in which frame size. Photos have neither.
-static void add_video_fields(json& j, const Face& f, int frame_width, int frame_height) {
+void add_video_fields(json& j, const Face& f, int frame_width, int frame_height) {
   j["t_start"] = rounded(f.time.first_ms / 1000.0, kSecond);
   j["t_end"] = rounded(f.time.last_ms / 1000.0, kSecond);
   j["t_best"] = rounded(f.time.best_ms / 1000.0, kSecond);

@@ -31,6 +31,9 @@ nlohmann::json pose_json(const std::optional<FacePose>& pose);
 nlohmann::json quality_json(const Face& f);
 // {"box", "landmarks", "score", "pose", "quality"} plus "embedding" when asked and present.
 nlohmann::json face_json(const Face& f, bool with_embedding);
+// A video's faces are appearances: {"t_start", "t_end", "t_best"} (seconds) and {"frame_width", "frame_height"}.
+// Photos have neither.
+void add_video_fields(nlohmann::json& j, const Face& f, int frame_width, int frame_height);
 // {"path", "width", "height", "format", "faces": [...]}
 nlohmann::json image_json(const ImageFaces& img, bool with_embeddings);
 // A file that could not be used: {"path", "error"}.

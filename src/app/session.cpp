@@ -88,7 +88,10 @@ QueryPhoto Session::analyze_query(std::span<const std::uint8_t> encoded, const s
   DecodeOptions decode;  // as Engine::analyze_file decodes a file
   decode.max_pixels = options_.engine.max_pixels;
   decode.min_long_side = options_.engine.detect_max_side;
-  const DecodedImage image = decode_image(encoded, decode);
+  return analyze_query(decode_image(encoded, decode), which);
+}
+
+QueryPhoto Session::analyze_query(const DecodedImage& image, const std::string& which) {
   ImageFaces found;
   {
     auto engine = engines_.acquire();

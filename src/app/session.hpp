@@ -91,6 +91,8 @@ class Session {
   // "largest" or a face number (std::invalid_argument otherwise). Throws ImageError for unusable photos.
   QueryPhoto analyze_query(const std::filesystem::path& photo, const std::string& which);
   QueryPhoto analyze_query(std::span<const std::uint8_t> encoded, const std::string& which);
+  // Pixels already in memory (the Python package's numpy arrays): analysed as given, never shrunk.
+  QueryPhoto analyze_query(const DecodedImage& image, const std::string& which);
 
   // Search without an index: every face under `roots` compared with the query.
   ScanResult scan(const Embedding& query, const std::vector<std::filesystem::path>& roots, bool recursive,

@@ -11,13 +11,17 @@ namespace facesearch {
 
 namespace {
 
-// Beside the running program first (the installed layout and the build tree's facesearch), then the build tree
+// Beside the running program first (the installed layout and the build tree's facesearch), then beside the shared
+// object this code is linked into (the Python package's extension, whose program is python), then the build tree
 // this code was compiled in (test programs live in a subdirectory of it).
 std::vector<std::filesystem::path> module_candidates() {
   std::vector<std::filesystem::path> dirs;
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) dirs.push_back(exe.parent_path() / kVideoModuleName);
+  Dl_info self{};
+  if (dladdr(reinterpret_cast<void*>(&module_candidates), &self) && self.dli_fname)
+    dirs.push_back(std::filesystem::path(self.dli_fname).parent_path() / kVideoModuleName);
   dirs.push_back(std::filesystem::path(FACESEARCH_BUILD_DIR) / kVideoModuleName);
   return dirs;
 }
