@@ -112,10 +112,14 @@ httplib::Client ServeChild::client() const {
   return c;
 }
 
-int ServeChild::stop() {
+int ServeChild::stop() { return end_with(SIGTERM); }
+
+int ServeChild::kill_now() { return end_with(SIGKILL); }
+
+int ServeChild::end_with(int signal) {
   int status = -1;
   if (pid_ <= 0) return status;
-  kill(pid_, SIGTERM);
+  kill(pid_, signal);
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return status;

@@ -43,8 +43,12 @@ class ServeChild {
   httplib::Client client() const;
   // SIGTERM, then the waitpid status.
   int stop();
+  // SIGKILL (a crash, a power cut for the process), then the waitpid status.
+  int kill_now();
 
  private:
+  int end_with(int signal);
+
   pid_t pid_ = -1;
   int port_ = 0;
 };
