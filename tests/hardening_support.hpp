@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace hardening {
 
@@ -52,5 +55,11 @@ class ServeChild {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// Starts a background index of `root` (POST /api/index) and polls its state every 10 ms until it is no longer
+// running or `stop_polling(state)` holds (60 s at most); that state. Throws when the server refuses the job or
+// stops answering.
+nlohmann::json run_index_job(httplib::Client& client, const std::filesystem::path& root,
+                             const std::function<bool(const nlohmann::json&)>& stop_polling = {});
 
 }  // namespace hardening

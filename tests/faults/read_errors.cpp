@@ -36,6 +36,15 @@ bool fails(int fd) {
 
 mode_t mode_arg(int flags, va_list ap) { return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0; }
 
+// The real open call `name` (with the directory descriptor first for the *at forms); the descriptor is marked by
+// its path.
+template <class... Dir>
+int opened(const char* name, const char* path, int flags, mode_t mode, Dir... dir) {
+  const int fd = real<int (*)(Dir..., const char*, int, ...)>(name)(dir..., path, flags, mode);
+  mark(fd, path);
+  return fd;
+}
+
 }  // namespace
 
 extern "C" {
@@ -45,9 +54,7 @@ int open(const char* path, int flags, ...) {
   va_start(ap, flags);
   const mode_t mode = mode_arg(flags, ap);
   va_end(ap);
-  const int fd = real<int (*)(const char*, int, ...)>("open")(path, flags, mode);
-  mark(fd, path);
-  return fd;
+  return opened("open", path, flags, mode);
 }
 
 int open64(const char* path, int flags, ...) {
@@ -55,9 +62,7 @@ int open64(const char* path, int flags, ...) {
   va_start(ap, flags);
   const mode_t mode = mode_arg(flags, ap);
   va_end(ap);
-  const int fd = real<int (*)(const char*, int, ...)>("open64")(path, flags, mode);
-  mark(fd, path);
-  return fd;
+  return opened("open64", path, flags, mode);
 }
 
 int openat(int dir, const char* path, int flags, ...) {
@@ -65,9 +70,7 @@ int openat(int dir, const char* path, int flags, ...) {
   va_start(ap, flags);
   const mode_t mode = mode_arg(flags, ap);
   va_end(ap);
-  const int fd = real<int (*)(int, const char*, int, ...)>("openat")(dir, path, flags, mode);
-  mark(fd, path);
-  return fd;
+  return opened("openat", path, flags, mode, dir);
 }
 
 int openat64(int dir, const char* path, int flags, ...) {
@@ -75,9 +78,7 @@ int openat64(int dir, const char* path, int flags, ...) {
   va_start(ap, flags);
   const mode_t mode = mode_arg(flags, ap);
   va_end(ap);
-  const int fd = real<int (*)(int, const char*, int, ...)>("openat64")(dir, path, flags, mode);
-  mark(fd, path);
-  return fd;
+  return opened("openat64", path, flags, mode, dir);
 }
 
 // glibc's fopen opens with internal calls that LD_PRELOAD cannot see, so the stream's descriptor is marked here.
