@@ -112,13 +112,33 @@ httplib::Client ServeChild::client() const {
   return c;
 }
 
-int ServeChild::stop() {
+int ServeChild::stop() { return end_with(SIGTERM); }
+
+int ServeChild::kill_now() { return end_with(SIGKILL); }
+
+int ServeChild::end_with(int signal) {
   int status = -1;
   if (pid_ <= 0) return status;
-  kill(pid_, SIGTERM);
+  kill(pid_, signal);
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return status;
+}
+
+nlohmann::json run_index_job(httplib::Client& client, const fs::path& root,
+                             const std::function<bool(const nlohmann::json&)>& stop_polling) {
+  auto started = client.Post("/api/index", nlohmann::json{{"roots", {root.string()}}}.dump(), "application/json");
+  if (!started || started->status != 202)
+    throw std::runtime_error("the index job did not start: " + (started ? started->body : std::string("no answer")));
+  nlohmann::json job;
+  for (int i = 0; i < 6000; ++i) {
+    auto res = client.Get("/api/index");
+    if (!res) throw std::runtime_error("the server stopped answering");
+    job = nlohmann::json::parse(res->body);
+    if (job["state"] != "running" || (stop_polling && stop_polling(job))) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return job;
 }
 
 }  // namespace hardening

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 namespace hardening {
 
@@ -43,10 +46,20 @@ class ServeChild {
   httplib::Client client() const;
   // SIGTERM, then the waitpid status.
   int stop();
+  // SIGKILL (a crash, a power cut for the process), then the waitpid status.
+  int kill_now();
 
  private:
+  int end_with(int signal);
+
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// Starts a background index of `root` (POST /api/index) and polls its state every 10 ms until it is no longer
+// running or `stop_polling(state)` holds (60 s at most); that state. Throws when the server refuses the job or
+// stops answering.
+nlohmann::json run_index_job(httplib::Client& client, const std::filesystem::path& root,
+                             const std::function<bool(const nlohmann::json&)>& stop_polling = {});
 
 }  // namespace hardening

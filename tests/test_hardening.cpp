@@ -76,17 +76,7 @@ TEST(Hardening, Class1StorageErrorInServeIndexJobIsReported) {
           .status));
   ServeChild serve({"--library", library.string(), "serve", "--port", "0"}, scratch / "serve", 300000);
   httplib::Client client = serve.client();
-  auto started = client.Post("/api/index", json{{"roots", {photos.string()}}}.dump(), "application/json");
-  ASSERT_TRUE(started);
-  ASSERT_EQ(started->status, 202) << started->body;
-  json job;
-  for (int i = 0; i < 600; ++i) {
-    auto res = client.Get("/api/index");
-    ASSERT_TRUE(res) << "the server stopped answering";
-    job = json::parse(res->body);
-    if (job["state"] != "running") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const json job = run_index_job(client, photos);
   EXPECT_EQ(job["state"], "failed") << job.dump();
   EXPECT_NE(job.value("error", "").find("is the disk full?"), std::string::npos) << job.dump();
   auto status = client.Get("/api/status");

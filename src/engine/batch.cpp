@@ -74,8 +74,12 @@ BatchStats analyze_files(const EngineConfig& config, const std::vector<fs::path>
   parallel_for(files.size(), jobs, [&](size_t i, int worker) {
     std::optional<ImageFaces> faces;
     std::string error;
+    bool read_failed = false;
     try {
       faces = engines[static_cast<size_t>(worker)]->analyze_file(files[i], embed);
+    } catch (const ReadError& e) {
+      error = e.what();
+      read_failed = true;
     } catch (const ImageError& e) {
       error = e.what();
     } catch (const cv::Exception& e) {
@@ -93,7 +97,7 @@ BatchStats analyze_files(const EngineConfig& config, const std::vector<fs::path>
       if (cb.on_image) cb.on_image(std::move(*faces));
     } else {
       ++stats.skipped;
-      if (cb.on_skip) cb.on_skip({files[i], error});
+      if (cb.on_skip) cb.on_skip({files[i], error, read_failed});
     }
     if (cb.on_progress) cb.on_progress(done, files.size(), stats.faces);
   });

@@ -21,6 +21,7 @@ std::vector<std::filesystem::path> collect_files(const std::vector<std::filesyst
 struct SkippedFile {
   std::filesystem::path path;
   std::string reason;
+  bool read_failed = false;  // the storage failed (ReadError), not the file: an index retries it next time
 };
 
 struct BatchCallbacks {

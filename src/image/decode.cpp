@@ -131,9 +131,11 @@ int reduced_flag(int factor) {
   }
 }
 
-// Reads up to `n` bytes into `out`; returns how many arrived.
+// Reads up to `n` bytes into `out`; returns how many arrived. Throws ReadError when the storage fails.
 std::size_t read_head(std::ifstream& in, std::uint8_t* out, std::size_t n) {
+  errno = 0;
   in.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n));
+  if (in.bad()) throw read_error(errno);
   return static_cast<std::size_t>(in.gcount());
 }
 
@@ -188,6 +190,11 @@ std::vector<std::uint8_t> read_image_file(const fs::path& path) {
 }
 
 }  // namespace
+
+ReadError read_error(int errno_value) {
+  return ReadError("cannot read file: " +
+                   (errno_value ? std::generic_category().message(errno_value) : std::string("read error")));
+}
 
 DecodedImage decode_image(Bytes bytes, const DecodeOptions& options) {
   const ImageFormat format = sniff_format(bytes);

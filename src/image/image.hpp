@@ -47,6 +47,16 @@ class ImageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The storage failed while the file was read (EIO: a failing disk, a dropped network share). Not a property of the
+// file, so an index records nothing for it and tries it again next time.
+class ReadError : public ImageError {
+ public:
+  using ImageError::ImageError;
+};
+
+// A ReadError for the errno a failed read left.
+ReadError read_error(int errno_value);
+
 // Format from the leading bytes (magic numbers), never from a file name.
 ImageFormat sniff_format(std::span<const std::uint8_t> head);
 

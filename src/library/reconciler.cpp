@@ -189,10 +189,16 @@ IndexReport reconcile(Storage& store, const std::vector<fs::path>& roots, int jo
       writer.add(std::move(r));
     }
   };
-  cb.on_skip = [&](const SkippedFile& s) {
-    ImageRecord r = record_for(s.path);
-    r.error = s.reason;
-    writer.add(std::move(r));
+  cb.on_skip = [&](const SkippedFile& skipped) {
+    SkippedFile s = skipped;
+    if (s.read_failed) {
+      // Recording it would keep it out until it changes; a failed read says nothing about the file.
+      s.reason += " (not recorded: the next index tries it again)";
+    } else {
+      ImageRecord r = record_for(s.path);
+      r.error = s.reason;
+      writer.add(std::move(r));
+    }
     ++report.failed;
     report.skipped.push_back(s);
     if (callbacks.on_skip) callbacks.on_skip(s);

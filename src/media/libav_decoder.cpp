@@ -4,10 +4,12 @@
 #include <vector>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <mutex>
 #include <string>
+#include <system_error>
 
 #include <opencv2/core.hpp>
 
@@ -98,6 +100,9 @@ int display_rotation(const AVStream* stream) {
   return ((static_cast<int>(std::lround(angle / 90.0)) * 90) % 360 + 360) % 360;
 }
 
+// ReadError is header-only for this module (it does not link the image library).
+ReadError storage_failed() { return ReadError("cannot read file: " + std::generic_category().message(EIO)); }
+
 }  // namespace
 
 LibavDecoder::LibavDecoder(const std::filesystem::path& path, const DecodeOptions& options)
@@ -105,7 +110,10 @@ LibavDecoder::LibavDecoder(const std::filesystem::path& path, const DecodeOption
   silence_libav();
   const char* unreadable = "unreadable video: no decodable video stream (corrupt, truncated or audio only)";
   if (!av_->packet || !av_->frame || !av_->received) throw std::bad_alloc();
-  if (avformat_open_input(&av_->format, path.c_str(), nullptr, nullptr) < 0) throw ImageError(unreadable);
+  if (const int opened = avformat_open_input(&av_->format, path.c_str(), nullptr, nullptr); opened < 0) {
+    if (opened == AVERROR(EIO)) throw storage_failed();
+    throw ImageError(unreadable);
+  }
   if (avformat_find_stream_info(av_->format, nullptr) < 0) throw ImageError(unreadable);
   const AVCodec* codec = nullptr;
   const int index = av_find_best_stream(av_->format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
@@ -168,7 +176,11 @@ std::int64_t LibavDecoder::to_ts(double ms) const {
 bool LibavDecoder::read_packet() {
   for (;;) {
     av_packet_unref(av_->packet);
-    if (av_read_frame(av_->format, av_->packet) < 0) return false;  // the end, or a truncated file's end
+    if (const int read = av_read_frame(av_->format, av_->packet); read < 0) {
+      // The storage failing mid-file is not the file's end: the appearances after it would be lost for good.
+      if (read == AVERROR(EIO)) throw storage_failed();
+      return false;  // the end, or a truncated file's end
+    }
     if (av_->packet->stream_index == av_->stream->index) return true;
   }
 }
