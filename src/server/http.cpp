@@ -1,6 +1,5 @@
 #include "server/http.hpp"
 
-#include <charconv>
 #include <cstdio>
 #include <stdexcept>
 
@@ -54,58 +53,6 @@ void send_jpeg(httplib::Response& res, const PictureCache::Bytes& bytes) {
   // Private: the page may be behind a token. Short: an id's photo can change when the file is indexed again.
   res.set_header("Cache-Control", "private, max-age=300");
   res.set_content(reinterpret_cast<const char*>(bytes->data()), bytes->size(), "image/jpeg");
-}
-
-std::int64_t parse_id(const std::string& text) {
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) throw HttpError{404, "no such id: " + text};
-  return id;
-}
-
-long long parse_integer(const std::string& name, const std::string& text, long long lo, long long hi) {
-  if (auto v = app::read_integer(text, lo, hi)) return *v;
-  throw HttpError{400, app::integer_rule(name, lo, hi)};
-}
-
-int int_query(const httplib::Request& req, const std::string& name, int fallback, int lo, int hi) {
-  if (!req.has_param(name)) return fallback;
-  return static_cast<int>(parse_integer(name, req.get_param_value(name), lo, hi));
-}
-
-float parse_threshold(const std::string& text) {
-  if (auto v = app::read_number(text, -1, 1)) return static_cast<float>(*v);
-  throw HttpError{400, app::number_rule("threshold", -1, 1)};
-}
-
-long long json_integer(const json& value, const std::string& name, long long lo, long long hi) {
-  // Integers only: 1.5 and 1e30 are refused, not truncated; an unsigned value is compared before any cast.
-  if (value.is_number_unsigned()) {
-    const auto v = value.get<std::uint64_t>();
-    if (hi >= 0 && v <= static_cast<std::uint64_t>(hi) && static_cast<long long>(v) >= lo) return static_cast<long long>(v);
-  } else if (value.is_number_integer()) {
-    const auto v = value.get<long long>();
-    if (v >= lo && v <= hi) return v;
-  }
-  throw HttpError{400, app::integer_rule(name, lo, hi)};
-}
-
-double json_number(const json& value, const std::string& name, double lo, double hi) {
-  if (value.is_number() && app::number_in_range(value.get<double>(), lo, hi)) return value.get<double>();
-  throw HttpError{400, app::number_rule(name, lo, hi)};
-}
-
-bool is_json_request(const httplib::Request& req) {
-  return req.get_header_value("Content-Type").rfind("application/json", 0) == 0;
-}
-
-json json_body(const httplib::Request& req, const std::string& usage) {
-  if (!is_json_request(req)) throw HttpError{415, "send a JSON body: " + usage};
-  try {
-    return json::parse(req.body);
-  } catch (const json::exception&) {
-    throw HttpError{400, "the body is not valid JSON"};
-  }
 }
 
 httplib::Server::Handler guarded(Handler fn) {

@@ -1,5 +1,5 @@
-// HTTP plumbing of `facesearch serve`: JSON answers and errors, request parameters, access rules (loopback, Host
-// header, bearer token), static assets, listening limits. The handlers themselves are in views.hpp.
+// HTTP plumbing of `facesearch serve`: JSON answers and errors, access rules (loopback, Host header, bearer token),
+// static assets, listening limits. Request parameters and bodies: requests.hpp; the handlers: views.hpp.
 #pragma once
 
 #include <cstdint>
@@ -11,33 +11,13 @@
 
 #include "server/cache.hpp"
 #include "server/connections.hpp"
+#include "server/requests.hpp"  // HttpError and the request parsers the handlers use
 
 namespace facesearch::server {
-
-// An error a handler answers with: {"error": message, "status": status}.
-struct HttpError {
-  int status;
-  std::string message;
-};
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 void send_error(httplib::Response& res, int status, const std::string& message);
 void send_jpeg(httplib::Response& res, const PictureCache::Bytes& bytes);
-
-// Ids are decimal integers that fit an int64; anything else cannot name a face or image (404).
-std::int64_t parse_id(const std::string& text);
-// An integer parameter in [lo, hi], else a 400 naming it.
-long long parse_integer(const std::string& name, const std::string& text, long long lo, long long hi);
-int int_query(const httplib::Request& req, const std::string& name, int fallback, int lo, int hi);
-// A similarity threshold in [-1, 1], else a 400.
-float parse_threshold(const std::string& text);
-// Numbers of a JSON body, checked the same way (app/numbers.hpp), else a 400 naming them.
-long long json_integer(const nlohmann::json& value, const std::string& name, long long lo, long long hi);
-double json_number(const nlohmann::json& value, const std::string& name, double lo, double hi);
-bool is_json_request(const httplib::Request& req);
-// The JSON body of a request that changes something, or a 415/400 saying what to send (`usage`). JSON only: a
-// cross-site form cannot send it without a CORS preflight, which this server never grants.
-nlohmann::json json_body(const httplib::Request& req, const std::string& usage);
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 // Every handler answers errors the same way: JSON with a status code, never an HTML page or a dropped connection.

@@ -115,27 +115,12 @@ void Views::video(const httplib::Request& req, std::int64_t id, httplib::Respons
 }
 
 void Views::start_index(const httplib::Request& req, httplib::Response& res) {
-  const json body = json_body(req, "{\"roots\": [\"/absolute/folder\", ...]}");
-  if (!body.is_object() || !body.contains("roots") || !body["roots"].is_array() || body["roots"].empty() ||
-      body["roots"].size() > 64)
-    throw HttpError{400, "roots must be a list of 1 to 64 absolute folder paths on the server"};
-  std::vector<fs::path> roots;
-  for (const auto& r : body["roots"]) {
-    if (!r.is_string() || r.get<std::string>().empty()) throw HttpError{400, "each root must be a path string"};
-    // The system would read a path only up to a NUL: "/photos\u0000/x" would index /photos.
-    if (r.get<std::string>().find('\0') != std::string::npos) throw HttpError{400, "a root must not contain NUL bytes"};
-    const fs::path p = r.get<std::string>();
-    if (!p.is_absolute()) throw HttpError{400, "roots must be absolute paths: " + p.string()};
+  IndexRequest request = parse_index_request(req);
+  for (const auto& root : request.roots) {
     std::error_code ec;
-    if (!fs::is_directory(p, ec)) throw HttpError{400, "not a folder on the server: " + p.string()};
-    roots.push_back(p.lexically_normal());  // as `facesearch index` would get it
+    if (!fs::is_directory(root, ec)) throw HttpError{400, "not a folder on the server: " + root.string()};
   }
-  bool reembed = false;
-  if (body.contains("reembed")) {
-    if (!body["reembed"].is_boolean()) throw HttpError{400, "reembed must be true or false"};
-    reembed = body["reembed"].get<bool>();
-  }
-  const bool started = index_job_.start(std::move(roots), reembed);
+  const bool started = index_job_.start(std::move(request.roots), request.reembed);
   send_job_start(res, started, index_job_.state(), "an indexing job is already running");
 }
 
@@ -163,11 +148,7 @@ void Views::person(std::int64_t id, httplib::Response& res) {
 }
 
 void Views::name_person(const httplib::Request& req, std::int64_t id, httplib::Response& res) {
-  const json body = json_body(req, "{\"name\": \"...\"}");
-  if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
-    throw HttpError{400, "name must be a string"};
-  const std::string name = body["name"].get<std::string>();
-  if (name.empty() || name.size() > 200) throw HttpError{400, "a name has 1 to 200 bytes"};
+  const std::string name = parse_person_name(req);
   try {
     session_.person(std::to_string(id));
   } catch (const people::PeopleError&) {

@@ -19,13 +19,6 @@ auto refused_as_conflict(Edit edit) {
   }
 }
 
-// The JSON object of an edit request; `usage` says what to send.
-json object_body(const httplib::Request& req, const std::string& usage) {
-  json body = json_body(req, usage);
-  if (!body.is_object()) throw HttpError{400, "send a JSON object: " + usage};
-  return body;
-}
-
 std::int64_t person_field(const json& body, const char* field) {
   if (!body.contains(field)) throw HttpError{400, std::string(field) + " is missing (a person id)"};
   return json_integer(body[field], field, 1, INT64_MAX);
@@ -49,7 +42,7 @@ void PeopleViews::require_face(std::int64_t face) {
 }
 
 void PeopleViews::merge(const httplib::Request& req, std::int64_t person, httplib::Response& res) {
-  const json body = object_body(req, "{\"into\": PERSON_ID}");
+  const json body = json_object_body(req, "{\"into\": PERSON_ID}");
   const std::int64_t into = person_field(body, "into");
   require_person(person);
   require_person(into);
@@ -58,7 +51,7 @@ void PeopleViews::merge(const httplib::Request& req, std::int64_t person, httpli
 }
 
 void PeopleViews::move_face(const httplib::Request& req, std::int64_t face, httplib::Response& res) {
-  const json body = object_body(req, "{\"person\": PERSON_ID or \"new\"}");
+  const json body = json_object_body(req, "{\"person\": PERSON_ID or \"new\"}");
   std::string target = "new";
   if (!body.contains("person")) throw HttpError{400, "person is missing (a person id, or \"new\")"};
   if (!(body["person"].is_string() && body["person"].get<std::string>() == "new")) {
@@ -72,7 +65,7 @@ void PeopleViews::move_face(const httplib::Request& req, std::int64_t face, http
 }
 
 void PeopleViews::reject_face(const httplib::Request& req, std::int64_t face, httplib::Response& res) {
-  const std::int64_t person = person_field(object_body(req, "{\"person\": PERSON_ID}"), "person");
+  const std::int64_t person = person_field(json_object_body(req, "{\"person\": PERSON_ID}"), "person");
   require_person(person);
   require_face(face);
   const people::PersonId was = refused_as_conflict([&] { return session_.reject_face(face, std::to_string(person)); });
@@ -80,20 +73,15 @@ void PeopleViews::reject_face(const httplib::Request& req, std::int64_t face, ht
 }
 
 void PeopleViews::set_hidden(const httplib::Request& req, std::int64_t person, bool hidden, httplib::Response& res) {
-  object_body(req, "{}");  // JSON only, as every edit: a cross-site form cannot send it
+  json_object_body(req, "{}");  // JSON only, as every edit: a cross-site form cannot send it
   require_person(person);
   const people::PersonId id = refused_as_conflict([&] { return session_.hide_person(std::to_string(person), hidden); });
   send_json(res, 200, {{"id", id}, {"hidden", hidden}});
 }
 
 void PeopleViews::start_cluster(const httplib::Request& req, httplib::Response& res) {
-  const json body = object_body(req, "{\"reset\": false}");
-  bool reset = false;
-  if (body.contains("reset")) {
-    if (!body["reset"].is_boolean()) throw HttpError{400, "reset must be true or false"};
-    reset = body["reset"].get<bool>();
-  }
-  const bool started = cluster_job_.start(reset);
+  const json body = json_object_body(req, "{\"reset\": false}");
+  const bool started = cluster_job_.start(json_flag(body, "reset", false));
   send_job_start(res, started, cluster_job_.state(), "clustering is already running");
 }
 
