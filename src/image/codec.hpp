@@ -54,6 +54,10 @@ struct JpegLayout {
 // (complete JPEGs themselves) are skipped whole. nullopt without a frame header.
 std::optional<JpegLayout> walk_jpeg(Bytes b);
 
+// The EXIF orientation (1..8) of an APP1 / WebP "EXIF" payload ("Exif\0\0" then a TIFF structure, or the TIFF
+// structure alone); 1 when absent, unknown or unreadable.
+int exif_orientation(Bytes payload);
+
 // Why libtiff would allocate more than the header's size says (a layout tag given twice, tiles or strips larger than
 // the image); nullopt when the layout is sound.
 std::optional<std::string> tiff_layout_problem(Bytes b);

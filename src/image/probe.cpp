@@ -59,12 +59,6 @@ std::optional<TiffFields> read_ifd0(Bytes t) {
   return out;
 }
 
-int exif_orientation(Bytes payload) {
-  if (has(payload, 0, "Exif\0\0"sv)) payload = payload.subspan(6);
-  auto fields = read_ifd0(payload);
-  return fields ? fields->orientation : 1;
-}
-
 bool is_sof(std::uint8_t marker) {
   // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range.
   return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
@@ -151,6 +145,12 @@ std::optional<ImageInfo> probe_pnm(Bytes b) {
 }
 
 }  // namespace
+
+int detail::exif_orientation(Bytes payload) {
+  if (has(payload, 0, "Exif\0\0"sv)) payload = payload.subspan(6);
+  auto fields = read_ifd0(payload);
+  return fields ? fields->orientation : 1;
+}
 
 std::optional<std::string> detail::tiff_layout_problem(Bytes b) {
   const auto fields = read_ifd0(b);
