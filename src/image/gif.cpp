@@ -179,6 +179,10 @@ cv::Mat decode_gif(Bytes bytes, std::uint64_t max_pixels) {
   Bytes global_palette;
   if (screen_flags & 0x80) global_palette = in.take(3u * (2u << (screen_flags & 7)));
   if (screen_w <= 0 || screen_h <= 0) throw ImageError("corrupt GIF header (zero size)");
+  // The canvas is what gets allocated: held to the limit here, not only by the caller's probe of the same header.
+  if (static_cast<std::uint64_t>(screen_w) * static_cast<std::uint64_t>(screen_h) > max_pixels)
+    throw ImageError("image too large: GIF screen of " + std::to_string(screen_w) + "x" +
+                     std::to_string(screen_h));
 
   int transparent = -1;
   for (;;) {
