@@ -1,11 +1,30 @@
 // The manifest format (models/*.json, installed manifest.json): ModelPack to and from JSON, without the registries
 // and installers of the rest of fs_models, so the manifest fuzz target (tests/fuzz/manifest.cpp) links it alone.
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <stdexcept>
 
 #include "models/model_pack.hpp"
 
 namespace facesearch {
+
+namespace {
+
+// An integer member in [lo, hi], else `fallback` when absent. nlohmann's get<int>() would convert 1e300 or 2.5 with
+// undefined behaviour (a float cast out of range), so anything but an integer in range is refused.
+std::uint64_t integer_member(const nlohmann::json& object, const char* key, std::uint64_t fallback, std::uint64_t lo,
+                             std::uint64_t hi, const std::string& what) {
+  if (!object.is_object() || !object.contains(key)) return fallback;
+  const nlohmann::json& v = object[key];
+  // Parsed files hold non-negative integers as unsigned, values set in code (to_json) as signed.
+  const bool natural = v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+  if (natural && v.get<std::uint64_t>() >= lo && v.get<std::uint64_t>() <= hi) return v.get<std::uint64_t>();
+  throw std::runtime_error(what + ": \"" + key + "\" must be an integer from " + std::to_string(lo) + " to " +
+                           std::to_string(hi));
+}
+
+}  // namespace
 
 std::string ModelPack::fingerprint() const {
   // The embedder's hash identifies the embedding space; the pack id and version make it readable.
@@ -17,7 +36,7 @@ std::string ModelPack::fingerprint() const {
 ModelPack ModelPack::from_json(const nlohmann::json& j) {
   ModelPack p;
   p.id = j.at("id").get<std::string>();
-  p.version = j.value("version", 1);
+  p.version = static_cast<int>(integer_member(j, "version", 1, 1, INT_MAX, "pack " + p.id));
   p.description = j.value("description", "");
   p.license = j.value("license", "");
   p.notes = j.value("notes", "");
@@ -25,6 +44,7 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
   p.detector = j.at("detector");
   p.landmarker = j.value("landmarker", nlohmann::json::object());
   p.embedder = j.at("embedder");
+  integer_member(p.embedder, "dim", 0, 1, 65536, "pack " + p.id + " embedder");  // read as an int by embedding_dim()
   // The pack's runtime is each network's unless that network's own object names another (infer/network.hpp).
   p.runtime = j.value("runtime", "");
   if (!p.runtime.empty())
@@ -37,7 +57,7 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
     mf.role = role;
     mf.name = f.at("name").get<std::string>();
     mf.path = f.value("path", mf.name);
-    mf.size = f.value("size", std::uint64_t{0});
+    mf.size = integer_member(f, "size", 0, 0, UINT64_MAX, "pack " + p.id + " file " + mf.name);
     // null = the manifest's author could not verify the hash; see install_pack_from_url.
     const auto& sha = f.at("sha256");
     mf.sha256 = sha.is_null() ? "" : sha.get<std::string>();
