@@ -1,4 +1,4 @@
-# make demo: install, build, fetch models and samples, run a search.   make test: the whole suite.
+# make demo: install, build, fetch models and samples, run a search.   make test: suite, sanitizers, fuzzing.
 BUILD ?= build
 JOBS ?= 2
 FACESEARCH := $(BUILD)/facesearch
@@ -41,9 +41,13 @@ demo: models samples
 	@$(FACESEARCH) scan -q "$(SAMPLES)/sample1.jpg" --query-face largest -t "$(SAMPLES)"
 
 # The storage tests also run against PostgreSQL + pgvector: scripts/postgres-test.sh installs it if needed and runs
-# ctest with a throw-away server.
+# ctest with a throw-away server. Then the sanitizer build of the unit and image tests (build-asan) and the fuzz
+# targets for FUZZ_SECONDS each (build-fuzz): docs/SECURITY.md "Fuzzing and sanitizers".
+FUZZ_SECONDS ?= 20
 test: models e2e-deps
 	@cd $(BUILD) && $(CURDIR)/scripts/postgres-test.sh ctest --output-on-failure -j 1 $(CTEST_ARGS)
+	@scripts/sanitize.sh
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # npm packages of the browser test (tests/e2e): quiet when already installed.
 .PHONY: e2e-deps
@@ -57,4 +61,4 @@ format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	@rm -rf $(BUILD)
+	@rm -rf $(BUILD) build-asan build-fuzz
