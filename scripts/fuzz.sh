@@ -39,13 +39,19 @@ targets=()
 for dir in "$seeds"/*/; do targets+=("$(basename "$dir")"); done
 
 if [ "$minimize" = 1 ]; then
-  # -merge=1 adds to the first folder only the inputs of the others that reach new coverage.
+  # -merge=1 adds to the first folder only the inputs of the others that reach new code; -use_counters=0 counts
+  # edges, not hit counts, which keeps the seeds few.
   for t in "${targets[@]}"; do
     before=$(find "$seeds/$t" -type f | wc -l)
-    "$build/tests/fuzz/fuzz_$t" -merge=1 "$seeds/$t" "$work/$t" >"$work/logs/$t.merge.log" 2>&1 ||
+    "$build/tests/fuzz/fuzz_$t" -merge=1 -use_counters=0 "$seeds/$t" "$work/$t" >"$work/logs/$t.merge.log" 2>&1 ||
       { tail -n 30 "$work/logs/$t.merge.log"; exit 1; }
     echo "fuzz_$t: $(( $(find "$seeds/$t" -type f | wc -l) - before )) inputs added to $seeds/$t"
   done
+  bytes=$(find "$seeds" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+  if [ "$bytes" -gt 300000 ]; then
+    echo "the seeds now hold $bytes bytes, over the 300 KB budget (docs/SECURITY.md): keep the smallest before committing"
+    exit 1
+  fi
   exit 0
 fi
 
