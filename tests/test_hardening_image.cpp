@@ -12,6 +12,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "image/gif.hpp"
 #include "image/image.hpp"
 
 using facesearch::decode_image;
@@ -125,4 +126,17 @@ TEST(Hardening, Class2PeakMemoryOfBombsStaysUnder1GB) {
   ASSERT_TRUE(WIFEXITED(status)) << "the decoding child died by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0) << "bombs decoded";
   EXPECT_LT(usage.ru_maxrss, 1024L * 1024) << "peak RSS " << usage.ru_maxrss / 1024 << " MiB";
+}
+
+// Found by the GIF fuzz target: the decoder allocated its logical screen without the limit (a 65535x65535 screen
+// around a 1x1 frame is 12.8 GB); only the frame was checked.
+TEST(Hardening, Class2GifScreenIsHeldToThePixelLimit) {
+  // 100x100 screen, 2-colour palette (red, blue), one 1x1 frame of index 1: LZW codes clear, 1, end (3 bits each).
+  const std::vector<std::uint8_t> gif = {'G', 'I', 'F', '8', '9', 'a', 100, 0, 100, 0, 0x80, 0, 0, 255, 0, 0, 0,
+                                         0, 255, 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x4C, 0x01, 0, 0x3B};
+  EXPECT_THROW(facesearch::detail::decode_gif(gif, 100 * 100 - 1), facesearch::ImageError);
+  const cv::Mat canvas = facesearch::detail::decode_gif(gif, 100 * 100);  // the limit is inclusive
+  ASSERT_EQ(canvas.size(), cv::Size(100, 100));
+  EXPECT_EQ(canvas.at<cv::Vec3b>(0, 0), cv::Vec3b(255, 0, 0));     // the frame's pixel: blue, in BGR
+  EXPECT_EQ(canvas.at<cv::Vec3b>(50, 50), cv::Vec3b(255, 255, 255));  // uncovered: white
 }

@@ -202,6 +202,30 @@ TEST(ModelManifest, BuiltinPacksParseAndUnverifiableHashesAreMarked) {
   EXPECT_EQ(back.detector, by_id["yunet_sface"].detector);
 }
 
+// Found by the manifest fuzz target (tests/fuzz/manifest.cpp): numbers nlohmann would cast with undefined behaviour.
+TEST(ModelManifest, NumbersMustBeIntegersInRange) {
+  auto manifest = [](const char* version, const char* dim, const char* size) {
+    return nlohmann::json::parse(std::string(R"({"id": "x", "version": )") + version + R"(, "detector": {},
+        "embedder": {"type": "sface", "dim": )" + dim + R"(}, "files": {"embedder": {"name": "e.onnx",
+        "sha256": null, "size": )" + size + "}}}");
+  };
+  const ModelPack ok = ModelPack::from_json(manifest("3", "128", "4096"));
+  EXPECT_EQ(ok.version, 3);
+  EXPECT_EQ(ok.embedding_dim(), 128);
+  EXPECT_EQ(ok.files.at("embedder").size, 4096u);
+  EXPECT_EQ(ModelPack::from_json(ok.to_json()).to_json(), ok.to_json());  // values set in code read back too
+  for (auto [version, dim, size] : {std::array{"1e300", "128", "1"}, {"2.5", "128", "1"}, {"0", "128", "1"},
+                                    {"1", "2.5", "1"}, {"1", "1e300", "1"}, {"1", "0", "1"}, {"1", "128", "-1"},
+                                    {"1", "128", "-5.5e30"}, {"1", "128", "\"big\""}})
+    EXPECT_THROW(ModelPack::from_json(manifest(version, dim, size)), std::exception)
+        << version << " " << dim << " " << size;
+  try {
+    ModelPack::from_json(manifest("1e300", "128", "1"));
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"version\" must be an integer from 1 to"), std::string::npos) << e.what();
+  }
+}
+
 // ---- install from local files -------------------------------------------------------------------------------
 
 TEST(ModelsAdd, LibraryInstallVerifiesAndRefusesCorruption) {
