@@ -66,15 +66,15 @@ run_target() {
     -artifact_prefix="$artifacts" "$work/$t" "$seeds/$t" >"$log" 2>&1 || status=$?
   if [ "$status" != 0 ]; then
     local reproducer
-    reproducer=$(grep -o "Test unit written to .*" "$log" | tail -n 1 | sed 's/Test unit written to //')
+    reproducer=$(grep -o "Test unit written to .*" "$log" | tail -n 1 | sed 's/Test unit written to //' || true)
     echo "fuzz_$t: FAILED (exit $status); reproducer: ${reproducer:-none written}; log: $log"
-    grep -E "^(==[0-9]+==ERROR|SUMMARY|.*runtime error)" "$log" | head -n 5
+    grep -E "^(==[0-9]+==ERROR|SUMMARY|.*runtime error)" "$log" | head -n 5 || true
     echo "  reproduce: $build/tests/fuzz/fuzz_$t ${reproducer:-<input>}"
     return 1
   fi
   local runs corpus
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  corpus=$(grep -o "corp: [0-9]*/[0-9]*[a-zA-Z]*" "$log" | tail -n 1 | sed 's/corp: //')
+  corpus=$(grep -o "corp: [0-9]*/[0-9]*[a-zA-Z]*" "$log" | tail -n 1 | sed 's/corp: //' || true)
   echo "fuzz_$t: ${runs:-?} runs, corpus ${corpus:-?} (inputs/bytes), $((SECONDS - start)) s"
 }
 

@@ -105,6 +105,10 @@ def images():
         write("gif", name, seeds[name])
     write("gif", "screen_larger_than_frame.gif", seeds["flat.gif"][:6] + struct.pack("<HH", 16, 16) +
           seeds["flat.gif"][10:])
+    # Regression input: a 65535x65535 screen around a 1x1 frame (fixed in src/image/gif.cpp: the screen is held to
+    # the pixel limit).
+    write("gif", "huge_screen_tiny_frame.gif", b"GIF89a\xff\xff\xff\xff\x80\0\0\xff\0\0\0\0\xff\x2c\0\0\0\0\x01\0\x01\0"
+          b"\0\x02\x02\x4c\x01\0\x3b")
     for o in range(1, 9):
         write("exif", f"orientation{o}_le", exif_payload(o))
     write("exif", "orientation3_be", exif_payload(3, little=False))
