@@ -1,12 +1,14 @@
 """Static int8 quantisation of the default pack's ONNX networks (run by scripts/quantize-pack.sh in its venv).
 
     quantize_pack.py --src DIR --inputs DIR --out DIR [--networks detector,landmarker,recogniser]
-                     [--format qdq|qoperator] [--per-channel on|off] [--exclude-ends] [--samples N]
+                     [--format qdq|qoperator] [--per-channel on|off] [--activations u8|s8] [--exclude-ends]
+                     [--heads fp32|int8] [--samples N]
 
 --inputs holds detector.npy, landmarker.npy and recogniser.npy: the blobs the C++ engine builds from real photos
 (`bench_runtimes --dump-inputs`), so calibration sees exactly the engine's pre-processing. A network left out of
 --networks is copied unchanged (fp32). Calibration takes --samples inputs evenly spaced over each file
-(deterministic), min/max ranges.
+(deterministic), min/max ranges. --heads fp32 (default) keeps the output end of each network (the last Convs and
+what follows them) in fp32.
 """
 import argparse
 import os
@@ -36,6 +38,22 @@ def evenly_spaced(array, count):
     return array[np.linspace(0, len(array) - 1, count).round().astype(int)]
 
 
+def heads(model):
+    """The output end of the graph: every node from which an output is reached without passing a Conv, and the
+    Convs that feed them. Left in fp32, the outputs (detector scores and boxes, the embedding) are not rounded to
+    8 bits."""
+    producer = {out: node for node in model.graph.node for out in node.output}
+    found, todo = set(), [o.name for o in model.graph.output]
+    while todo:
+        node = producer.get(todo.pop())
+        if node is None or node.name in found:
+            continue
+        found.add(node.name)
+        if node.op_type != "Conv":
+            todo.extend(node.input)
+    return sorted(found)
+
+
 def quantize(network, src, dst, blobs, args):
     with tempfile.TemporaryDirectory() as tmp:
         # The packs' files are opset 9; per-channel DequantizeLinear (its `axis`) needs opset 13.
@@ -46,6 +64,8 @@ def quantize(network, src, dst, blobs, args):
         input_name = model.graph.input[0].name
         nodes = [n.name for n in model.graph.node]
         excluded = [nodes[0], nodes[-1]] if args.exclude_ends else []
+        if args.heads == "fp32":
+            excluded += heads(model)
         quantize_static(
             prepared, dst, Blobs(input_name, evenly_spaced(blobs, args.samples)),
             quant_format=QuantFormat.QDQ if args.format == "qdq" else QuantFormat.QOperator,
@@ -66,6 +86,7 @@ def main():
     parser.add_argument("--per-channel", choices=["on", "off"], default="on")
     parser.add_argument("--activations", choices=["s8", "u8"], default="u8")
     parser.add_argument("--exclude-ends", action="store_true")
+    parser.add_argument("--heads", choices=["fp32", "int8"], default="fp32")
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
     chosen = args.networks.split(",")
