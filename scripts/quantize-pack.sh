@@ -65,13 +65,13 @@ if [ ! -f "$venv/installed" ] || [ "$(cat "$venv/installed")" != "$tools" ]; the
     name="${spec%==*}" version="${spec#*==}"
     file="$(ls "$cache/wheels/${name}-${version}-"*.whl 2>/dev/null | head -n1 || true)"
     if [ -z "$file" ]; then
-      "$venv/bin/pip" download --quiet --no-deps --only-binary=:all: --dest "$cache/wheels" "$spec"
+      "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: --dest "$cache/wheels" "$spec"
       file="$(ls "$cache/wheels/${name}-${version}-"*.whl | head -n1)"
     fi
     echo "$sha  $file" | sha256sum --check --quiet
     files+=("$file")
   done
-  "$venv/bin/pip" install --quiet --no-deps --no-index "${files[@]}"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-index "${files[@]}"
   echo "$tools" >"$venv/installed"
 fi
 
@@ -79,8 +79,8 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$build/bench/bench_runtimes" --dump-inputs "$tmp/inputs" \
   "$data/deepface_testset" "$data/faceapi_bbt" "$data/group_photos" >/dev/null
-"$venv/bin/python" "$repo/scripts/quantize_pack.py" --src "$(pack_field default dir)" --inputs "$tmp/inputs" --out "$tmp/int8" \
-  --networks "$networks" 2>"$tmp/quantize.log" || { cat "$tmp/quantize.log" >&2; exit 1; }
+"$venv/bin/python" "$repo/scripts/quantize_pack.py" --src "$(pack_field default dir)" --inputs "$tmp/inputs" \
+  --out "$tmp/int8" --networks "$networks" 2>"$tmp/quantize.log" || { cat "$tmp/quantize.log" >&2; exit 1; }
 "$facesearch" models add "$pack" --replace --runtime onnxruntime \
   --detector "$tmp/int8/fr_detect.onnx" --detector-type ultralight --detector-input 320 240 \
   --landmarker "$tmp/int8/fr_landmark.onnx" \
