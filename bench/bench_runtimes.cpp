@@ -2,7 +2,11 @@
 // pipeline gives it from real photos. Prints a markdown table of ms per call (per face for the landmarker and the
 // recogniser) and the ratio.
 //
-//   build/bench/bench_runtimes [--rounds N] [FOLDER...]
+//   build/bench/bench_runtimes [--rounds N] [--versus PACK] [--dump-inputs DIR] [FOLDER...]
+//
+// --versus PACK: compare the default pack's networks with PACK's (e.g. default_int8), both on ONNX Runtime.
+// --dump-inputs DIR: write the inputs as DIR/{detector,landmarker,recogniser}.npy (float32, N x C x H x W) and
+// stop; scripts/quantize-pack.sh calibrates on them, so calibration sees exactly the engine's pre-processing.
 //
 // Without folders it reads group_photos and deepface_testset from the shared data ($FACESEARCH_TEST_DATA, default
 // ../shared/data beside the checkout). The runtimes take turns round by round, so a busy machine slows both alike.
@@ -12,7 +16,9 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -70,6 +76,29 @@ Inputs collect(const std::vector<fs::path>& files, Engine& engine) {
   return in;
 }
 
+// One .npy file (format 1.0) holding the blobs stacked along the batch axis.
+void write_npy(const fs::path& file, const std::vector<cv::Mat>& blobs) {
+  if (blobs.empty()) throw std::runtime_error("no inputs for " + file.string());
+  const cv::MatSize& shape = blobs.front().size;
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(blobs.size());
+  for (int d = 1; d < shape.dims(); ++d) header += ", " + std::to_string(shape[d]);
+  header += "), }";
+  header.append(63 - (10 + header.size()) % 64, ' ');  // magic + version + length + header + '\n' = 64k bytes
+  header += '\n';
+  std::ofstream out(file, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const auto length = static_cast<std::uint16_t>(header.size());
+  const char le[2] = {static_cast<char>(length & 0xff), static_cast<char>(length >> 8)};
+  out.write(le, 2);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  for (const cv::Mat& blob : blobs) {
+    if (blob.size != shape || blob.type() != CV_32F || !blob.isContinuous())
+      throw std::runtime_error("blobs of different shapes for " + file.string());
+    out.write(reinterpret_cast<const char*>(blob.data), static_cast<std::streamsize>(blob.total() * sizeof(float)));
+  }
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
 double seconds(const std::function<void()>& f) {
   const auto t0 = Clock::now();
   f();
@@ -80,13 +109,19 @@ double seconds(const std::function<void()>& f) {
 
 int main(int argc, char** argv) {
   int rounds = 5;
+  std::string versus;
+  fs::path dump;
   std::vector<fs::path> roots;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--rounds" && i + 1 < argc) {
       rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--versus" && i + 1 < argc) {
+      versus = argv[++i];
+    } else if (a == "--dump-inputs" && i + 1 < argc) {
+      dump = argv[++i];
     } else if (a == "-h" || a == "--help") {
-      std::puts("usage: bench_runtimes [--rounds N] [FOLDER...]");
+      std::puts("usage: bench_runtimes [--rounds N] [--versus PACK] [--dump-inputs DIR] [FOLDER...]");
       return 0;
     } else {
       roots.emplace_back(a);
@@ -107,29 +142,46 @@ int main(int argc, char** argv) {
     Engine engine(config);
     const Inputs in = collect(collect_files(roots, true), engine);
     if (in.recogniser.empty()) throw std::runtime_error("no faces found in the photos");
+    if (!dump.empty()) {
+      fs::create_directories(dump);
+      write_npy(dump / "detector.npy", in.detector);
+      write_npy(dump / "landmarker.npy", in.landmarker);
+      write_npy(dump / "recogniser.npy", in.recogniser);
+      std::printf("bench_runtimes: %zu detector inputs, %zu faces written to %s\n", in.detector.size(),
+                  in.recogniser.size(), dump.c_str());
+      return 0;
+    }
 
+    // Two contenders per network: OpenCV DNN vs ONNX Runtime on the default pack's files, or (--versus) ONNX
+    // Runtime on the default pack's files vs ONNX Runtime on the other pack's.
+    std::map<std::string, fs::path> other_files = files;
+    if (!versus.empty()) {
+      EngineConfig other;
+      other.pack_id = versus;
+      other_files = require_pack(resolve_pack(other));
+    }
+    const char* runtimes[2] = {versus.empty() ? infer::kOpenCv : infer::kOnnxRuntime, infer::kOnnxRuntime};
     struct Row {
       const char* name;
-      fs::path file;
+      const char* stage;
       std::vector<std::int64_t> shape;
       const std::vector<cv::Mat>* inputs;
       bool flush_denormals;
       double seconds[2] = {0, 0};
     };
     std::vector<Row> rows = {
-        {"detector (ultralight, 320x240), per call", files.at("detector"), {1, 3, 240, 320}, &in.detector, false},
-        {"landmarker (pfld68, 64x64), per face", files.at("landmarker"), {1, 1, 64, 64}, &in.landmarker, false},
-        {"recogniser (mobilefacenet, 112x112), per face", files.at("embedder"), {1, 3, 112, 112}, &in.recogniser,
-         true},
+        {"detector (ultralight, 320x240), per call", "detector", {1, 3, 240, 320}, &in.detector, false},
+        {"landmarker (pfld68, 64x64), per face", "landmarker", {1, 1, 64, 64}, &in.landmarker, false},
+        {"recogniser (mobilefacenet, 112x112), per face", "embedder", {1, 3, 112, 112}, &in.recogniser, true},
     };
-    const char* runtimes[2] = {infer::kOpenCv, infer::kOnnxRuntime};
     for (Row& row : rows) {
+      const fs::path file[2] = {files.at(row.stage), other_files.at(row.stage)};
       std::unique_ptr<infer::Network> nets[2];
       for (int r = 0; r < 2; ++r) {
         infer::NetworkOptions options{runtimes[r], row.shape};
         options.flush_denormals = row.flush_denormals;
         options.threads = 1;
-        nets[r] = infer::load_network(row.file, options);
+        nets[r] = infer::load_network(file[r], options);
         if (std::string(nets[r]->runtime()) != runtimes[r]) throw std::runtime_error("runtime fell back");
         for (const cv::Mat& blob : *row.inputs) nets[r]->run(blob);  // warm-up
       }
@@ -139,10 +191,14 @@ int main(int argc, char** argv) {
             for (const cv::Mat& blob : *row.inputs) nets[r]->run(blob);
           });
     }
-    std::printf("bench_runtimes: default pack, %zu photos' detector inputs, %zu faces, %d rounds, one thread, "
+    std::printf("bench_runtimes: default pack%s%s, %zu photos' detector inputs, %zu faces, %d rounds, one thread, "
                 "OpenCV %s, ONNX Runtime %s\n\n",
-                in.detector.size(), in.recogniser.size(), rounds, CV_VERSION, infer::onnxruntime_version().c_str());
-    std::printf("| network | OpenCV DNN (ms) | ONNX Runtime (ms) | speed-up |\n|---|---:|---:|---:|\n");
+                versus.empty() ? "" : " vs ", versus.c_str(), in.detector.size(), in.recogniser.size(), rounds,
+                CV_VERSION, infer::onnxruntime_version().c_str());
+    if (versus.empty())
+      std::printf("| network | OpenCV DNN (ms) | ONNX Runtime (ms) | speed-up |\n|---|---:|---:|---:|\n");
+    else
+      std::printf("| network | default (ms) | %s (ms) | speed-up |\n|---|---:|---:|---:|\n", versus.c_str());
     for (const Row& row : rows) {
       const double calls = static_cast<double>(row.inputs->size()) * rounds;
       const double a = row.seconds[0] / calls * 1e3, b = row.seconds[1] / calls * 1e3;

@@ -314,6 +314,28 @@ TEST(ModelsAdd, CliInstallsScrfdPackThatFindsFacesAndRefusesCorruptWeights) {
   EXPECT_FALSE(fs::exists(root / "junk"));
 }
 
+// `models add --runtime` pins every network of the pack to that runtime (scripts/quantize-pack.sh relies on it: int8
+// QDQ files must not fall back to OpenCV DNN); an unknown runtime is refused and nothing is installed.
+TEST(ModelsAdd, RuntimeOptionIsRecordedForEveryNetwork) {
+  const fs::path root = fstest::scratch_dir("models-add-runtime");
+  const auto files = require_pack(find_pack("default", models_root()));
+  const std::string models = "--models " + q(root) + " ";
+  const std::string stages = " --detector " + q(files.at("detector")) + " --detector-type ultralight --landmarker " +
+                             q(files.at("landmarker")) + " --recognizer " + q(files.at("embedder")) +
+                             " --recognizer-type mobilefacenet";
+  CliRun add = run_cli(models + "models add pinned_opencv --runtime opencv" + stages);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const ModelPack pack = find_pack("pinned_opencv", root);
+  EXPECT_EQ(pack.runtime, "opencv");
+  for (const nlohmann::json* network : {&pack.detector, &pack.landmarker, &pack.embedder})
+    EXPECT_EQ(network->value("runtime", ""), "opencv") << network->dump();
+  EXPECT_NE(pack.fingerprint(), find_pack("default", models_root()).fingerprint());
+
+  CliRun bad = run_cli(models + "models add pinned_bogus --runtime tensorflow" + stages);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_FALSE(fs::exists(root / "pinned_bogus"));
+}
+
 // ---- downloads ----------------------------------------------------------------------------------------------
 
 TEST(Download, UnreachableServerGivesAClearOfflineError) {

@@ -143,6 +143,25 @@ TEST_F(Video, EachAppearanceIsOneTrackWithItsTimesAndItsPerson) {
   }
 }
 
+// `faces` without --embeddings (embed = false) finds the same appearances, with the same times, and returns no
+// embeddings: the tracker still tells people apart by identity, not by their place on screen alone (two people
+// framed alike across a cut were one appearance before).
+TEST_F(Video, WithoutEmbeddingsTheAppearancesAreTheSame) {
+  for (const auto& [clip, truth] : kTruth) {
+    SCOPED_TRACE(clip);
+    const ImageFaces with = engine_->analyze_file(dir_ / clip, true);
+    const ImageFaces without = engine_->analyze_file(dir_ / clip, false);
+    ASSERT_EQ(without.faces.size(), truth.size());
+    ASSERT_EQ(without.faces.size(), with.faces.size());
+    for (std::size_t i = 0; i < with.faces.size(); ++i) {
+      EXPECT_TRUE(without.faces[i].embedding.empty());
+      EXPECT_EQ(without.faces[i].time.first_ms, with.faces[i].time.first_ms);
+      EXPECT_EQ(without.faces[i].time.last_ms, with.faces[i].time.last_ms);
+      EXPECT_EQ(without.faces[i].time.best_ms, with.faces[i].time.best_ms);
+    }
+  }
+}
+
 TEST_F(Video, SamplesAboutTwoFramesPerSecondAndStopsAtTheLimit) {
   const ImageFaces all = engine_->analyze_file(dir_ / "cuts.mp4");
   EXPECT_EQ(all.width, 640);

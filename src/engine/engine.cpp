@@ -132,13 +132,13 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
     ++result.frames;
     if (video) {
       const bool cut = shots.changed(frame->image.bgr);
-      EmbedFaces embed_some;
-      if (embed)
-        embed_some = [&](const std::vector<std::size_t>& which) {
-          std::vector<cv::Mat> asked;
-          for (std::size_t i : which) asked.push_back(crops.at(i));
-          return embedder_->embed(asked);
-        };
+      // The tracker embeds even when the caller wants no embeddings: a place on screen alone does not tell two
+      // people framed alike apart across a cut the shot detector missed. They are dropped at the end instead.
+      const EmbedFaces embed_some = [&](const std::vector<std::size_t>& which) {
+        std::vector<cv::Mat> asked;
+        for (std::size_t i : which) asked.push_back(crops.at(i));
+        return embedder_->embed(asked);
+      };
       tracker.add(*frame, std::move(faces.faces), cut, embed_some);
     } else {
       for (Face& f : faces.faces) result.faces.push_back(std::move(f));
@@ -147,6 +147,8 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
   if (result.frames == 0) throw ImageError("no frame to analyse");
   result.frames_decoded = source->frames_decoded();
   if (video) result.faces = tracker.finish();
+  if (video && !embed)
+    for (Face& f : result.faces) Embedding().swap(f.embedding);
   return result;
 }
 

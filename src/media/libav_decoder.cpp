@@ -237,6 +237,9 @@ std::optional<double> LibavDecoder::decode_next(double wanted_ms) {
     const std::int64_t pts = av_->packet->pts;
     const bool early = pts != AV_NOPTS_VALUE && to_ms(pts) < wanted_ms - frame_ms_ / 2;
     av_->codec->skip_frame = early ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+    // A frame decoded early only serves as a reference: skipping its deblocking filter saves about a fifth of the
+    // decoding. The sample itself is filtered; the small drift this leaves in it does not change what is detected.
+    av_->codec->skip_loop_filter = early ? AVDISCARD_ALL : AVDISCARD_DEFAULT;
     av_->fed_ts = packet_ts(av_->packet);
     avcodec_send_packet(av_->codec, av_->packet);  // a damaged packet is dropped; the stream goes on
   }

@@ -30,6 +30,11 @@ ModelPack add_local_pack(const LocalPackSpec& spec, const fs::path& root) {
       throw std::invalid_argument("a " + detector.name + " detector has no keypoints: give --landmarker too");
     }
     pack.thresholds["default"] = spec.threshold.value_or(recognizer.default_threshold);
+    if (!spec.runtime.empty()) {  // as ModelPack::from_json does, so the probe loads below use it too
+      pack.runtime = spec.runtime;
+      for (nlohmann::json* network : {&pack.detector, &pack.landmarker, &pack.embedder})
+        if (!network->empty()) (*network)["runtime"] = spec.runtime;
+    }
   } catch (const std::runtime_error& e) {
     throw std::invalid_argument(e.what());  // an unknown type name is a bad request
   }

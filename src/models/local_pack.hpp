@@ -22,6 +22,7 @@ struct LocalPackSpec {
   std::string recognizer_type;
   std::optional<double> threshold;  // empty: the recogniser type's default threshold
   std::string license = "unknown (added from local files)";
+  std::string runtime;  // "onnxruntime" / "opencv": the pack's networks run only there; empty: the build's default
   bool replace = false;  // overwrite an installed pack of that name
 };
 

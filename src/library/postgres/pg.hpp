@@ -14,6 +14,7 @@
 
 #include "vector/kernels.hpp"
 #include "embed/embedder.hpp"
+#include "library/postgres/pg_path_text.hpp"
 
 namespace facesearch::pg {
 
@@ -56,6 +57,8 @@ class Params {
     return add(701, std::move(b));
   }
   Params& text(const std::string& v) { return add(25, v); }
+  // A file name (bytes) as the text the library stores (pg_path_text.hpp).
+  Params& path(const std::string& bytes) { return add(25, path_to_text(bytes)); }
   Params& bytes(const void* data, size_t n) { return add(17, std::string(static_cast<const char*>(data), n)); }
   Params& halfvec(std::span<const float> v) {
     std::string b;
@@ -119,6 +122,8 @@ class Result {
   std::string text(int row, int col) const {
     return std::string(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
   }
+  // A file name stored by Params::path, as its bytes again.
+  std::string path(int row, int col) const { return path_from_text(text(row, col)); }
   std::span<const std::uint8_t> bytes(int row, int col) const {
     return {reinterpret_cast<const std::uint8_t*>(PQgetvalue(r_, row, col)),
             static_cast<size_t>(PQgetlength(r_, row, col))};

@@ -25,7 +25,7 @@ LibraryFace read_pg_face(const Result& r, int row, bool with_embedding) {
   LibraryFace f;
   f.id = r.i64(row, 0);
   f.image_id = r.i64(row, 1);
-  f.path = r.text(row, 2);
+  f.path = r.path(row, 2);
   f.width = static_cast<int>(r.i64(row, 3));
   f.height = static_cast<int>(r.i64(row, 4));
   f.kind = media_kind_of(r.text(row, 5));
@@ -109,12 +109,12 @@ class PostgresStorage final : public Storage {
 
   std::unordered_map<std::string, StoredImage> images_under(const fs::path& root) override {
     std::unordered_map<std::string, StoredImage> known;
-    auto [lo, hi] = prefix_range(root);
+    auto [lo, hi] = prefix_range(path_to_text(root.string()));
     Result r = db_.query(
         "SELECT id, path, size, mtime_ns, hash, status FROM images WHERE path = $1 OR (path >= $2 AND path < $3)",
-        Params().text(root.string()).text(lo).text(hi));
+        Params().path(root.string()).text(lo).text(hi));
     for (int i = 0; i < r.rows(); ++i)
-      known[r.text(i, 1)] = {r.i64(i, 0), r.i64(i, 2), r.i64(i, 3), r.text(i, 4), r.text(i, 5)};
+      known[r.path(i, 1)] = {r.i64(i, 0), r.i64(i, 2), r.i64(i, 3), r.text(i, 4), r.text(i, 5)};
     return known;
   }
 
@@ -124,7 +124,7 @@ class PostgresStorage final : public Storage {
 
   void move_image(std::int64_t id, const fs::path& path, std::int64_t size, std::int64_t mtime) override {
     db_.query("UPDATE images SET path = $1, size = $2, mtime_ns = $3 WHERE id = $4",
-              Params().text(path.string()).i64(size).i64(mtime).i64(id));
+              Params().path(path.string()).i64(size).i64(mtime).i64(id));
   }
 
   std::optional<std::int64_t> find_ok_image_by_hash(const std::string& hash) override {
@@ -138,7 +138,7 @@ class PostgresStorage final : public Storage {
         "INSERT INTO images(path, size, mtime_ns, hash, status, error, width, height, format, face_count, indexed_at) "
         "SELECT $1, $2, $3, hash, status, error, width, height, format, face_count, $4 FROM images WHERE id = $5 "
         "RETURNING id",
-        Params().text(path.string()).i64(size).i64(mtime).i64(now_seconds()).i64(source));
+        Params().path(path.string()).i64(size).i64(mtime).i64(now_seconds()).i64(source));
     if (r.rows() == 0) return;
     db_.query(
         "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
@@ -160,10 +160,10 @@ class PostgresStorage final : public Storage {
     put_be32(copy, 0);
     size_t faces = 0;
     for (const ImageRecord& r : batch) {
-      db_.query("DELETE FROM images WHERE path = $1", Params().text(r.path.string()));
+      db_.query("DELETE FROM images WHERE path = $1", Params().path(r.path.string()));
       const ImageFaces* img = r.faces ? &*r.faces : nullptr;
       Params p;
-      p.text(r.path.string()).i64(r.size).i64(r.mtime).text(r.hash).text(img ? "ok" : "error");
+      p.path(r.path.string()).i64(r.size).i64(r.mtime).text(r.hash).text(img ? "ok" : "error");
       if (img) p.null(25); else p.text(r.error);
       p.i64(img ? img->width : 0).i64(img ? img->height : 0).text(img ? media_format_name(*img) : std::string());
       p.i64(img ? static_cast<std::int64_t>(img->faces.size()) : 0).i64(now_seconds());
@@ -266,7 +266,7 @@ class PostgresStorage final : public Storage {
       Result r = db_.query(
           "SELECT id, path, width, height, coalesce(format, ''), status, coalesce(error, ''), size, mtime_ns FROM images "
           "WHERE path > $1 ORDER BY path LIMIT 500",
-          Params().text(after));
+          Params().path(after));
       if (r.rows() == 0) break;
       for (int i = 0; i < r.rows(); ++i) {
         LibraryImage img = read_image(r, i);
@@ -281,9 +281,9 @@ class PostgresStorage final : public Storage {
     size_t removed = 0;
     for (const auto& p : paths) {
       const fs::path abs = absolute_path(p);
-      auto [lo, hi] = prefix_range(abs);
+      auto [lo, hi] = prefix_range(path_to_text(abs.string()));
       Result r = db_.query("DELETE FROM images WHERE path = $1 OR (path >= $2 AND path < $3)",
-                           Params().text(abs.string()).text(lo).text(hi));
+                           Params().path(abs.string()).text(lo).text(hi));
       removed += static_cast<size_t>(std::stoull(r.affected()));
     }
     tx.commit();
@@ -296,7 +296,7 @@ class PostgresStorage final : public Storage {
   LibraryImage read_image(const Result& r, int row) {
     LibraryImage img;
     img.id = r.i64(row, 0);
-    img.path = r.text(row, 1);
+    img.path = r.path(row, 1);
     img.width = static_cast<int>(r.i64(row, 2));
     img.height = static_cast<int>(r.i64(row, 3));
     img.format = r.text(row, 4);

@@ -14,11 +14,11 @@ using pg::Params;
 using pg::Result;
 
 Params& anchor(Params& p, const FaceAnchor& a) {
-  return p.text(a.path).f64(a.box.x1).f64(a.box.y1).f64(a.box.x2).f64(a.box.y2);
+  return p.path(a.path).f64(a.box.x1).f64(a.box.y1).f64(a.box.x2).f64(a.box.y2);
 }
 
 FaceAnchor read_anchor(const Result& r, int row, int col) {
-  return {r.text(row, col), Box{static_cast<float>(r.f64(row, col + 1)), static_cast<float>(r.f64(row, col + 2)),
+  return {r.path(row, col), Box{static_cast<float>(r.f64(row, col + 1)), static_cast<float>(r.f64(row, col + 2)),
                                 static_cast<float>(r.f64(row, col + 3)), static_cast<float>(r.f64(row, col + 4))}};
 }
 
