@@ -42,7 +42,8 @@ class ServerVideo : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     const fs::path clips = test_videos();
-    folder_ = new fs::path(fstest::scratch_dir("server-video") / "media");
+    // A folder of this process's own: ctest -j runs the tests of this suite in parallel processes.
+    folder_ = new fs::path(fstest::scratch_dir("server-video-" + std::to_string(::getpid())) / "media");
     fs::create_directories(*folder_);
     fs::copy_file(clips / "cuts.mp4", *folder_ / "cuts.mp4");
     const fs::path set = fstest::shared_data() / "deepface_testset";
@@ -64,6 +65,8 @@ class ServerVideo : public ::testing::Test {
   static void TearDownTestSuite() {
     delete guarded_;
     delete server_;
+    std::error_code ignored;
+    fs::remove_all(folder_->parent_path(), ignored);
     delete folder_;
   }
   static httplib::Client client() { return server_->client(); }
