@@ -89,11 +89,23 @@ async function startServer(...extra) {
 const videos = videoFolder();
 const baseUrl = await startServer();
 
-// Every thumbnail of the visible cards has arrived and decoded (scrolled into view first: they load lazily).
+// Every thumbnail of the visible cards has arrived and decoded. They load lazily, when within 300 px of the view,
+// so the page is scrolled through as a user would (a jump to the bottom skips the middle of a long grid).
 async function thumbnailsLoaded(page) {
-  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-  await page.waitForFunction(() => [...document.querySelectorAll('#grid li.card:not([hidden]) img')]
-    .every((img) => img.complete && img.naturalWidth > 0), null, { timeout: 60000 });
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight / 2) {
+      window.scrollTo(0, y);
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    window.scrollTo(0, document.body.scrollHeight);
+  });
+  const loaded = () => [...document.querySelectorAll('#grid li.card:not([hidden]) img')]
+    .every((img) => img.complete && img.naturalWidth > 0);
+  await page.waitForFunction(loaded, null, { timeout: 60000 }).catch(async (e) => {
+    const missing = await page.$$eval('#grid li.card:not([hidden]) img', (imgs) => imgs
+      .filter((img) => !(img.complete && img.naturalWidth > 0)).map((img) => img.src || `(not requested) ${img.dataset.src}`));
+    throw new Error(`${e.message}; thumbnails not loaded: ${missing.join(', ')}`);
+  });
   await page.evaluate(() => window.scrollTo(0, 0));
   return page.$$eval('#grid li.card:not([hidden]) img', (imgs) => imgs.map((img) => img.src));
 }
