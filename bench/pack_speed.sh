@@ -3,7 +3,8 @@
 # sharpness, one job): the same photo set for each pack, ROUNDS rounds alternating the packs so that load changes
 # on a shared machine hit them alike. The set: the first 80 photos of deepface_testset and group_photos (ordinary
 # photos, 0-20 faces) and 60 CFP crops (frontal and profile, one face filling the frame).
-# Usage: bench/pack_speed.sh   Environment: PACKS (default "default blazeface_front blazeface_back"), ROUNDS (2).
+# Usage: bench/pack_speed.sh   Environment: PACKS (default "default blazeface_front blazeface_back"), ROUNDS (2),
+# EMBED=1 (also embed every face, as index and scan do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${FACESEARCH_BIN:-build/facesearch}
@@ -22,7 +23,7 @@ echo "|---|---|---|---|"
 for round in $(seq "${ROUNDS:-2}"); do
   for pack in $PACKS; do
     start=$(date +%s%N)
-    "$BIN" --quiet --pack "$pack" faces --json --jobs 1 "$WORK"/*.jpg > "$WORK/out.json"
+    "$BIN" --quiet --pack "$pack" faces --json ${EMBED:+--embeddings} --jobs 1 "$WORK"/*.jpg > "$WORK/out.json"
     end=$(date +%s%N)
     echo "| $round | $pack | $(( (end - start) / 1000000 / i )) | $(grep -o '"box"' "$WORK/out.json" | wc -l) |"
   done

@@ -218,30 +218,34 @@ namespace {
 // docs/MODELS.md has the whole protocol, measured with the same command.
 constexpr int kCfpFolds = 3;
 
-nlohmann::json cfp_protocol(const std::string& pairs_file) {
+// The first `folds` folds of a CFP protocol through `eval pairs` with `pack` (empty: the default pack).
+nlohmann::json cfp_protocol(const std::string& pairs_file, const std::string& pack = "", int folds = kCfpFolds) {
   const fs::path cfp = cfp_dev();
-  const fs::path subset = fstest::scratch_dir("eval-pairs-cfp-" + pairs_file) / pairs_file;
+  const fs::path subset = fstest::scratch_dir("eval-pairs-cfp-" + pack + pairs_file) / pairs_file;
   {
     std::ifstream in(cfp / pairs_file);
     std::ofstream out(subset);
     std::string line;
-    for (int n = 0; n < kCfpFolds * 700 && std::getline(in, line); ++n) out << line << '\n';
+    for (int n = 0; n < folds * 700 && std::getline(in, line); ++n) out << line << '\n';
   }
-  CliRun r = run_cli("eval pairs --json --folds 700 --pairs " + q(subset) + " --images " + q(cfp / "images"));
+  const std::string pack_option = pack.empty() ? "" : "--pack " + pack + " ";
+  CliRun r = run_cli(pack_option + "eval pairs --json --folds 700 --pairs " + q(subset) + " --images " +
+                     q(cfp / "images"));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  std::printf("%s, folds 1-%d: accuracy %.2f%% +- %.2f (both faces %.2f%%), pairs missing a face %d (%.2f%%), "
+  std::printf("%s%s, folds 1-%d: accuracy %.2f%% +- %.2f (both faces %.2f%%), pairs missing a face %d (%.2f%%), "
               "TAR %.4f @ FAR 1e-3, %.1f ms per photo, %.1f s\n%s\n",
-              pairs_file.c_str(), kCfpFolds, 100 * j["accuracy"].get<double>(), 100 * j["accuracy_std"].get<double>(),
+              (pack.empty() ? std::string() : pack + " ").c_str(), pairs_file.c_str(), folds, 100 * j["accuracy"].get<double>(), 100 * j["accuracy_std"].get<double>(),
               100 * j["accuracy_found"].get<double>(), j["pairs_missing_face"].get<int>(),
               100 * j["missing_share"].get<double>(), j["tar_at_far"][0]["tar"].get<double>(),
               j["ms_per_image"].get<double>(), j["seconds"].get<double>(), r.out.c_str());
-  ::testing::Test::RecordProperty(pairs_file + "_accuracy", std::to_string(j["accuracy"].get<double>()));
-  ::testing::Test::RecordProperty(pairs_file + "_missing_share", std::to_string(j["missing_share"].get<double>()));
-  EXPECT_EQ(j["pairs"], kCfpFolds * 700);
-  EXPECT_EQ(j["same_pairs"], kCfpFolds * 350);
-  EXPECT_EQ(j["folds"], kCfpFolds);
-  EXPECT_EQ(j["fold_accuracy"].size(), static_cast<std::size_t>(kCfpFolds));
+  ::testing::Test::RecordProperty(pack + pairs_file + "_accuracy", std::to_string(j["accuracy"].get<double>()));
+  ::testing::Test::RecordProperty(pack + pairs_file + "_missing_share",
+                                  std::to_string(j["missing_share"].get<double>()));
+  EXPECT_EQ(j["pairs"], folds * 700);
+  EXPECT_EQ(j["same_pairs"], folds * 350);
+  EXPECT_EQ(j["folds"], folds);
+  EXPECT_EQ(j["fold_accuracy"].size(), static_cast<std::size_t>(folds));
   EXPECT_EQ(j["unreadable"], 0);
   return j;
 }
@@ -262,4 +266,14 @@ TEST(EvalPairs, CfpFrontalProfile) {
   const auto j = cfp_protocol("pairs_fp.txt");
   EXPECT_GE(j["accuracy"].get<double>(), 0.6724);
   EXPECT_LE(j["missing_share"].get<double>(), 0.1676);
+}
+
+// The `profile` pack (the default pack's networks, with BlazeFace keypoints aligning faces the 68-point landmarker
+// sees turned, and BlazeFace finding faces that fill a photo): folds 1-2 of frontal-profile (1,400 pairs).
+// Measured 2026-12-01: 82.71% with 0.43% of the pairs missing a face (docs/MODELS.md); the default pack on the same folds: 68.29% with 14.50% of
+// the pairs missing a face. Floors: 1 point below the accuracy, the missing share at most 1% (issue 17's limit).
+TEST(EvalPairs, ProfilePackCfpFrontalProfile) {
+  const auto j = cfp_protocol("pairs_fp.txt", "profile", 2);
+  EXPECT_GE(j["accuracy"].get<double>(), 0.8171);
+  EXPECT_LE(j["missing_share"].get<double>(), 0.01);
 }

@@ -110,6 +110,11 @@ TEST(PackDefaults, EveryBuiltinPackNamesRegisteredTypes) {
       EXPECT_NO_THROW(landmarker_type(p.landmarker.value("type", ""))) << p.id;
     }
     EXPECT_NO_THROW(recognizer_type(p.embedder.value("type", ""))) << p.id;
+    if (!p.keypoints.empty()) {  // a close-up keypoint stage must be a detector with keypoints, with its file
+      EXPECT_TRUE(detector_type(p.keypoints.value("type", "")).keypoints) << p.id;
+      EXPECT_TRUE(p.files.count("keypoints")) << p.id;
+      EXPECT_EQ(ModelPack::from_json(p.to_json()).keypoints, p.keypoints) << p.id;
+    }
     EXPECT_EQ(p.embedding_dim(), embedder_defaults(p.embedder["type"])["dim"].get<int>()) << p.id;
   }
 }

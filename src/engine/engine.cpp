@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "align/align.hpp"
+#include "detect/closeup.hpp"
 #include "detect/registry.hpp"
 #include "engine/track.hpp"
 #include "media/prefetch.hpp"
@@ -23,6 +24,13 @@ Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(resolve_
   auto files = require_pack(pack_, root);
   detector_ = make_detector(pack_.detector, files.at("detector"));
   if (files.count("landmarker")) landmarker_ = make_landmarker(pack_.landmarker, files.at("landmarker"));
+  if (!pack_.keypoints.empty()) {
+    if (!files.count("keypoints")) throw std::runtime_error("pack '" + pack_.id + "' has no keypoints file");
+    if (!detector_type(pack_.keypoints.value("type", "")).keypoints)
+      throw std::runtime_error("pack '" + pack_.id + "': its keypoints stage must be a detector with keypoints");
+    closeup_ = make_detector(pack_.keypoints, files.at("keypoints"));
+    closeup_turned_yaw_ = pack_.keypoints.value("turned_yaw", 0.0);
+  }
   embedder_ = make_embedder(pack_.embedder, files.at("embedder"));
   if (!landmarker_ && !detector_type(pack_.detector.value("type", "")).keypoints)
     throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
@@ -57,6 +65,12 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
   FindOptions find = find_options;
   find.min_face = static_cast<float>(config_.find.min_face / (image.scale * shrink));
   std::vector<Detection> dets = find_faces(*detector_, det_image, find);
+  if (dets.empty() && closeup_) {
+    // A face filling the photo (a close-up, a profile crop) that the general detector missed.
+    FindOptions whole = find;
+    whole.small_faces = SmallFaces::Off;
+    dets = find_faces(*closeup_, det_image, whole);
+  }
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
 
   std::vector<cv::Mat> crops;
@@ -69,8 +83,16 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     if (d.landmarks) {
       lm = *d.landmarks;
       for (auto& p : lm) p *= static_cast<float>(shrink);
+    } else if (std::optional<Landmarks5> points = closeup_ && closeup_turned_yaw_ <= 0
+                                                      ? closeup_keypoints(*closeup_, full, in_full)
+                                                      : std::nullopt) {
+      lm = *points;
     } else if (landmarker_) {
       lm = landmarker_->locate(full, in_full);
+      // The 68-point landmarker is trained on frontal faces: with a "turned_yaw" limit, a face it sees turned more
+      // is aligned by the close-up detector's keypoints when that finds it.
+      if (closeup_ && closeup_turned_yaw_ > 0 && std::abs(estimate_pose(lm).yaw) > closeup_turned_yaw_)
+        if (std::optional<Landmarks5> turned = closeup_keypoints(*closeup_, full, in_full)) lm = *turned;
     } else {
       throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
     }

@@ -109,6 +109,10 @@ class Engine {
   ModelPack pack_;
   std::unique_ptr<Detector> detector_;
   std::unique_ptr<Landmarker> landmarker_;
+  std::unique_ptr<Detector> closeup_;  // the pack's "keypoints" stage, when it has one
+  // 0: every face found without keypoints is aligned by the close-up detector's, else by the landmarker; above
+  // 0: only faces the landmarker sees turned more than this (degrees of yaw).
+  double closeup_turned_yaw_ = 0;
   std::unique_ptr<Embedder> embedder_;
 };
 

@@ -43,12 +43,13 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
   p.source = j.value("source", nlohmann::json::object());
   p.detector = j.at("detector");
   p.landmarker = j.value("landmarker", nlohmann::json::object());
+  p.keypoints = j.value("keypoints", nlohmann::json::object());
   p.embedder = j.at("embedder");
   integer_member(p.embedder, "dim", 0, 1, 65536, "pack " + p.id + " embedder");  // read as an int by embedding_dim()
   // The pack's runtime is each network's unless that network's own object names another (infer/network.hpp).
   p.runtime = j.value("runtime", "");
   if (!p.runtime.empty())
-    for (nlohmann::json* network : {&p.detector, &p.landmarker, &p.embedder})
+    for (nlohmann::json* network : {&p.detector, &p.landmarker, &p.keypoints, &p.embedder})
       if (!network->empty() && !network->contains("runtime")) (*network)["runtime"] = p.runtime;
   const nlohmann::json thresholds = j.value("thresholds", nlohmann::json::object());
   for (auto& [k, v] : thresholds.items()) p.thresholds[k] = v.get<double>();
@@ -79,6 +80,7 @@ nlohmann::json ModelPack::to_json() const {
   if (!notes.empty()) j["notes"] = notes;
   if (!runtime.empty()) j["runtime"] = runtime;
   if (!landmarker.empty()) j["landmarker"] = landmarker;
+  if (!keypoints.empty()) j["keypoints"] = keypoints;
   nlohmann::json fj = nlohmann::json::object();
   for (const auto& [role, f] : files) {
     nlohmann::json e = {{"name", f.name}, {"path", f.path}, {"size", f.size}};

@@ -12,7 +12,7 @@
 namespace facesearch {
 
 struct ModelFile {
-  std::string role;    // "detector", "landmarker", "embedder"
+  std::string role;    // "detector", "landmarker", "keypoints", "embedder" (+ "*_weights" shards)
   std::string name;    // file name inside the pack directory
   std::string path;    // path inside the source archive
   std::uint64_t size = 0;
@@ -31,6 +31,9 @@ struct ModelPack {
   nlohmann::json source;       // {"type":"npm","package":...,"version":...}
   nlohmann::json detector;     // type + decoder parameters
   nlohmann::json landmarker;
+  // Optional close-up keypoint detector (detect/closeup.hpp): alignment points for a box-only detector's faces,
+  // and faces that fill a photo the detector missed. Empty when the pack has none.
+  nlohmann::json keypoints;
   nlohmann::json embedder;
   // "runtime": "opencv" or "onnxruntime" runs the pack's networks there; empty: the build's default
   // (infer/network.hpp). from_json copies it into each network object that does not name its own "runtime".
