@@ -40,10 +40,12 @@ echo
 echo "Clips of $LENGTH s at 30 fps (H.264), a new person every 5 s, built by this script. \`facesearch faces --json\`"
 echo "with the default pack and options (2 frames analysed per second), one clip at a time, \`--jobs 1\` and \`2\`."
 echo "Beside it, in the same run: \`ffmpeg -threads 1\` only decoding every frame of the clip, the yardstick of what a"
-echo "tool that reads every frame pays before it looks at any."
+echo "tool that reads every frame pays before it looks at any. Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(other work on the machine stretches the wall times far more than the CPU seconds)."
 echo
-echo "| clip | jobs | wall s | x real time | ffmpeg decoding every frame, x real time | frames decoded | frames analysed | appearances | per minute of video |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| clip | jobs | wall s | CPU s (user+sys) | x real time | ffmpeg decoding every frame, x real time | frames decoded | frames analysed | appearances | per minute of video |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+TIMEFORMAT='%R %U %S'  # bash's `time`: wall, user and system seconds
 for size in "1920 1080 1080p" "3840 2160 4K"; do
   read -r w h name <<<"$size"
   clip="$CLIPS/$name-$LENGTH.mp4"
@@ -56,19 +58,17 @@ for size in "1920 1080 1080p" "3840 2160 4K"; do
     # Two copies of the clip, so that two workers each have a video (one video is analysed by one worker).
     rm -rf "$WORK/set" && mkdir "$WORK/set"
     for c in $(seq 1 "$jobs"); do ln -s "$clip" "$WORK/set/$c.mp4"; done
-    t0=$(date +%s.%N)
-    "$BIN" --quiet faces "$WORK/set" --json --jobs "$jobs" > "$WORK/out.jsonl"
-    t1=$(date +%s.%N)
-    python3 - "$name" "$jobs" "$t0" "$t1" "$LENGTH" "$WORK/out.jsonl" "$ffmpeg_x" <<'PY'
+    read -r wall user sys < <({ time "$BIN" --quiet faces "$WORK/set" --json --jobs "$jobs" > "$WORK/out.jsonl"; } 2>&1)
+    python3 - "$name" "$jobs" "$wall" "$user" "$sys" "$LENGTH" "$WORK/out.jsonl" "$ffmpeg_x" <<'PY'
 import json, sys
-name, jobs, t0, t1, length, path, ffmpeg_x = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6], sys.argv[7]
+name, jobs, wall, user, system = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+length, path, ffmpeg_x = float(sys.argv[6]), sys.argv[7], sys.argv[8]
 records = [json.loads(l) for l in open(path)]
-wall = t1 - t0
 video_s = length * len(records)
 decoded = sum(r.get("frames_decoded", 0) for r in records) // len(records)
 analysed = sum(r.get("frames_analysed", 0) for r in records) // len(records)
 faces = sum(len(r.get("faces", [])) for r in records) // len(records)
-print(f"| {name} | {jobs} | {wall:.1f} | {video_s / wall:.1f}x | {ffmpeg_x} | {decoded} | {analysed} | {faces} | {faces / (length / 60):.0f} |")
+print(f"| {name} | {jobs} | {wall:.1f} | {user + system:.1f} | {video_s / wall:.1f}x | {ffmpeg_x} | {decoded} | {analysed} | {faces} | {faces / (length / 60):.0f} |")
 PY
   done
 done

@@ -25,6 +25,7 @@
 #include "engine/engine.hpp"
 #include "engine/track.hpp"
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -194,6 +195,38 @@ TEST_F(Video, ACutBetweenSamplesIsSampledWhereItHappens) {
   EXPECT_LT(faces.faces[0].time.last_ms, 3200);
 }
 
+// The groups of pictures between key frames are decoded on two threads, each from its own key frame
+// (media/video_segments.hpp): the frames, their order and their pixels are those of one thread, sampled or not.
+TEST_F(Video, TwoDecodingThreadsGiveTheFramesOfOne) {
+  for (const char* clip : {"cuts.mp4", "offcut.mp4"})
+    for (const double fps : {2.0, 0.0}) {
+      SCOPED_TRACE(std::string(clip) + " at " + std::to_string(fps) + " fps");
+      std::vector<std::vector<Frame>> runs;
+      std::vector<std::size_t> decoded;
+      for (const int threads : {1, 2}) {
+        FrameSourceOptions options = engine_->frame_options();
+        options.video_fps = fps;
+        options.decode_threads = threads;
+        const std::unique_ptr<FrameSource> source = open_frame_source(dir_ / clip, options);
+        std::vector<Frame>& frames = runs.emplace_back();
+        while (std::optional<Frame> f = source->next()) frames.push_back(std::move(*f));
+        decoded.push_back(source->frames_decoded());
+      }
+      EXPECT_EQ(decoded[0], decoded[1]);
+      ASSERT_EQ(runs[0].size(), runs[1].size());
+      if (fps == 0) {
+        EXPECT_EQ(runs[0].size(), decoded[0]);  // every frame
+      }
+      for (std::size_t i = 0; i < runs[0].size(); ++i) {
+        EXPECT_EQ(runs[0][i].time_ms, runs[1][i].time_ms);
+        EXPECT_EQ(cv::norm(runs[0][i].image.bgr, runs[1][i].image.bgr, cv::NORM_INF), 0) << i;
+        if (i > 0) {
+          EXPECT_GT(runs[1][i].time_ms, runs[1][i - 1].time_ms);
+        }
+      }
+    }
+}
+
 TEST_F(Video, PortraitVideoIsTurnedUpright) {
   const ImageFaces faces = engine_->analyze_file(dir_ / "portrait.mp4");
   EXPECT_EQ(faces.width, 360);  // stored 640x360 with a 90-degree display matrix
@@ -218,6 +251,15 @@ TEST_F(Video, HugeFramesAreReducedForDetectionAndBoxesStayInFullResolution) {
   EXPECT_GT(f.box.x1, 2560);
   EXPECT_LT(f.box.x2, 5120);
   EXPECT_GT(f.box.height(), 400);
+  // Detection sees a copy made while converting from YUV, at three times the detector's input.
+  const std::unique_ptr<FrameSource> source = open_frame_source(dir_ / "uhd8k.mp4", engine_->frame_options());
+  const std::optional<Frame> frame = source->next();
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->image.bgr.size(), cv::Size(1920, 1080));
+  ASSERT_EQ(frame->detect_bgr.size(), cv::Size(960, 540));
+  cv::Mat half;
+  cv::resize(frame->image.bgr, half, frame->detect_bgr.size(), 0, 0, cv::INTER_AREA);
+  EXPECT_LT(cv::norm(half, frame->detect_bgr, cv::NORM_L1) / static_cast<double>(half.total() * 3), 3.0);
 }
 
 TEST_F(Video, ScanFindsEveryAppearanceOfThePersonAndNoOneElse) {

@@ -10,7 +10,6 @@
 #include "detect/closeup.hpp"
 #include "detect/registry.hpp"
 #include "engine/track.hpp"
-#include "media/prefetch.hpp"
 
 namespace facesearch {
 
@@ -39,7 +38,7 @@ Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(resolve_
 Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 
-ImageFaces Engine::analyze(const DecodedImage& image, bool embed) { return analyze(Frame{image, 0}, embed); }
+ImageFaces Engine::analyze(const DecodedImage& image, bool embed) { return analyze(Frame{image, 0, {}}, embed); }
 
 ImageFaces Engine::analyze(const Frame& frame, bool embed) { return analyze(frame, embed, config_.find, nullptr); }
 
@@ -57,7 +56,11 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
   const int long_side = std::max(full.cols, full.rows);
   double shrink = long_side > config_.detect_max_side ? static_cast<double>(long_side) / config_.detect_max_side : 1.0;
   cv::Mat det_image = full;
-  if (shrink > 1.0)
+  // A video frame's reduced copy (made while converting from YUV) serves the whole-image pass; tiles need all pixels.
+  if (!frame.detect_bgr.empty() && find_options.small_faces == SmallFaces::Off && !full.empty()) {
+    det_image = frame.detect_bgr;
+    shrink = static_cast<double>(full.cols) / det_image.cols;
+  } else if (shrink > 1.0)
     // At least one pixel per side: a 1x12000 strip must not shrink to a zero-width image (an OpenCV assertion).
     cv::resize(full, det_image, {std::max(1, static_cast<int>(std::lround(full.cols / shrink))),
                                  std::max(1, static_cast<int>(std::lround(full.rows / shrink)))},
@@ -120,6 +123,10 @@ FrameSourceOptions Engine::frame_options() const {
   options.decode.min_long_side = config_.detect_max_side;
   options.video_fps = config_.video_fps;
   options.max_video_seconds = config_.max_video_seconds;
+  // Three times the detector's input: its own shrink from there sees nearly what it saw from the full frame (at
+  // twice, the best frame of an appearance of bench/video.sh's clip moved).
+  const cv::Size in = detector_->input_size();
+  options.detect_long_side = 3 * std::max(in.width, in.height);
   return options;
 }
 
@@ -140,8 +147,6 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
   // The tiled small-face pass costs a video more than its decoding; in videos it runs only when asked for ("on").
   FindOptions video_find = config_.find;
   if (video_find.small_faces == SmallFaces::Auto) video_find.small_faces = SmallFaces::Off;
-  // A video's next samples are decoded while this one is analysed (two frames ahead at most).
-  if (video) source = std::make_unique<PrefetchingSource>(std::move(source), 2);
   FaceTracker tracker(track_options());
   ShotChangeDetector shots;
   while (std::optional<Frame> frame = source->next()) {
@@ -153,7 +158,7 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
     result.height = faces.height;
     ++result.frames;
     if (video) {
-      const bool cut = shots.changed(frame->image.bgr);
+      const bool cut = shots.changed(frame->detect_bgr.empty() ? frame->image.bgr : frame->detect_bgr);
       // The tracker embeds even when the caller wants no embeddings: a place on screen alone does not tell two
       // people framed alike apart across a cut the shot detector missed. They are dropped at the end instead.
       const EmbedFaces embed_some = [&](const std::vector<std::size_t>& which) {

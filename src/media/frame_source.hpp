@@ -24,12 +24,20 @@ enum class MediaKind { Photo, Video };
 struct Frame {
   DecodedImage image;
   std::int64_t time_ms = 0;  // position in the file; 0 for a photo
+  // Video frames, when FrameSourceOptions::detect_long_side asks for it: the same picture, upright, reduced to that
+  // long side while converting from the decoder's YUV (far cheaper than shrinking `image.bgr` afterwards). What
+  // detection and shot detection look at; `image` stays for landmarks and face crops. Empty otherwise.
+  cv::Mat detect_bgr;
 };
 
 struct FrameSourceOptions {
   DecodeOptions decode;  // pixel limit, and how far a decoder may reduce what it returns
   double video_fps = 2.0;          // frames sampled per second of video (<= 0: every frame)
   double max_video_seconds = 0;    // frames after this time are not read (0: the whole video)
+  // > 0: video frames also come as Frame::detect_bgr with this long side (when image.bgr is larger).
+  int detect_long_side = 0;
+  // Threads decoding one video, each its own group of pictures (media/video_segments.hpp).
+  int decode_threads = 2;
 };
 
 // Frames of one file in time order. Not thread-safe: one source per file per thread.

@@ -28,8 +28,10 @@ class LibavDecoder final : public VideoDecoder {
   LibavDecoder(const std::filesystem::path& path, const DecodeOptions& options);
   ~LibavDecoder() override;
   std::optional<double> decode_next(double wanted_ms) override;
-  Frame frame() const override;
+  Frame frame(int detect_long_side) const override;
   bool seek(double time_ms) override;
+  std::vector<double> key_frames_ms() const override;
+  bool begin_segment(std::size_t index) override;
   std::size_t frames_decoded() const override { return decoded_; }
   bool scene_cut() const override;
   double frame_interval_ms() const override { return frame_ms_; }
@@ -53,6 +55,10 @@ class LibavDecoder final : public VideoDecoder {
   double last_ms_ = -1;
   int rotation_ = 0;  // clockwise degrees that turn a stored frame upright: 0, 90, 180 or 270
   bool draining_ = false, ended_ = false;
+  // Av::packet holds a packet read but not yet given to the decoder (the key frame that starts a segment).
+  bool pending_ = false;
+  bool segmented_ = false;  // decoding one segment (begin_segment), which ends at segment_end_
+  std::int64_t segment_end_ = INT64_MAX;
   std::size_t decoded_ = 0;
 };
 
@@ -64,9 +70,11 @@ struct LibavDecoder::Av {
   AVFrame* frame = av_frame_alloc();     // the frame decode_next() returned last
   AVFrame* received = av_frame_alloc();  // what the decoder hands over next
   mutable SwsContext* scaler = nullptr;
+  mutable SwsContext* detect_scaler = nullptr;  // to Frame::detect_bgr
   std::int64_t fed_ts = INT64_MIN;  // decode timestamp of the last packet given to the decoder
 
   ~Av() {
+    sws_freeContext(detect_scaler);
     sws_freeContext(scaler);
     av_frame_free(&received);
     av_frame_free(&frame);
@@ -145,6 +153,7 @@ LibavDecoder::LibavDecoder(const std::filesystem::path& path, const DecodeOption
     if (const AVIndexEntry* e = avformat_index_get_entry(av_->stream, i); e && (e->flags & AVINDEX_KEYFRAME))
       key_frames_.push_back(e->timestamp);
   std::sort(key_frames_.begin(), key_frames_.end());
+  key_frames_.erase(std::unique(key_frames_.begin(), key_frames_.end()), key_frames_.end());
   // The longest gap between key frames is the encoder's cadence (its GOP length); a key frame that comes clearly
   // sooner than that after the previous one was placed there for a scene cut.
   std::int64_t cadence = 0;
@@ -196,7 +205,17 @@ std::optional<std::int64_t> LibavDecoder::jump_target(double wanted_ms) const {
 }
 
 bool LibavDecoder::next_packet(double wanted_ms) {
+  if (pending_) {
+    pending_ = false;
+    return true;
+  }
   if (!read_packet()) return false;
+  if (segmented_) {
+    // The next segment's key frame ends this one; it stays for begin_segment.
+    const bool ends = (av_->packet->flags & AV_PKT_FLAG_KEY) && packet_ts(av_->packet) >= segment_end_;
+    pending_ = ends;
+    return !ends;
+  }
   const std::optional<std::int64_t> key = jump_target(wanted_ms);
   if (!key) return true;
   // Nothing before the key frame is needed: read past it without decoding, then start afresh there.
@@ -245,52 +264,104 @@ std::optional<double> LibavDecoder::decode_next(double wanted_ms) {
   }
 }
 
+std::vector<double> LibavDecoder::key_frames_ms() const {
+  std::vector<double> ms;
+  ms.reserve(key_frames_.size());
+  for (std::int64_t ts : key_frames_) ms.push_back(to_ms(ts));
+  return ms;
+}
+
+bool LibavDecoder::begin_segment(std::size_t index) {
+  segmented_ = true;
+  segment_end_ = index + 1 < key_frames_.size() ? key_frames_[index + 1] : INT64_MAX;
+  draining_ = ended_ = false;
+  last_ms_ = -1;
+  if (index == 0) return true;  // from the stream's start, whatever precedes the first indexed key frame
+  if (index >= key_frames_.size()) return false;
+  // Read (not decode) up to the key frame that starts the segment.
+  while (!pending_ || !(av_->packet->flags & AV_PKT_FLAG_KEY) || packet_ts(av_->packet) < key_frames_[index]) {
+    if (!read_packet()) {
+      pending_ = false;
+      ended_ = true;
+      return false;
+    }
+    pending_ = true;
+  }
+  avcodec_flush_buffers(av_->codec);
+  // The key frame found lies past the segment (the index and the packets disagree): the segment is empty.
+  if (packet_ts(av_->packet) >= segment_end_) ended_ = true;
+  return true;
+}
+
 bool LibavDecoder::seek(double time_ms) {
   if (av_seek_frame(av_->format, av_->stream->index, to_ts(std::max(0.0, time_ms)), AVSEEK_FLAG_BACKWARD) < 0)
     return false;
   avcodec_flush_buffers(av_->codec);
   av_->fed_ts = INT64_MIN;
-  draining_ = ended_ = false;
+  draining_ = ended_ = pending_ = segmented_ = false;
   last_ms_ = -1;
   return true;
 }
 
-Frame LibavDecoder::frame() const {
+namespace {
+
+// The frame converted to BGR at w x h (one pass of libswscale: colour conversion and scaling together), turned
+// upright.
+cv::Mat convert(const AVFrame* f, int w, int h, int rotation, SwsContext*& scaler) {
+  const bool shrinking = w < f->width || h < f->height;
+  scaler = sws_getCachedContext(scaler, f->width, f->height, static_cast<AVPixelFormat>(f->format), w, h,
+                                AV_PIX_FMT_BGR24, shrinking ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr, nullptr);
+  if (!scaler) throw ImageError("unreadable video: frames in a pixel format that cannot be converted");
+  cv::Mat bgr(h, w, CV_8UC3);
+  uint8_t* planes[4] = {bgr.data, nullptr, nullptr, nullptr};
+  int strides[4] = {static_cast<int>(bgr.step), 0, 0, 0};
+  sws_scale(scaler, f->data, f->linesize, 0, f->height, planes, strides);
+  cv::Mat upright;
+  switch (rotation) {
+    case 90: cv::rotate(bgr, upright, cv::ROTATE_90_CLOCKWISE); return upright;
+    case 180: cv::rotate(bgr, upright, cv::ROTATE_180); return upright;
+    case 270: cv::rotate(bgr, upright, cv::ROTATE_90_COUNTERCLOCKWISE); return upright;
+    default: return bgr;
+  }
+}
+
+// How much to divide a w x h frame by so that its long side is not above `long_side` (<= 0: no limit).
+double reduction(int w, int h, int long_side) {
+  const int longest = std::max(w, h);
+  return long_side > 0 && longest > long_side ? static_cast<double>(longest) / long_side : 1.0;
+}
+
+cv::Size reduced(int w, int h, double by) {
+  return {std::max(1, static_cast<int>(std::lround(w / by))), std::max(1, static_cast<int>(std::lround(h / by)))};
+}
+
+}  // namespace
+
+Frame LibavDecoder::frame(int detect_long_side) const {
   const AVFrame* f = av_->frame;
   Frame out;
   out.time_ms = std::llround(std::max(0.0, last_ms_));
   const bool turned = rotation_ == 90 || rotation_ == 270;
   out.image.width = turned ? f->height : f->width;
   out.image.height = turned ? f->width : f->height;
-  const int long_side = std::max(f->width, f->height);
-  double scale = 1.0;
   // Detection never needs more than min_long_side: shrink while converting, so a 4K sample costs what a 1080p
   // one does.
-  if (options_.min_long_side > 0 && long_side > options_.min_long_side)
-    scale = static_cast<double>(long_side) / options_.min_long_side;
-  const int w = std::max(1, static_cast<int>(std::lround(f->width / scale)));
-  const int h = std::max(1, static_cast<int>(std::lround(f->height / scale)));
-  av_->scaler = sws_getCachedContext(av_->scaler, f->width, f->height, static_cast<AVPixelFormat>(f->format), w, h,
-                                     AV_PIX_FMT_BGR24, scale > 1.0 ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr,
-                                     nullptr);
-  if (!av_->scaler) throw ImageError("unreadable video: frames in a pixel format that cannot be converted");
-  cv::Mat bgr(h, w, CV_8UC3);
-  uint8_t* planes[4] = {bgr.data, nullptr, nullptr, nullptr};
-  int strides[4] = {static_cast<int>(bgr.step), 0, 0, 0};
-  sws_scale(av_->scaler, f->data, f->linesize, 0, f->height, planes, strides);
+  const double scale = reduction(f->width, f->height, options_.min_long_side);
+  const cv::Size size = reduced(f->width, f->height, scale);
   out.image.scale = scale;
-  switch (rotation_) {
-    case 90: cv::rotate(bgr, out.image.bgr, cv::ROTATE_90_CLOCKWISE); break;
-    case 180: cv::rotate(bgr, out.image.bgr, cv::ROTATE_180); break;
-    case 270: cv::rotate(bgr, out.image.bgr, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-    default: out.image.bgr = std::move(bgr);
+  out.image.bgr = convert(f, size.width, size.height, rotation_, av_->scaler);
+  // The detector's copy straight from YUV: shrinking the BGR frame with OpenCV costs several times more.
+  const double detect_scale = reduction(f->width, f->height, detect_long_side);
+  if (detect_scale > scale) {
+    const cv::Size small = reduced(f->width, f->height, detect_scale);
+    out.detect_bgr = convert(f, small.width, small.height, rotation_, av_->detect_scaler);
   }
   return out;
 }
 
 }  // namespace facesearch
 
-extern "C" __attribute__((visibility("default"))) facesearch::VideoDecoder* facesearch_open_video_decoder_v1(
+extern "C" __attribute__((visibility("default"))) facesearch::VideoDecoder* facesearch_open_video_decoder_v2(
     const std::filesystem::path& path, const facesearch::DecodeOptions& options) {
   return new facesearch::LibavDecoder(path, options);
 }

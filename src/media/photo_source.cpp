@@ -8,7 +8,7 @@ PhotoSource::PhotoSource(std::filesystem::path path, const FrameSourceOptions& o
 std::optional<Frame> PhotoSource::next() {
   if (done_) return std::nullopt;
   done_ = true;
-  return Frame{load_image(path_, decode_), 0};
+  return Frame{load_image(path_, decode_), 0, {}};
 }
 
 bool PhotoSource::sniff(std::span<const std::uint8_t> head) { return sniff_format(head) != ImageFormat::Unknown; }

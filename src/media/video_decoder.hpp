@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "media/frame_source.hpp"
 
@@ -24,10 +25,19 @@ class VideoDecoder {
   // after wanted_ms (minus half a frame) is never skipped. Throws ImageError when a frame exceeds the pixel limit.
   virtual std::optional<double> decode_next(double wanted_ms) = 0;
   // The frame decode_next() returned last, upright (display matrix applied), reduced so that its long side is
-  // not above DecodeOptions::min_long_side (when > 0), in BGR.
-  virtual Frame frame() const = 0;
+  // not above DecodeOptions::min_long_side (when > 0), in BGR; with `detect_long_side` > 0 (and below that size)
+  // also as Frame::detect_bgr.
+  virtual Frame frame(int detect_long_side) const = 0;
   // Goes back or forward to the last key frame at or before `time_ms`; false when the container cannot seek.
   virtual bool seek(double time_ms) = 0;
+  // The decode times (ms from the start of the stream) of the key frames in the container's index (MP4/MOV
+  // always; Matroska cues; AVI idx1), ascending; empty without an index. Key frame i starts segment i.
+  virtual std::vector<double> key_frames_ms() const = 0;
+  // Decodes segment `index` from here on: the packets from the index's key frame `index` up to the next one
+  // (segment 0 starts at the stream's start), read past everything before it without decoding and decoded
+  // afresh; decode_next() returns its frames in display order, then nullopt. Segments are begun in ascending
+  // order. False when the stream ends before the segment.
+  virtual bool begin_segment(std::size_t index) = 0;
   // Whether the frame decode_next() returned last is a key frame off the stream's regular key-frame cadence:
   // where an encoder with scene-cut detection (x264, x265, libvpx) starts a new shot.
   virtual bool scene_cut() const = 0;
@@ -42,6 +52,6 @@ std::unique_ptr<VideoDecoder> open_video_decoder(const std::filesystem::path& pa
 // The module's one entry point, exported with C linkage so that dlsym finds it by name; it may throw ImageError.
 using OpenVideoDecoderFn = VideoDecoder*(const std::filesystem::path& path, const DecodeOptions& options);
 inline constexpr const char* kVideoModuleName = "facesearch-video.so";
-inline constexpr const char* kVideoModuleEntry = "facesearch_open_video_decoder_v1";
+inline constexpr const char* kVideoModuleEntry = "facesearch_open_video_decoder_v2";
 
 }  // namespace facesearch

@@ -29,38 +29,48 @@ bool VideoSource::sniff(std::span<const std::uint8_t> h) {
 
 VideoSource::VideoSource(std::filesystem::path path, const FrameSourceOptions& options)
     : path_(std::move(path)), decode_(options.decode), decoder_(open_video_decoder(path_, decode_)) {
-  interval_ms_ = options.video_fps > 0 ? 1000.0 / options.video_fps : 0;
-  max_ms_ = options.max_video_seconds > 0 ? options.max_video_seconds * 1000.0 : 0;
+  plan_.grid.interval_ms = options.video_fps > 0 ? 1000.0 / options.video_fps : 0;
+  plan_.grid.half_frame_ms = decoder_->frame_interval_ms() / 2;
+  plan_.max_ms = options.max_video_seconds > 0 ? options.max_video_seconds * 1000.0 : 0;
+  plan_.detect_long_side = options.detect_long_side;
+  plan_.threads = std::max(1, options.decode_threads);
 }
 
 VideoSource::~VideoSource() = default;
 
-std::size_t VideoSource::frames_decoded() const { return decoder_->frames_decoded(); }
+std::size_t VideoSource::frames_decoded() const {
+  return segments_ ? segments_->frames_decoded() : decoder_->frames_decoded();
+}
 
 std::optional<Frame> VideoSource::next() {
+  if (!segments_) segments_ = std::make_unique<VideoSegments>(std::move(decoder_), path_, decode_, plan_);
+  const SampleGrid& grid = plan_.grid;
   for (;;) {
     // The end, whatever the header's duration or frame count said (they may lie); a truncated stream ends early.
-    const std::optional<double> t = decoder_->decode_next(sampled_ > 0 ? next_due_ms_ : 0);
-    if (!t) {
-      if (decoder_->frames_decoded() == 0) throw ImageError("unreadable video: no frame could be decoded");
+    std::optional<CandidateFrame> candidate = segments_->next();
+    if (!candidate) {
+      if (segments_->frames_decoded() == 0) throw ImageError("unreadable video: no frame could be decoded");
       return std::nullopt;
     }
-    if (max_ms_ > 0 && *t > max_ms_) return std::nullopt;
-    // Half a frame of slack so a 2 fps sample of 30 fps video does not drift by one frame per sample.
-    const bool due = sampled_ == 0 || *t + decoder_->frame_interval_ms() / 2 >= next_due_ms_;
+    const double t = candidate->time_ms;
+    if (plan_.max_ms > 0 && t > plan_.max_ms) return std::nullopt;
+    // The decoders offer every frame that may be a sample; where two segments meet, both may offer one for the
+    // same slot, and the first one fills it.
+    const bool due = sampled_ == 0 || grid.interval_ms <= 0 || grid.slot(t) >= next_slot_;
     // A scene cut between two samples (a key frame the encoder placed off its cadence) is sampled too, so a new
     // shot is seen when it starts, not up to one interval later; that frame was decoded anyway.
-    const bool cut = !due && interval_ms_ > 0 && *t - last_sample_ms_ >= interval_ms_ / 4 &&
-                     next_due_ms_ - *t >= interval_ms_ / 4 && decoder_->scene_cut();
+    const bool cut = !due && t - last_sample_ms_ >= grid.interval_ms / 4 &&
+                     grid.due_ms(next_slot_) - t >= grid.interval_ms / 4 && candidate->scene_cut;
     if (!due && !cut) continue;
-    if (due) next_due_ms_ = std::max(next_due_ms_ + interval_ms_, *t + interval_ms_ / 2);
-    last_sample_ms_ = *t;
+    if (due && grid.interval_ms > 0) next_slot_ = std::max(next_slot_, grid.slot(t)) + 1;
+    last_sample_ms_ = t;
     ++sampled_;
-    return decoder_->frame();
+    return std::move(candidate->frame);
   }
 }
 
 Frame VideoSource::frame_at(std::int64_t time_ms) {
+  if (!decoder_) decoder_ = open_video_decoder(path_, decode_);
   const double want = static_cast<double>(std::max<std::int64_t>(0, time_ms));
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (attempt == 1) {
@@ -75,7 +85,7 @@ Frame VideoSource::frame_at(std::int64_t time_ms) {
       if (*t + decoder_->frame_interval_ms() / 2 >= want) break;
     }
     // Past the end: the last frame decoded.
-    if (any) return decoder_->frame();
+    if (any) return decoder_->frame(0);
   }
   throw ImageError("unreadable video: no frame could be decoded at " + std::to_string(time_ms) + " ms");
 }

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "media/frame_source.hpp"
+#include "media/video_segments.hpp"
 
 namespace facesearch {
 
@@ -23,7 +24,8 @@ class VideoSource : public FrameSource {
   VideoSource(std::filesystem::path path, const FrameSourceOptions& options);
   ~VideoSource() override;
   MediaKind kind() const override { return MediaKind::Video; }
-  // The next sampled frame. Throws ImageError when the video has no frame at all.
+  // The next sampled frame. Throws ImageError when the video has no frame at all. The first call starts the
+  // decoding threads (VideoSegments), which then stay ahead of the caller.
   std::optional<Frame> next() override;
   // Frames the decoder produced (sampled or not); frames skipped without decoding are not counted.
   std::size_t frames_decoded() const override;
@@ -39,10 +41,10 @@ class VideoSource : public FrameSource {
  private:
   std::filesystem::path path_;
   DecodeOptions decode_;
-  std::unique_ptr<VideoDecoder> decoder_;
-  double interval_ms_ = 500;  // between samples; 0: every frame
-  double max_ms_ = 0;         // 0: the whole video
-  double next_due_ms_ = 0;
+  std::unique_ptr<VideoDecoder> decoder_;  // until next() hands it to segments_; frame_at's
+  VideoSegments::Plan plan_;
+  std::unique_ptr<VideoSegments> segments_;
+  std::int64_t next_slot_ = 0;  // of plan_.grid: the first slot not filled yet
   double last_sample_ms_ = 0;
   std::size_t sampled_ = 0;
 };
