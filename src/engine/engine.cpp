@@ -45,18 +45,12 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
   result.height = image.height;
   const cv::Mat& full = image.bgr;
 
-  // Detection runs on an image no larger than detect_max_side; landmarks and crops use all decoded pixels.
-  const int long_side = std::max(full.cols, full.rows);
-  double shrink = long_side > config_.detect_max_side ? static_cast<double>(long_side) / config_.detect_max_side : 1.0;
-  cv::Mat det_image = full;
-  if (shrink > 1.0)
-    // At least one pixel per side: a 1x12000 strip must not shrink to a zero-width image (an OpenCV assertion).
-    cv::resize(full, det_image, {std::max(1, static_cast<int>(std::lround(full.cols / shrink))),
-                                 std::max(1, static_cast<int>(std::lround(full.rows / shrink)))},
-               0, 0, cv::INTER_AREA);
+  // find_faces shrinks the image itself, only as far as each pass needs (a 12-megapixel photo's tiles are laid out
+  // as if it were detect_max_side); landmarks and crops use all decoded pixels.
   FindOptions find = find_options;
-  find.min_face = static_cast<float>(config_.find.min_face / (image.scale * shrink));
-  std::vector<Detection> dets = find_faces(*detector_, det_image, find);
+  find.min_face = static_cast<float>(config_.find.min_face / image.scale);
+  find.max_side = config_.detect_max_side;
+  std::vector<Detection> dets = find_faces(*detector_, full, find);
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
 
   std::vector<cv::Mat> crops;
@@ -64,11 +58,10 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     Face f;
     f.score = d.score;
     f.time = {frame.time_ms, frame.time_ms, frame.time_ms};
-    Box in_full = d.box.scaled(static_cast<float>(shrink));
+    const Box& in_full = d.box;
     Landmarks5 lm;
     if (d.landmarks) {
       lm = *d.landmarks;
-      for (auto& p : lm) p *= static_cast<float>(shrink);
     } else if (landmarker_) {
       lm = landmarker_->locate(full, in_full);
     } else {
