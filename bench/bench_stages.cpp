@@ -5,7 +5,7 @@
 //
 // Without folders it reads the subsets of the shared data that bench/run.sh uses ($FACESEARCH_TEST_DATA, default
 // ../shared/data beside the checkout). The stages are timed the way Engine::analyze runs them (same decode options,
-// same shrink, same find_faces), so their sum is close to what one `scan --jobs 1` worker spends.
+// same find_faces, which reduces big images itself), so their sum is close to what one `scan --jobs 1` worker spends.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   opt.min_long_side = config.detect_max_side;
 
   std::map<std::string, double> t;  // stage -> seconds
-  size_t images = 0, skipped = 0, faces = 0, reduced = 0, shrunk = 0, tiled = 0;
+  size_t images = 0, skipped = 0, faces = 0, reduced = 0, tiled = 0;
   double decoded_mpix = 0;
   const auto start = Clock::now();
   for (const auto& path : files) {
@@ -137,31 +137,20 @@ int main(int argc, char** argv) {
     if (img.scale > 1) ++reduced;
     const cv::Mat& full = img.bgr;
 
-    t0 = Clock::now();
-    const int long_side = std::max(full.cols, full.rows);
-    const double shrink =
-        long_side > config.detect_max_side ? static_cast<double>(long_side) / config.detect_max_side : 1.0;
-    cv::Mat det_image = full;
-    if (shrink > 1.0) {
-      cv::resize(full, det_image,
-                 {static_cast<int>(std::lround(full.cols / shrink)), static_cast<int>(std::lround(full.rows / shrink))},
-                 0, 0, cv::INTER_AREA);
-      ++shrunk;
-    }
-    t["shrink to detect_max_side"] += since(t0);
-
+    // As Engine::analyze: find_faces gets all decoded pixels and reduces them itself (by 2 or 4) where it can.
     FindOptions find = config.find;
     find.small_faces = small;
-    find.min_face = static_cast<float>(config.find.min_face / (img.scale * shrink));
+    find.min_face = static_cast<float>(config.find.min_face / img.scale);
+    find.max_side = config.detect_max_side;
     t0 = Clock::now();
     detector.next_image();
-    auto dets = find_faces(detector, det_image, find);
+    auto dets = find_faces(detector, full, find);
     find_seconds += since(t0);
     if (detector.calls() > 1) ++tiled;
 
     for (const auto& d : dets) {
       t0 = Clock::now();
-      const Box in_full = d.box.scaled(static_cast<float>(shrink));
+      const Box& in_full = d.box;
       Landmarks5 lm;
       try {
         lm = landmarker->locate(full, in_full);
@@ -182,7 +171,7 @@ int main(int argc, char** argv) {
   const double total = since(start);
   t["detect: whole-image pass"] = detector.whole_seconds;
   if (detector.tile_passes) t["detect: small-face tile passes"] = detector.tile_seconds;
-  t["detect: merging, NMS, size filter"] = find_seconds - detector.whole_seconds - detector.tile_seconds;
+  t["detect: reduction by 2 or 4, merging, NMS, size filter"] = find_seconds - detector.whole_seconds - detector.tile_seconds;
   const double accounted = [&] {
     double s = 0;
     for (auto& [k, v] : t) s += v;
@@ -192,9 +181,9 @@ int main(int argc, char** argv) {
   std::printf("bench_stages: %zu images (%zu skipped files), %zu faces, small-faces %s, OpenCV %s on %d thread(s)\n",
               images, skipped, faces, small == SmallFaces::Off ? "off" : small == SmallFaces::On ? "on" : "auto",
               CV_VERSION, cv::getNumThreads());
-  std::printf("decoded %.1f Mpixel in all (%zu JPEGs DCT-reduced), %zu shrunk for detection, %zu tiled; "
+  std::printf("decoded %.1f Mpixel in all (%zu JPEGs DCT-reduced), %zu tiled; "
               "detector passes: %zu whole-image, %zu on tiles\n\n",
-              decoded_mpix, reduced, shrunk, tiled, detector.whole_passes, detector.tile_passes);
+              decoded_mpix, reduced, tiled, detector.whole_passes, detector.tile_passes);
   std::printf("| stage | seconds | share | per image (ms) |\n|---|---:|---:|---:|\n");
   std::vector<std::pair<std::string, double>> rows(t.begin(), t.end());
   std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.second > b.second; });

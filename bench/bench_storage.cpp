@@ -1,7 +1,9 @@
 // Storage backends side by side, in one run: ingest (faces/s through the same batched writes `index` makes), the
 // vector index build, search latency (top 10) exact and HNSW, HNSW recall@10, and bytes per face.
 //   bench_storage --faces 100000 --pg-url postgresql://... [--dir /tmp/x] [--queries 200] [--sqlite off]
-//                 [--postgres off]
+//                 [--postgres off] [--pg-sweep 16:64,24:128 --ef-search 40,64,100,200]
+// --pg-sweep loads the faces into PostgreSQL once, then for each m:ef_construction rebuilds the HNSW index (timed,
+// sized) and measures recall@10 and latency of every query at each hnsw.ef_search (ground truth: the exact search).
 // --pg-url names a server where the bench may create and drop the database `fs_bench`
 // (scripts/postgres-test.sh exports FACESEARCH_TEST_PG_URL, used when --pg-url is not given).
 // Vectors are synthetic but face-like: 20 faces per identity around a random centre (cosine ~0.6 within one).
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "library/backend.hpp"
+#include "library/postgres/pg.hpp"
 
 namespace fs = std::filesystem;
 using namespace facesearch;
@@ -88,7 +91,23 @@ double percentile(std::vector<double> v, double p) {
   return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-Row run(const std::string& name, Backend& backend, const Synthetic& data, size_t faces, size_t queries) {
+// Queries near stored faces: a random face plus noise (its own face stays its nearest).
+std::vector<Embedding> query_vectors(const Synthetic& data, size_t faces, size_t queries) {
+  std::mt19937_64 rng(99);
+  std::uniform_int_distribution<size_t> pick(0, faces - 1);
+  std::vector<Embedding> qs;
+  for (size_t q = 0; q < queries; ++q) {
+    Embedding e = data.face(pick(rng));
+    Embedding noise = unit_gaussian(rng, 0.5f / std::sqrt(float(kDim)));
+    for (int j = 0; j < kDim; ++j) e[j] += noise[j];
+    l2_normalize(e);
+    qs.push_back(std::move(e));
+  }
+  return qs;
+}
+
+Row run(const std::string& name, Backend& backend, const Synthetic& data, size_t faces, size_t queries,
+        bool build_index = true) {
   Row row{name, faces};
   Storage& store = backend.catalog();
   Searcher& searcher = backend.searcher();
@@ -125,22 +144,15 @@ Row run(const std::string& name, Backend& backend, const Synthetic& data, size_t
   }
   store.write_images(batch);
   row.ingest_s = seconds_since(t0);
+  if (!build_index) return row;
   const auto t1 = Clock::now();
   store.after_index();
   searcher.after_index();
   searcher.sync_hnsw();  // the embedded backend builds its HNSW file here, also below 100k faces (PostgreSQL: no-op)
   row.after_s = seconds_since(t1);
 
-  std::mt19937_64 rng(99);
-  std::uniform_int_distribution<size_t> pick(0, faces - 1);
-  std::vector<Embedding> qs;
-  for (size_t q = 0; q < queries; ++q) {
-    Embedding e = data.face(pick(rng));
-    Embedding noise = unit_gaussian(rng, 0.5f / std::sqrt(float(kDim)));
-    for (int j = 0; j < kDim; ++j) e[j] += noise[j];
-    l2_normalize(e);
-    qs.push_back(std::move(e));
-  }
+  if (!queries) return row;
+  std::vector<Embedding> qs = query_vectors(data, faces, queries);
   SearchOptions exact, hnsw;
   exact.top = hnsw.top = 10;
   exact.threshold = hnsw.threshold = -1.f;
@@ -177,6 +189,78 @@ Row run(const std::string& name, Backend& backend, const Synthetic& data, size_t
   return row;
 }
 
+
+std::vector<size_t> numbers(const std::string& list) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < list.size();) {
+    size_t used = 0;
+    out.push_back(std::stoul(list.substr(i), &used));
+    i += used + 1;
+  }
+  return out;
+}
+
+// Recall@10 and latency of the backend's HNSW statement (pg_searcher.cpp) at each hnsw.ef_search, over the index
+// as it is; ground truth: the exact search over the same stored halfvecs, for every query.
+void ef_sweep(Backend& backend, const std::string& url, const Synthetic& data, size_t faces, size_t queries,
+              const std::vector<size_t>& efs, const std::string& label) {
+  std::vector<Embedding> qs = query_vectors(data, faces, queries);
+  SearchOptions exact;
+  exact.top = 10;
+  exact.backend = VectorBackend::Exact;
+  std::vector<std::set<std::int64_t>> truth;
+  for (auto& q : qs) {
+    std::set<std::int64_t> ids;
+    for (auto& m : backend.searcher().search(q, exact)) ids.insert(m.face_id);
+    truth.push_back(std::move(ids));
+  }
+  pg::Connection db(url);
+  db.exec("SET search_path = facesearch, public");
+  db.exec("ANALYZE faces");
+  const double mb = double(db.query("SELECT pg_relation_size('faces_embedding')").i64(0, 0)) / 1e6;
+  for (size_t ef : efs) {
+    db.exec(("SET hnsw.ef_search = " + std::to_string(ef)).c_str());
+    std::vector<double> ms;
+    size_t found = 0, wanted = 0;
+    for (size_t q = 0; q <= qs.size(); ++q) {  // query 0 twice: the first pass warms the buffers
+      const size_t i = q ? q - 1 : 0;
+      const auto t = Clock::now();
+      pg::Params params;
+      params.halfvec(qs[i]).i64(10);
+      pg::Result r = db.query("SELECT id FROM faces ORDER BY embedding <=> $1::halfvec LIMIT $2", params);
+      if (!q) continue;
+      ms.push_back(seconds_since(t) * 1000);
+      for (int row = 0; row < r.rows(); ++row) found += truth[i].count(r.i64(row, 0));
+      wanted += truth[i].size();
+    }
+    std::printf("| %s | %.0f | %zu | %.2f | %.2f | %.3f |\n", label.c_str(), mb, ef, percentile(ms, 0.5),
+                percentile(ms, 0.95), double(found) / double(std::max<size_t>(wanted, 1)));
+    std::fflush(stdout);
+  }
+}
+
+// Index parameters side by side on one load (see --pg-sweep above): each m:ef_construction rebuilt, timed, swept.
+void pg_sweep(const std::string& url, const Synthetic& data, size_t faces, size_t queries, const std::string& configs,
+              const std::vector<size_t>& efs) {
+  auto backend = open_backend(url, true);
+  run("load", *backend, data, faces, 0, false);
+  pg::Connection db(url);
+  db.exec("SET search_path = facesearch, public");
+  std::printf("| index (m / ef_construction / build s) | index MB | ef_search | p50 ms | p95 ms | recall@10 |\n"
+              "|---|---|---|---|---|---|\n");
+  const std::vector<size_t> mc = numbers(configs);
+  for (size_t c = 0; c + 1 < mc.size(); c += 2) {
+    db.exec("DROP INDEX IF EXISTS faces_embedding");
+    const auto t = Clock::now();
+    const std::string create = "CREATE INDEX faces_embedding ON faces USING hnsw (embedding halfvec_cosine_ops) "
+                               "WITH (m = " + std::to_string(mc[c]) + ", ef_construction = " +
+                               std::to_string(mc[c + 1]) + ")";
+    db.exec(create.c_str());
+    char label[64];
+    std::snprintf(label, sizeof label, "%zu / %zu / %.0f", mc[c], mc[c + 1], seconds_since(t));
+    ef_sweep(*backend, url, data, faces, queries, efs, label);
+  }
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -184,6 +268,7 @@ int main(int argc, char** argv) {
   std::string pg_url = std::getenv("FACESEARCH_TEST_PG_URL") ? std::getenv("FACESEARCH_TEST_PG_URL") : "";
   fs::path dir = fs::temp_directory_path() / "facesearch-bench-storage";
   bool skip_sqlite = false, skip_postgres = false;
+  std::string sweep_configs, sweep_efs;  // --ef-search: also sweep ef_search on the backend's index
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--faces") faces = std::stoul(v);
@@ -192,12 +277,27 @@ int main(int argc, char** argv) {
     else if (a == "--dir") dir = v;
     else if (a == "--sqlite") skip_sqlite = v == "off";
     else if (a == "--postgres") skip_postgres = v == "off";
+    else if (a == "--pg-sweep") sweep_configs = v;
+    else if (a == "--ef-search") sweep_efs = v;
   }
   if (pg_url.empty() && !skip_postgres) {
     std::fprintf(stderr, "bench_storage: --pg-url (or $FACESEARCH_TEST_PG_URL) is required\n");
     return 2;
   }
   const Synthetic data(faces);
+  if (!sweep_configs.empty()) {
+    try {
+      pg_admin(pg_url, "DROP DATABASE IF EXISTS fs_bench WITH (FORCE)");
+      pg_admin(pg_url, "CREATE DATABASE fs_bench");
+      pg_sweep(with_database(pg_url, "fs_bench"), data, faces, queries, sweep_configs,
+               numbers(sweep_efs.empty() ? "40,64,100,128,200" : sweep_efs));
+      pg_admin(pg_url, "DROP DATABASE fs_bench WITH (FORCE)");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_storage: %s\n", e.what());
+      return 1;
+    }
+    return 0;
+  }
   std::vector<Row> rows;
   try {
     if (!skip_sqlite) {
@@ -205,6 +305,21 @@ int main(int argc, char** argv) {
       auto store = open_backend(dir.string(), true);
       rows.push_back(run("embedded (SQLite + hnswlib file)", *store, data, faces, queries));
       store.reset();
+      // A new process's first search (e.g. a CLI `search`): what loading the vectors (and the graph) costs.
+      for (const VectorBackend kind : {VectorBackend::Exact, VectorBackend::Hnsw}) {
+        auto fresh = open_backend(dir.string(), false);
+        SearchOptions first;
+        first.top = 10;
+        first.backend = kind;
+        const auto t = Clock::now();
+        fresh->searcher().search(data.face(0), first);
+        std::printf("embedded first search in a new process (%s): %.0f ms\n",
+                    kind == VectorBackend::Exact ? "exact" : "hnsw", seconds_since(t) * 1000);
+      }
+      for (auto& e : fs::directory_iterator(dir))  // where the embedded library's bytes are
+        if (e.is_regular_file())
+          std::printf("embedded file %s: %.0f bytes/face\n", e.path().filename().c_str(),
+                      double(e.file_size()) / double(faces));
       fs::remove_all(dir);
     }
     if (!skip_postgres) {
@@ -213,6 +328,11 @@ int main(int argc, char** argv) {
       {
         auto store = open_backend(with_database(pg_url, "fs_bench"), true);
         rows.push_back(run("PostgreSQL 15 + pgvector (halfvec, HNSW)", *store, data, faces, queries));
+        if (!sweep_efs.empty()) {
+          std::printf("| index | index MB | ef_search | p50 ms | p95 ms | recall@10 |\n|---|---|---|---|---|---|\n");
+          ef_sweep(*store, with_database(pg_url, "fs_bench"), data, faces, queries, numbers(sweep_efs),
+                   "backend default");
+        }
       }
       pg_admin(pg_url, "DROP DATABASE fs_bench WITH (FORCE)");
     }

@@ -17,6 +17,7 @@ packages=(
   libcurl4-openssl-dev unzip
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libexiv2-dev exiv2
+  libheif-examples  # bench/make_phone_set.sh: heif-enc makes the HEIC copies of the phone-like set
   clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
 )
 

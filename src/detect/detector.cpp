@@ -152,26 +152,46 @@ std::vector<Detection> padded_pass(Detector& detector, const cv::Mat& bgr) {
 }  // namespace
 
 std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const FindOptions& options) {
-  std::vector<Detection> dets = detector.detect(bgr);
-  if (dets.empty() && detector.misses_frame_filling_faces()) dets = padded_pass(detector, bgr);
   const cv::Size in = detector.input_size();
   // How many image pixels one network pixel covers in the whole-image pass.
   const float full_scale = std::max(static_cast<float>(bgr.cols) / in.width, static_cast<float>(bgr.rows) / in.height);
-  const float smallest_full = detector.min_reliable_face() * full_scale;
-  // Tiles are seen at 2 image pixels per network pixel (or finer where the image is small).
-  const float tile_scale = std::min(2.f, full_scale / 2);
-  // Auto: tile a big photo only when the whole-image pass hints at small faces (it found some near its limit) or
-  // found nothing at all (a crowd too small for it). A portrait or a close-up whose faces are all large skips the
-  // tiles: they would cost ~10 detector passes and, in measurements, find nothing there.
+  // The tiles are laid out as if the image were shrunk to options.max_side; seen from that image they are taken at
+  // 2 pixels per network pixel (or finer where it is small). `tile_scale` is that in pixels of `bgr`.
+  const float long_side = static_cast<float>(std::max(bgr.cols, bgr.rows));
+  const float virtual_shrink =
+      options.max_side > 0 && long_side > static_cast<float>(options.max_side) ? long_side / options.max_side : 1.f;
+  const float virtual_full_scale = full_scale / virtual_shrink;
+  const float virtual_tile_scale = std::min(2.f, virtual_full_scale / 2);
+  const float tile_scale = virtual_tile_scale * virtual_shrink;
+  // Neither pass needs more than one image pixel per network pixel: both run on the image reduced by the largest
+  // power of two that keeps that for the tiles. An exact 2x/4x INTER_AREA reduction is a cheap block average (the
+  // image is cropped to a multiple of it: at most 3 pixels off the right and bottom edges), where shrinking a 2016
+  // px photo to 1920 costs more than detecting in it.
+  int k = 1;
+  while (2.f * k <= tile_scale && 2 * k * in.width <= bgr.cols && 2 * k * in.height <= bgr.rows) k *= 2;
+  cv::Mat work = bgr;
+  if (k > 1)
+    cv::resize(bgr(cv::Rect(0, 0, bgr.cols - bgr.cols % k, bgr.rows - bgr.rows % k)), work,
+               {bgr.cols / k, bgr.rows / k}, 0, 0, cv::INTER_AREA);
+  const auto kf = static_cast<float>(k);
+
+  std::vector<Detection> dets = detector.detect(work);
+  if (dets.empty() && detector.misses_frame_filling_faces()) dets = padded_pass(detector, work);
+  // Smallest face (pixels of `work`) the whole-image pass finds reliably.
+  const float smallest_full = detector.min_reliable_face() * full_scale / kf;
+  // Auto: tile a big photo only when the whole-image pass hints at small faces (it found some within 2x of its
+  // limit) or found nothing at all (a crowd too small for it). A portrait, a close-up or a group whose faces are all
+  // larger skips the tiles: they would cost ~10-20 detector passes and, measured on the shared photos, found nothing
+  // there (on the phone-like set 2 faces in 117 photos).
   const bool has_small = std::any_of(dets.begin(), dets.end(), [&](const Detection& d) {
-    return std::max(d.box.width(), d.box.height()) < 3.f * smallest_full;
+    return std::max(d.box.width(), d.box.height()) < 2.f * smallest_full;
   });
   bool tile = options.small_faces == SmallFaces::On ||
-              (options.small_faces == SmallFaces::Auto && full_scale > 2.5f && smallest_full > options.min_face &&
-               (dets.empty() || has_small));
-  if (tile && tile_scale >= 1.f) {
+              (options.small_faces == SmallFaces::Auto && virtual_full_scale > 2.5f &&
+               smallest_full * kf > options.min_face && (dets.empty() || has_small));
+  if (tile && virtual_tile_scale >= 1.f) {
     const float keep_below = smallest_full * 1.25f;
-    for (auto& t : tiled_pass(detector, bgr, tile_scale, keep_below)) {
+    for (auto& t : tiled_pass(detector, work, tile_scale / kf, keep_below)) {
       // Drop pieces of faces the whole-image pass already found (eyes or mouths of close-ups).
       bool inside = std::any_of(dets.begin(), dets.end(), [&](const Detection& d) {
         return intersection_over_first(t.box, d.box) > 0.4f;
@@ -180,6 +200,12 @@ std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const 
     }
     dets = nms(std::move(dets), options.nms_iou);
   }
+  if (k > 1)
+    for (Detection& d : dets) {
+      d.box = d.box.scaled(kf);
+      if (d.landmarks)
+        for (auto& p : *d.landmarks) p *= kf;
+    }
   std::erase_if(dets, [&](const Detection& d) { return std::max(d.box.width(), d.box.height()) < options.min_face; });
   return dets;
 }

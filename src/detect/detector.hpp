@@ -91,6 +91,9 @@ struct FindOptions {
   SmallFaces small_faces = SmallFaces::Auto;
   float min_face = 20.f;   // drop faces whose longer box side is below this (pixels of the image passed in)
   float nms_iou = 0.4f;
+  // When > 0: the small-face tiles are laid out as if the image's long side were at most this (the engine's
+  // detect_max_side), so a bigger decoded image costs no more detector passes; detection still sees all it needs.
+  int max_side = 0;
 };
 
 // Whole-image pass plus, where faces can be too small for it, a tiled pass; merged and filtered.

@@ -52,21 +52,16 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
   result.height = image.height;
   const cv::Mat& full = image.bgr;
 
-  // Detection runs on an image no larger than detect_max_side; landmarks and crops use all decoded pixels.
-  const int long_side = std::max(full.cols, full.rows);
-  double shrink = long_side > config_.detect_max_side ? static_cast<double>(long_side) / config_.detect_max_side : 1.0;
-  cv::Mat det_image = full;
-  // A video frame's reduced copy (made while converting from YUV) serves the whole-image pass; tiles need all pixels.
-  if (!frame.detect_bgr.empty() && find_options.small_faces == SmallFaces::Off && !full.empty()) {
-    det_image = frame.detect_bgr;
-    shrink = static_cast<double>(full.cols) / det_image.cols;
-  } else if (shrink > 1.0)
-    // At least one pixel per side: a 1x12000 strip must not shrink to a zero-width image (an OpenCV assertion).
-    cv::resize(full, det_image, {std::max(1, static_cast<int>(std::lround(full.cols / shrink))),
-                                 std::max(1, static_cast<int>(std::lround(full.rows / shrink)))},
-               0, 0, cv::INTER_AREA);
+  // find_faces shrinks the image itself, only as far as each pass needs (a 12-megapixel photo's tiles are laid out
+  // as if it were detect_max_side); landmarks and crops use all decoded pixels.
   FindOptions find = find_options;
-  find.min_face = static_cast<float>(config_.find.min_face / (image.scale * shrink));
+  find.min_face = static_cast<float>(config_.find.min_face / image.scale);
+  find.max_side = config_.detect_max_side;
+  // A video frame's reduced copy (made while converting from YUV) serves the whole-image pass; tiles need all pixels.
+  const bool use_copy = !frame.detect_bgr.empty() && find_options.small_faces == SmallFaces::Off && !full.empty();
+  const cv::Mat& det_image = use_copy ? frame.detect_bgr : full;
+  const float shrink = use_copy ? static_cast<float>(full.cols) / static_cast<float>(det_image.cols) : 1.f;
+  find.min_face /= shrink;
   std::vector<Detection> dets = find_faces(*detector_, det_image, find);
   if (dets.empty() && closeup_) {
     // A face filling the photo (a close-up, a profile crop) that the general detector missed.
@@ -74,6 +69,12 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     whole.small_faces = SmallFaces::Off;
     dets = find_faces(*closeup_, det_image, whole);
   }
+  if (shrink != 1.f)
+    for (Detection& d : dets) {
+      d.box = d.box.scaled(shrink);
+      if (d.landmarks)
+        for (cv::Point2f& p : *d.landmarks) p *= shrink;
+    }
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
 
   std::vector<cv::Mat> crops;
@@ -81,11 +82,10 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     Face f;
     f.score = d.score;
     f.time = {frame.time_ms, frame.time_ms, frame.time_ms};
-    Box in_full = d.box.scaled(static_cast<float>(shrink));
+    const Box& in_full = d.box;
     Landmarks5 lm;
     if (d.landmarks) {
       lm = *d.landmarks;
-      for (auto& p : lm) p *= static_cast<float>(shrink);
     } else if (std::optional<Landmarks5> points = closeup_ && closeup_turned_yaw_ <= 0
                                                       ? closeup_keypoints(*closeup_, full, in_full)
                                                       : std::nullopt) {

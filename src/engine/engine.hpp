@@ -25,7 +25,8 @@ struct EngineConfig {
   std::filesystem::path models_root;  // empty: models_root()
   FindOptions find;                   // min_face is in pixels of the full-resolution image
   std::uint64_t max_pixels = 100'000'000;
-  // Larger photos are shrunk to this long side before detection (boxes still come back in full resolution).
+  // Detection lays its small-face tiles out as if larger photos were this long (find_faces, FindOptions::max_side),
+  // and JPEGs are decoded DCT-reduced down to it; boxes still come back in full resolution.
   int detect_max_side = 1920;
   // Videos: frames analysed per second of video, and how much of each video is read (0: all of it).
   double video_fps = 2.0;

@@ -1,6 +1,7 @@
 // pgvector search: the faces nearest to a query, exact (sequential scan) or through the halfvec HNSW index, as one
 // statement that also returns the faces' photos.
 #include <algorithm>
+#include <string>
 
 #include "library/postgres/pg_catalog.hpp"
 
@@ -11,6 +12,14 @@ using namespace pg;
 namespace {
 
 constexpr int kMaxEfSearch = 1000;  // pgvector's upper bound for hnsw.ef_search
+// The HNSW index's shape (pgvector's defaults are m 16, ef_construction 64): a wider build-time beam gives a graph
+// that reaches recall@10 >= 0.95 at 1M faces with a query beam short enough for <= 10 ms (PERFORMANCE.md).
+constexpr int kHnswM = 16;
+constexpr int kHnswEfConstruction = 200;
+// The query beam floor: max(4 x top, kMinEfSearch) on an index of that shape; indexes built before it (pgvector's
+// defaults, until a rebuild: POSTGRES.md) keep the longer walk they need, kLegacyMinEfSearch.
+constexpr size_t kMinEfSearch = 160;
+constexpr size_t kLegacyMinEfSearch = 256;
 
 class PgvectorSearcher final : public Searcher {
  public:
@@ -23,8 +32,11 @@ class PgvectorSearcher final : public Searcher {
     if (!pg_meta(db_, "dim").empty()) {
       Tx tx(db_);
       db_.query("SELECT pg_advisory_xact_lock($1)", Params().i64(kPgLockKey));
-      db_.exec("CREATE INDEX IF NOT EXISTS faces_embedding ON faces USING hnsw (embedding halfvec_cosine_ops)");
+      db_.exec(("CREATE INDEX IF NOT EXISTS faces_embedding ON faces USING hnsw (embedding halfvec_cosine_ops) "
+                "WITH (m = " + std::to_string(kHnswM) + ", ef_construction = " +
+                std::to_string(kHnswEfConstruction) + ")").c_str());
       tx.commit();
+      min_ef_ = 0;
     }
     // Fresh planner statistics, so the size estimate that picks exact vs HNSW search is right.
     db_.exec("ANALYZE images, faces");
@@ -42,9 +54,9 @@ class PgvectorSearcher final : public Searcher {
     params.f64(max_distance);
     const char* sql;
     if (hnsw) {
-      // ef_search: the candidate list of the graph walk, as the embedded HNSW: max(4 x top, 256). At 1M faces
-      // pgvector's default-like max(2 x top, 64) gave recall@10 0.77 (PERFORMANCE.md).
-      const size_t ef = std::clamp<size_t>(std::max<size_t>(4 * k, 256), 1, kMaxEfSearch);
+      // ef_search: the candidate list of the graph walk. At 1M faces pgvector's default-like max(2 x top, 64) gave
+      // recall@10 0.77 on the default graph (PERFORMANCE.md).
+      const size_t ef = std::clamp<size_t>(std::max<size_t>(4 * k, min_ef()), 1, kMaxEfSearch);
       db_.query("SELECT set_config('hnsw.ef_search', $1, true)", Params().text(std::to_string(ef)));
       sql = "SELECT " FACESEARCH_PG_FACE_COLUMNS ", nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
             "ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
@@ -83,7 +95,19 @@ class PgvectorSearcher final : public Searcher {
     return static_cast<size_t>(est);
   }
 
+  // The beam floor for the index as built (its reloptions), looked up once per searcher.
+  size_t min_ef() {
+    if (!min_ef_) {
+      Result r = db_.query("SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class "
+                           "WHERE oid = to_regclass('facesearch.faces_embedding')");
+      const std::string shape = "ef_construction=" + std::to_string(kHnswEfConstruction);
+      min_ef_ = r.rows() && r.text(0, 0).find(shape) != std::string::npos ? kMinEfSearch : kLegacyMinEfSearch;
+    }
+    return min_ef_;
+  }
+
   Connection& db_;
+  size_t min_ef_ = 0;
 };
 
 }  // namespace
