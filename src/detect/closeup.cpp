@@ -28,8 +28,8 @@ std::optional<Landmarks5> closeup_keypoints(Detector& closeup, const cv::Mat& bg
   cv::Mat crop;
   cv::copyMakeBorder(bgr(inside), crop, inside.y - want.y, want.br().y - inside.br().y, inside.x - want.x,
                      want.br().x - inside.br().x, cv::BORDER_CONSTANT, cv::Scalar::all(127));
-  const Box in_crop{box.x1 - static_cast<float>(want.x), box.y1 - static_cast<float>(want.y),
-                    box.x2 - static_cast<float>(want.x), box.y2 - static_cast<float>(want.y)};
+  const auto dx = static_cast<float>(want.x), dy = static_cast<float>(want.y);
+  const Box in_crop = box.shifted(-dx, -dy);
   const Detection* best = nullptr;
   float best_overlap = kMinOverlap;
   const std::vector<Detection> found = closeup.detect(crop);
@@ -41,9 +41,7 @@ std::optional<Landmarks5> closeup_keypoints(Detector& closeup, const cv::Mat& bg
     }
   }
   if (!best) return std::nullopt;
-  Landmarks5 points = *best->landmarks;
-  for (cv::Point2f& p : points) p += cv::Point2f(static_cast<float>(want.x), static_cast<float>(want.y));
-  return points;
+  return best->shifted(dx, dy).landmarks;
 }
 
 }  // namespace facesearch

@@ -117,10 +117,7 @@ static std::vector<Detection> tiled_pass(Detector& detector, const cv::Mat& bgr,
         bool cut = (tx > 0 && d.box.x1 < edge) || (ty > 0 && d.box.y1 < edge) ||
                    (tx + tw < bgr.cols && d.box.x2 > tw - edge) || (ty + th < bgr.rows && d.box.y2 > th - edge);
         if (cut || std::max(d.box.width(), d.box.height()) >= keep_below) continue;
-        d.box = {d.box.x1 + tx, d.box.y1 + ty, d.box.x2 + tx, d.box.y2 + ty};
-        if (d.landmarks)
-          for (auto& p : *d.landmarks) p += cv::Point2f(static_cast<float>(tx), static_cast<float>(ty));
-        out.push_back(d);
+        out.push_back(d.shifted(static_cast<float>(tx), static_cast<float>(ty)));
       }
     }
   }
@@ -201,11 +198,7 @@ std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const 
     dets = nms(std::move(dets), options.nms_iou);
   }
   if (k > 1)
-    for (Detection& d : dets) {
-      d.box = d.box.scaled(kf);
-      if (d.landmarks)
-        for (auto& p : *d.landmarks) p *= kf;
-    }
+    for (Detection& d : dets) d = d.scaled(kf);
   std::erase_if(dets, [&](const Detection& d) { return std::max(d.box.width(), d.box.height()) < options.min_face; });
   return dets;
 }

@@ -21,6 +21,22 @@ float intersection_over_first(const Box& a, const Box& b) {
   return area > 0 ? intersection(a, b) / area : 0.f;
 }
 
+Detection Detection::scaled(float s) const {
+  Detection d = *this;
+  d.box = box.scaled(s);
+  if (d.landmarks)
+    for (cv::Point2f& p : *d.landmarks) p *= s;
+  return d;
+}
+
+Detection Detection::shifted(float dx, float dy) const {
+  Detection d = *this;
+  d.box = box.shifted(dx, dy);
+  if (d.landmarks)
+    for (cv::Point2f& p : *d.landmarks) p += cv::Point2f(dx, dy);
+  return d;
+}
+
 std::vector<Detection> nms(std::vector<Detection> dets, float iou_threshold) {
   std::stable_sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
   std::vector<Detection> kept;

@@ -16,6 +16,7 @@ struct Box {
   float height() const { return y2 - y1; }
   float area() const { return width() > 0 && height() > 0 ? width() * height() : 0.f; }
   Box scaled(float s) const { return {x1 * s, y1 * s, x2 * s, y2 * s}; }
+  Box shifted(float dx, float dy) const { return {x1 + dx, y1 + dy, x2 + dx, y2 + dy}; }
 };
 
 float iou(const Box& a, const Box& b);
@@ -29,6 +30,11 @@ struct Detection {
   Box box;
   float score = 0;
   std::optional<Landmarks5> landmarks;  // detectors with a keypoint head fill this
+
+  // The same face in another image's pixels: `s` times larger (found in a reduced copy), or moved by (dx, dy)
+  // (found in a crop whose corner lies there).
+  Detection scaled(float s) const;
+  Detection shifted(float dx, float dy) const;
 };
 
 // Greedy non-maximum suppression: keeps the best-scoring box of every overlapping group.

@@ -70,11 +70,7 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     dets = find_faces(*closeup_, det_image, whole);
   }
   if (shrink != 1.f)
-    for (Detection& d : dets) {
-      d.box = d.box.scaled(shrink);
-      if (d.landmarks)
-        for (cv::Point2f& p : *d.landmarks) p *= shrink;
-    }
+    for (Detection& d : dets) d = d.scaled(shrink);
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
 
   std::vector<cv::Mat> crops;
