@@ -144,9 +144,9 @@ Frame still_frame(std::int64_t t, std::uint64_t seed) {
   return fr;
 }
 
-// Most samples of a steady face need no embedding of their own; a new face at the same place (a cut between two
-// shots framed alike that the histogram did not see) is embedded and starts its own track.
-TEST(Track, ASteadyFaceIsEmbeddedOnlyForItsBestFramesAndANewFaceAlways) {
+// A still face needs one embedding: its later samples would give the same one again. A new face at the same
+// place (a cut between two shots framed alike that the histogram did not see) is embedded and starts its own track.
+TEST(Track, AStillFaceIsEmbeddedOnceAndANewFaceAlways) {
   FaceTracker tracker(options());
   std::size_t asked = 0, faces = 0;
   for (std::int64_t t = 0; t <= 4500; t += 500) {
@@ -165,7 +165,49 @@ TEST(Track, ASteadyFaceIsEmbeddedOnlyForItsBestFramesAndANewFaceAlways) {
   EXPECT_EQ(tracks[1].time.first_ms, 3000);
   EXPECT_NEAR(dot(tracks[0].embedding, person(0)), 1.f, 1e-5);
   EXPECT_NEAR(dot(tracks[1].embedding, person(1)), 1.f, 1e-5);
-  EXPECT_EQ(asked, 6u) << "three best frames of each track, of " << faces << " faces";
+  // One for the first face; the second face is embedded at 3.0 s, and again at 3.5 and 4.0 s while the first
+  // face's track, last seen at the same place at 2.5 s, could still claim it (it ends after 1.75 s).
+  EXPECT_EQ(asked, 4u) << "of " << faces << " faces";
+}
+
+// An aligned crop: a fixed random face pattern with fresh noise, so that two crops of one face correlate about
+// `correlation` (a face that moves a little between samples), and crops of different faces about 0.
+cv::Mat aligned_crop(std::uint64_t face_seed, std::uint64_t sample_seed, double correlation) {
+  cv::Mat pattern(112, 112, CV_32FC3), noise(112, 112, CV_32FC3);
+  cv::RNG(face_seed).fill(pattern, cv::RNG::NORMAL, 128, 40);
+  cv::RNG(sample_seed).fill(noise, cv::RNG::NORMAL, 0, 40 * std::sqrt(1 / correlation - 1));
+  cv::Mat crop;
+  cv::Mat(pattern + noise).convertTo(crop, CV_8UC3);
+  return crop;
+}
+
+// With aligned crops, a face that changes between samples (pixels correlating 0.95: still the same face, no
+// longer a still one) is embedded while its frames are among the track's three best, and only then; a different
+// face at the same place is told apart by its crop although the frame around it is the same.
+TEST(Track, AMovingFaceIsEmbeddedForItsBestFramesAndADifferentCropStartsATrack) {
+  for (const bool improving : {true, false}) {
+    FaceTracker tracker(options());
+    std::size_t asked = 0;
+    for (std::int64_t t = 0; t <= 4500; t += 500) {
+      const bool second = t >= 3000;
+      const EmbedFaces embed = [&](const std::vector<std::size_t>& some) {
+        asked += some.size();
+        return std::vector<Embedding>(some.size(), person(second ? 1 : 0));
+      };
+      // The detector score rises (every sample beats the earlier ones) or falls (none beats the first three).
+      const float score = improving ? 0.5f + 0.04f * static_cast<float>(t / 500) : 0.9f - 0.04f * static_cast<float>(t / 500);
+      const cv::Mat crop = aligned_crop(second ? 2 : 1, 100 + static_cast<std::uint64_t>(t), 0.95);
+      tracker.add(still_frame(t, 1), {face(200, t, {}, score)}, false, embed, {crop});
+    }
+    const std::vector<Face> tracks = tracker.finish();
+    ASSERT_EQ(tracks.size(), 2u) << improving;
+    EXPECT_EQ(tracks[0].time.last_ms, 2500);
+    EXPECT_NEAR(dot(tracks[1].embedding, person(1)), 1.f, 1e-5);
+    // The first face's six samples: all when each beats the earlier ones, else its first three. The second face's
+    // four: the first three in both cases (while the first face's track could still claim the place, see above),
+    // and the last only when it beats them.
+    EXPECT_EQ(asked, improving ? 10u : 6u) << improving;
+  }
 }
 
 // Among equally sharp, large and confident frames, the one facing the camera is the best frame.

@@ -162,7 +162,7 @@ ImageFaces Engine::analyze_file(const std::filesystem::path& path, bool embed) {
         for (std::size_t i : which) asked.push_back(crops.at(i));
         return embedder_->embed(asked);
       };
-      tracker.add(*frame, std::move(faces.faces), cut, embed_some);
+      tracker.add(*frame, std::move(faces.faces), cut, embed_some, crops);
     } else {
       for (Face& f : faces.faces) result.faces.push_back(std::move(f));
     }

@@ -54,6 +54,14 @@ float quality_of(const cv::Mat& grey, const Face& face) {
   return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)) * frontality(face));
 }
 
+// An aligned face crop as the pixel check compares it: grey, at the box patches' size.
+cv::Mat grey_patch(const cv::Mat& aligned_bgr) {
+  cv::Mat small, grey;
+  cv::resize(aligned_bgr, small, {64, 64}, 0, 0, cv::INTER_AREA);
+  cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+  return grey;
+}
+
 // Zero-mean, unit-norm pixels, so that the dot product of two patches is their correlation.
 cv::Mat normalised_patch(const cv::Mat& grey) {
   if (grey.empty()) return {};
@@ -79,10 +87,10 @@ float FaceTracker::affinity(const Track& track, const Face& face) const {
 
 void FaceTracker::extend(Track& track, Face&& face, float quality, cv::Mat patch) {
   track.last_ms = face.time.last_ms;
-  track.last_patch = std::move(patch);
+  track.last_patch = patch;  // shares the pixels with a Sample below
   const bool own_embedding = !face.embedding.empty();
   if (own_embedding) {
-    track.top.push_back({quality, face.embedding});
+    track.top.push_back({quality, face.embedding, patch});
     std::sort(track.top.begin(), track.top.end(), [](const Sample& a, const Sample& b) { return a.quality > b.quality; });
     if (track.top.size() > static_cast<std::size_t>(std::max(1, options_.best_frames))) track.top.pop_back();
   }
@@ -110,8 +118,13 @@ bool FaceTracker::needs_embedding(const Face& face, float quality, const cv::Mat
     return true;
   for (const Face& other : others)  // another face of this frame could be the continuation too
     if (&other != &face && iou(only->last.box, other.box) >= options_.overlap_iou) return true;
-  return only->top.size() < static_cast<std::size_t>(std::max(1, options_.best_frames)) ||
-         quality > only->top.back().quality;
+  if (only->top.size() >= static_cast<std::size_t>(std::max(1, options_.best_frames)) &&
+      quality <= only->top.back().quality)
+    return false;  // not among the track's best frames
+  // Among them, but a frame nearly identical to one already embedded would give its embedding again.
+  for (const Sample& s : only->top)
+    if (!s.patch.empty() && patch.dot(s.patch) >= options_.duplicate_correlation) return false;
+  return true;
 }
 
 void FaceTracker::close_stale(std::int64_t now_ms) {
@@ -121,7 +134,8 @@ void FaceTracker::close_stale(std::int64_t now_ms) {
   std::erase_if(open_, stale);  // a moved-from track keeps its last_ms
 }
 
-void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut, const EmbedFaces& embed) {
+void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut, const EmbedFaces& embed,
+                      const std::vector<cv::Mat>& aligned) {
   if (cut) {
     for (Track& t : open_) closed_.push_back(std::move(t));
     open_.clear();
@@ -132,7 +146,7 @@ void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut, con
   for (std::size_t f = 0; f < faces.size(); ++f) {
     const cv::Mat grey = grey_face(frame, faces[f]);
     quality[f] = quality_of(grey, faces[f]);
-    patch[f] = normalised_patch(grey);
+    patch[f] = normalised_patch(f < aligned.size() && !aligned[f].empty() ? grey_patch(aligned[f]) : grey);
   }
   auto embed_where = [&](auto&& wanted) {
     if (!embed) return;
