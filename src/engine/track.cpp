@@ -54,7 +54,7 @@ float quality_of(const cv::Mat& grey, const Face& face) {
   return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)) * frontality(face));
 }
 
-// An aligned face crop as the pixel check compares it: grey, at the box patches' size.
+// An aligned face crop as the pixel check and the quality see it: grey, at grey_face's size.
 cv::Mat grey_patch(const cv::Mat& aligned_bgr) {
   cv::Mat small, grey;
   cv::resize(aligned_bgr, small, {64, 64}, 0, 0, cv::INTER_AREA);
@@ -144,9 +144,10 @@ void FaceTracker::add(const Frame& frame, std::vector<Face> faces, bool cut, con
   std::vector<float> quality(faces.size());
   std::vector<cv::Mat> patch(faces.size());
   for (std::size_t f = 0; f < faces.size(); ++f) {
-    const cv::Mat grey = grey_face(frame, faces[f]);
+    // The aligned crop, when given, is also cheaper than cutting the box out of the full frame.
+    const cv::Mat grey = f < aligned.size() && !aligned[f].empty() ? grey_patch(aligned[f]) : grey_face(frame, faces[f]);
     quality[f] = quality_of(grey, faces[f]);
-    patch[f] = normalised_patch(f < aligned.size() && !aligned[f].empty() ? grey_patch(aligned[f]) : grey);
+    patch[f] = normalised_patch(grey);
   }
   auto embed_where = [&](auto&& wanted) {
     if (!embed) return;

@@ -56,7 +56,8 @@ class FaceTracker {
   // `cut`: the frame starts a new shot, every open track ends before it. Faces come with embeddings, or without
   // and `embed` gives those the tracker needs (see TrackOptions::sure_overlap_iou). `aligned`: the faces'
   // landmark-aligned crops, in face order, when the caller has them; the pixel check then compares those, which
-  // the detector's box jitter does not move (else it compares the pixels inside the boxes).
+  // the detector's box jitter does not move, and the sharpness is measured on them (else on the pixels inside
+  // the boxes).
   void add(const Frame& frame, std::vector<Face> faces, bool cut, const EmbedFaces& embed = {},
            const std::vector<cv::Mat>& aligned = {});
   // One Face per track, by first appearance then left to right. Ends the tracker.
