@@ -159,3 +159,37 @@ TEST(Runtimes, KeypointDetectorsAgree) {
     }
   }
 }
+
+// BlazeFace (a TF.js graph rebuilt as ONNX at load time, detect/tfjs_graph.hpp): the same detections with keypoints
+// on either runtime, on portraits and on profile photos, where the close-up detector serves the default pipeline.
+TEST(Runtimes, TfjsGraphDetectorsAgree) {
+  const fs::path data = fstest::shared_data();
+  const std::vector<fs::path> faces = {data / "face_recognition_examples/knn_examples/train/obama/obama.jpg",
+                                       data / "cfp_dev/images/001/frontal/01.jpg",
+                                       data / "cfp_dev/images/001/profile/01.jpg",
+                                       data / "cfp_dev/images/002/profile/02.jpg"};
+  for (const std::string id : {"blazeface_front", "blazeface_back"}) {
+    const ModelPack pack = find_pack(id, models_root());
+    const auto files = require_pack(pack);
+    nlohmann::json on_cv = pack.detector, on_ort = pack.detector;
+    on_cv["runtime"] = infer::kOpenCv;
+    on_ort["runtime"] = infer::kOnnxRuntime;
+    const auto a = make_detector(on_cv, files.at("detector")), b = make_detector(on_ort, files.at("detector"));
+    std::size_t found = 0;
+    for (const fs::path& path : faces) {
+      const cv::Mat bgr = load_image(path).bgr;
+      const auto da = a->detect(bgr), db = b->detect(bgr);
+      ASSERT_EQ(da.size(), db.size()) << id << " " << path;
+      for (std::size_t i = 0; i < da.size(); ++i) {
+        EXPECT_NEAR(da[i].score, db[i].score, 1e-4) << id << " " << path;
+        EXPECT_NEAR(da[i].box.x1, db[i].box.x1, 0.05) << id << " " << path;
+        EXPECT_NEAR(da[i].box.y2, db[i].box.y2, 0.05) << id << " " << path;
+        ASSERT_TRUE(da[i].landmarks && db[i].landmarks);
+        for (std::size_t p = 0; p < da[i].landmarks->size(); ++p)
+          EXPECT_LT(cv::norm((*da[i].landmarks)[p] - (*db[i].landmarks)[p]), 0.05) << id << " " << path;
+      }
+      found += da.size();
+    }
+    EXPECT_GE(found, 3u) << id;
+  }
+}

@@ -23,10 +23,20 @@ std::vector<cv::String> head_names(const TfjsGraph& graph) {
   return names;
 }
 
+// The heads' part of the graph as ONNX, on the runtime the pack names (else the default one).
+std::unique_ptr<infer::Network> head_network(const TfjsGraph& graph, const std::vector<cv::String>& heads,
+                                             const nlohmann::json& params, const std::string& name) {
+  const auto& input = params.at("input");
+  const int width = input[0].get<int>(), height = input.size() > 1 ? input[1].get<int>() : width;
+  return infer::load_network_bytes(graph.to_onnx({heads.begin(), heads.end()}, height, width), name,
+                                   {infer::runtime_of(params), {1, 3, height, width}});
+}
+
 class BlazeFaceDetector final : public LetterboxDetector {
  public:
-  BlazeFaceDetector(const TfjsGraph& graph, const std::vector<cv::String>& heads, const nlohmann::json& params)
-      : LetterboxDetector(graph.build({heads.begin(), heads.end()}), params) {
+  BlazeFaceDetector(const TfjsGraph& graph, const std::vector<cv::String>& heads, const nlohmann::json& params,
+                    const std::string& name)
+      : LetterboxDetector(head_network(graph, heads, params, name), params) {
     outputs_ = heads;
   }
 
@@ -88,7 +98,7 @@ Landmarks5 five_points_from_blazeface(cv::Point2f eye_a, cv::Point2f eye_b, cv::
 std::unique_ptr<Detector> make_blazeface_detector(const std::filesystem::path& model_json,
                                                   const nlohmann::json& params) {
   const TfjsGraph graph(model_json);
-  return std::make_unique<BlazeFaceDetector>(graph, head_names(graph), params);
+  return std::make_unique<BlazeFaceDetector>(graph, head_names(graph), params, model_json.filename().string());
 }
 
 }  // namespace facesearch

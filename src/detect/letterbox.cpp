@@ -62,9 +62,6 @@ cv::Size checked_input(const nlohmann::json& params) {
 LetterboxDetector::LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params)
     : LetterboxDetector(load_stage_network(onnx, params, 3), params) {}
 
-LetterboxDetector::LetterboxDetector(cv::dnn::Net net, const nlohmann::json& params)
-    : LetterboxDetector(infer::wrap_opencv_network(std::move(net)), params) {}
-
 LetterboxDetector::LetterboxDetector(std::unique_ptr<infer::Network> net, const nlohmann::json& params)
     : input_(checked_input(params)),
       min_face_(params.at("min_reliable_face").get<float>()),

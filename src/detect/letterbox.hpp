@@ -44,8 +44,7 @@ class LetterboxDetector : public Detector {
 
  protected:
   LetterboxDetector(const std::filesystem::path& onnx, const nlohmann::json& params);
-  // A network built otherwise (a TF.js graph rebuilt in OpenCV DNN), taking an NCHW blob of the input size.
-  LetterboxDetector(cv::dnn::Net net, const nlohmann::json& params);
+  // A network loaded otherwise (a TF.js graph rebuilt as ONNX), taking an NCHW blob of the input size.
   LetterboxDetector(std::unique_ptr<infer::Network> net, const nlohmann::json& params);
   // The candidates above score_threshold_ in the network's outputs (in `outputs_` order), boxes and points
   // mapped back to the image of size `image` through `letterbox`.

@@ -1,5 +1,7 @@
 #include "detect/tfjs_graph.hpp"
 
+#include "infer/onnx_writer.hpp"
+
 #include <functional>
 #include <stdexcept>
 
@@ -98,42 +100,44 @@ std::vector<std::string> TfjsGraph::inputs_of(const std::string& name) const {
   return out;
 }
 
-cv::dnn::Net TfjsGraph::build(const std::vector<std::string>& outputs) const {
-  cv::dnn::Net net;
-  net.setInputsNames({"input"});
-  std::map<std::string, int> built;  // node name -> layer id (0 = the network input)
-
-  auto add = [&net](const std::string& name, const std::string& type, cv::dnn::LayerParams& lp,
-                    const std::vector<int>& inputs) {
-    lp.name = name;
-    lp.type = type;
-    const int id = net.addLayer(name, type, lp);
-    int port = 0;
-    for (int from : inputs) net.connect(from, 0, id, port++);
-    return id;
+std::string TfjsGraph::to_onnx(const std::vector<std::string>& outputs, int height, int width) const {
+  infer::OnnxModelWriter onnx("input", {1, 3, height, width});
+  std::map<std::string, std::string> built;  // node name -> the ONNX value holding its output
+  // TF's SAME pads the end more, as ONNX's SAME_UPPER does.
+  auto auto_pad = [&](const nlohmann::json& n) {
+    const std::string padding = string_attr(n, "padding", "VALID");
+    if (padding == "SAME") return std::string("SAME_UPPER");
+    if (padding == "VALID") return padding;
+    throw std::runtime_error(file_.string() + ": padding " + padding + " not supported");
   };
-  // The activation a fused op ends with, as its own layer carrying the node's name.
-  auto activation = [&](const std::string& name, const std::string& op, int from) {
-    cv::dnn::LayerParams lp;
-    if (op == "Relu") return add(name, "ReLU", lp, {from});
-    if (op == "Relu6") {
-      lp.set("min_value", 0.f);
-      lp.set("max_value", 6.f);
-      return add(name, "ReLU6", lp, {from});
+  // Relu6 is Clip to [0, 6]; its bounds are inputs since opset 11.
+  bool clip_bounds = false;
+  auto activation = [&](const std::string& out, const std::string& op, const std::string& from) {
+    if (op == "Relu") {
+      onnx.add_node("Relu", {from}, out);
+    } else if (op == "Relu6") {
+      if (!clip_bounds) {
+        onnx.add_initializer("relu6/min", {}, std::vector<float>{0.f});
+        onnx.add_initializer("relu6/max", {}, std::vector<float>{6.f});
+        clip_bounds = true;
+      }
+      onnx.add_node("Clip", {from, "relu6/min", "relu6/max"}, out);
+    } else {
+      throw std::runtime_error(file_.string() + ": activation " + op + " not supported");
     }
-    throw std::runtime_error(file_.string() + ": fused activation " + op + " not supported");
+    return out;
   };
 
-  std::function<int(const std::string&)> layer = [&](const std::string& name) -> int {
+  std::function<std::string(const std::string&)> value = [&](const std::string& name) -> std::string {
     if (auto it = built.find(name); it != built.end()) return it->second;
     const nlohmann::json& n = node(name);
     const std::string op = n.at("op").get<std::string>();
     const std::vector<std::string> in = inputs_of(name);
-    int id = 0;
+    std::string out;
     if (op == "Placeholder") {
-      id = 0;
+      out = "input";
     } else if (op == "Identity") {
-      id = layer(in.at(0));
+      out = value(in.at(0));
     } else if (op == "Conv2D" || op == "_FusedConv2D" || op == "DepthwiseConv2dNative" ||
                op == "FusedDepthwiseConv2dNative") {
       const bool depthwise = op.find("Depthwise") != std::string::npos;
@@ -146,9 +150,8 @@ cv::dnn::Net TfjsGraph::build(const std::vector<std::string>& outputs) const {
       const int kh = f.shape[0], kw = f.shape[1], cin = f.shape[2], cmul = f.shape[3];
       const int cout = depthwise ? cin * cmul : cmul;
       const int per_group = depthwise ? 1 : cin;
-      const int sizes[4] = {cout, per_group, kh, kw};
-      cv::Mat w(4, sizes, CV_32F);
-      float* wp = w.ptr<float>();
+      // ONNX weights are [out, in / group, kh, kw].
+      std::vector<float> w(static_cast<std::size_t>(cout) * per_group * kh * kw);
       for (int o = 0; o < cout; ++o)
         for (int i = 0; i < per_group; ++i)
           for (int y = 0; y < kh; ++y)
@@ -157,70 +160,67 @@ cv::dnn::Net TfjsGraph::build(const std::vector<std::string>& outputs) const {
               const std::size_t src = depthwise ? ((static_cast<std::size_t>(y) * kw + x) * cin + o / cmul) * cmul +
                                                       o % cmul
                                                 : ((static_cast<std::size_t>(y) * kw + x) * cin + i) * cmul + o;
-              wp[((o * per_group + i) * kh + y) * kw + x] = f.values[src];
+              w[((static_cast<std::size_t>(o) * per_group + i) * kh + y) * kw + x] = f.values[src];
             }
-      cv::dnn::LayerParams lp;
-      const auto [sh, sw] = hw_attr(n, "strides");
-      const auto [dh, dw] = hw_attr(n, "dilations");
-      set_window(lp, kh, kw, sh, sw);
-      lp.set("dilation_h", dh);
-      lp.set("dilation_w", dw);
-      lp.set("pad_mode", string_attr(n, "padding", "VALID"));  // TF semantics: SAME pads the end more
-      lp.set("num_output", cout);
-      if (depthwise) lp.set("group", cin);
-      lp.set("bias_term", bias);
-      lp.blobs = {w};
+      std::vector<std::string> conv_inputs{value(in.at(0)), name + "/W"};
+      onnx.add_initializer(name + "/W", {cout, per_group, kh, kw}, w);
       if (bias) {
         const TfjsTensor& b = constant(in.at(2));
         if (static_cast<int>(b.values.size()) != cout)
           throw std::runtime_error(file_.string() + ": bias of " + name + " does not fit its filter");
-        lp.blobs.push_back(cv::Mat(1, cout, CV_32F, const_cast<float*>(b.values.data())).clone());
+        onnx.add_initializer(name + "/B", {cout}, b.values);
+        conv_inputs.push_back(name + "/B");
       }
-      const int from = layer(in.at(0));
-      if (fused.size() == 2) {
-        id = activation(name, fused[1], add(name + "/conv", "Convolution", lp, {from}));
-      } else {
-        id = add(name, "Convolution", lp, {from});
-      }
+      const auto [sh, sw] = hw_attr(n, "strides");
+      const auto [dh, dw] = hw_attr(n, "dilations");
+      const std::string conv = fused.size() == 2 ? name + "/conv" : name;
+      onnx.add_node("Conv", conv_inputs, conv,
+                    {{"kernel_shape", std::vector<std::int64_t>{kh, kw}},
+                     {"strides", std::vector<std::int64_t>{sh, sw}},
+                     {"dilations", std::vector<std::int64_t>{dh, dw}},
+                     {"group", std::int64_t{depthwise ? cin : 1}},
+                     {"auto_pad", auto_pad(n)}});
+      out = fused.size() == 2 ? activation(name, fused[1], conv) : conv;
     } else if (op == "AddV2" || op == "Add") {
-      cv::dnn::LayerParams lp;
-      lp.set("operation", "sum");
-      id = add(name, "Eltwise", lp, {layer(in.at(0)), layer(in.at(1))});
+      out = name;
+      onnx.add_node("Add", {value(in.at(0)), value(in.at(1))}, out);
     } else if (op == "Relu" || op == "Relu6") {
-      id = activation(name, op, layer(in.at(0)));
+      out = activation(name, op, value(in.at(0)));
     } else if (op == "MaxPool") {
       const auto [kh, kw] = hw_attr(n, "ksize");
       const auto [sh, sw] = hw_attr(n, "strides");
-      cv::dnn::LayerParams lp;
-      lp.set("pool", "max");
-      set_window(lp, kh, kw, sh, sw);
-      lp.set("pad_mode", string_attr(n, "padding", "VALID"));
-      id = add(name, "Pooling", lp, {layer(in.at(0))});
+      out = name;
+      onnx.add_node("MaxPool", {value(in.at(0))}, out,
+                    {{"kernel_shape", std::vector<std::int64_t>{kh, kw}},
+                     {"strides", std::vector<std::int64_t>{sh, sw}},
+                     {"auto_pad", auto_pad(n)}});
     } else if (op == "Pad") {
       const TfjsTensor& p = constant(in.at(1));  // NHWC [[before, after] x 4]
       if (p.values.size() != 8) throw std::runtime_error(file_.string() + ": " + name + " is not a 4-D pad");
-      const int nchw[4] = {0, 3, 1, 2};  // NCHW axis a is NHWC axis nchw[a]
-      int pads[8];
+      const int nhwc_of[4] = {0, 3, 1, 2};  // NCHW axis a is NHWC axis nhwc_of[a]
+      std::vector<std::int64_t> pads(8);     // ONNX: every axis's begin, then every axis's end
       for (int a = 0; a < 4; ++a) {
-        pads[2 * a] = static_cast<int>(p.values[2 * nchw[a]]);
-        pads[2 * a + 1] = static_cast<int>(p.values[2 * nchw[a] + 1]);
+        pads[a] = static_cast<std::int64_t>(p.values[2 * nhwc_of[a]]);
+        pads[4 + a] = static_cast<std::int64_t>(p.values[2 * nhwc_of[a] + 1]);
       }
-      cv::dnn::LayerParams lp;
-      lp.set("paddings", cv::dnn::DictValue::arrayInt(pads, 8));
-      lp.set("value", 0.0);
-      id = add(name, "Padding", lp, {layer(in.at(0))});
+      onnx.add_initializer(name + "/pads", {8}, pads);
+      out = name;
+      onnx.add_node("Pad", {value(in.at(0)), name + "/pads"}, out, {{"mode", std::string("constant")}});
     } else {
       throw std::runtime_error(file_.string() + ": op " + op + " (node " + name + ") not supported");
     }
-    built[name] = id;
-    return id;
+    built[name] = out;
+    return out;
   };
 
-  for (const std::string& out : outputs)
-    if (layer(out) == 0) throw std::runtime_error(file_.string() + ": output " + out + " is the input");
-  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-  return net;
+  for (const std::string& name : outputs) {
+    const std::string out = value(name);
+    if (out == "input") throw std::runtime_error(file_.string() + ": output " + name + " is the input");
+    // An output reached through Identity nodes keeps its own name for the caller.
+    if (out != name) onnx.add_node("Identity", {out}, name);
+    onnx.add_output(name, 4);  // every op covered keeps NCHW
+  }
+  return onnx.serialize();
 }
 
 }  // namespace facesearch

@@ -1,6 +1,6 @@
 // A TF.js graph model (model.json: a TensorFlow GraphDef written as JSON, plus binary weight shards next to it)
-// rebuilt as an OpenCV DNN network at load time: OpenCV 4.6 reads neither TF.js nor TFLite, and nothing
-// converted is written to disk, so the files verified by their sha256 are exactly the package's.
+// rebuilt as an ONNX model in memory at load time, which either runtime runs (infer/network.hpp): neither reads
+// TF.js, and nothing converted is written to disk, so the files verified by their sha256 are exactly the package's.
 #pragma once
 
 #include <filesystem>
@@ -9,7 +9,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/dnn.hpp>
 
 #include "detect/tfjs_weights.hpp"
 
@@ -26,11 +25,12 @@ class TfjsGraph {
   // The data inputs of a node (port suffixes ":n" dropped).
   std::vector<std::string> inputs_of(const std::string& node) const;
 
-  // A network computing the nodes `outputs` from the graph's Placeholder, which it takes as an NCHW blob; each
-  // output keeps its node name and comes out NCHW. Covers the ops of convolutional detectors (Conv2D,
-  // depthwise convolution, their fused forms with BiasAdd / Relu / Relu6, AddV2, Relu, Relu6, MaxPool, Pad,
-  // Identity); std::runtime_error names an op outside that set.
-  cv::dnn::Net build(const std::vector<std::string>& outputs) const;
+  // The part of the graph computing the nodes `outputs` from its Placeholder, as a serialized ONNX model
+  // (infer/onnx_writer.hpp) with one input "input", an NCHW float blob of 1 x 3 x height x width; each output keeps
+  // its node name and comes out NCHW. Covers the ops of convolutional detectors (Conv2D, depthwise convolution,
+  // their fused forms with BiasAdd / Relu / Relu6, AddV2, Relu, Relu6, MaxPool, Pad, Identity);
+  // std::runtime_error names an op outside that set.
+  std::string to_onnx(const std::vector<std::string>& outputs, int height, int width) const;
 
  private:
   const nlohmann::json& node(const std::string& name) const;

@@ -29,9 +29,13 @@ class OpenCvNetwork final : public Network {
     for (const cv::String& name : net_.getUnconnectedOutLayersNames()) outputs_.push_back(name);
   }
 
-  explicit OpenCvNetwork(cv::dnn::Net net) : net_(std::move(net)) {
-    if (net_.empty()) throw std::runtime_error("empty OpenCV network");
-    for (const cv::String& name : net_.getUnconnectedOutLayersNames()) outputs_.push_back(name);
+  // A model made in memory (infer/onnx_writer.hpp), its input shape fixed already.
+  OpenCvNetwork(const std::string& onnx, const std::string& name) {
+    net_ = cv::dnn::readNetFromONNX(onnx.data(), onnx.size());
+    if (net_.empty()) throw std::runtime_error("cannot load model " + name);
+    net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    for (const cv::String& out : net_.getUnconnectedOutLayersNames()) outputs_.push_back(out);
   }
 
   const char* runtime() const override { return kOpenCv; }
@@ -56,8 +60,6 @@ class OpenCvNetwork final : public Network {
 };
 
 }  // namespace
-
-std::unique_ptr<Network> wrap_opencv_network(cv::dnn::Net net) { return std::make_unique<OpenCvNetwork>(std::move(net)); }
 
 namespace {
 
@@ -92,27 +94,47 @@ std::vector<std::string> available_runtimes() {
 
 std::string onnxruntime_version() { return onnxruntime_available() ? ort_version() : std::string(); }
 
-std::unique_ptr<Network> load_network(const std::filesystem::path& onnx, const NetworkOptions& options) {
+namespace {
+
+// The runtime the options ask for, with the fallbacks load_network documents: `ort` and `opencv` load the model.
+template <typename LoadOrt, typename LoadOpenCv>
+std::unique_ptr<Network> load_on_runtime(const std::string& name, const NetworkOptions& options, LoadOrt&& ort,
+                                         LoadOpenCv&& opencv) {
   const bool named = !options.runtime.empty();
   const std::string runtime = named ? options.runtime : default_runtime();
-  if (runtime == kOpenCv) return std::make_unique<OpenCvNetwork>(onnx, options);
+  if (runtime == kOpenCv) return opencv();
   if (runtime != kOnnxRuntime)
     throw std::runtime_error("unknown inference runtime '" + runtime + "' (known: opencv, onnxruntime)");
   if (!onnxruntime_available()) {
     if (named) throw std::runtime_error("this build has no ONNX Runtime (CMake option FACESEARCH_ONNXRUNTIME)");
     warn_once("this build has no ONNX Runtime");
-    return std::make_unique<OpenCvNetwork>(onnx, options);
+    return opencv();
   }
   try {
-    std::unique_ptr<Network> network = load_ort_network(onnx, options);
+    std::unique_ptr<Network> network = ort();
     if (!conflicts(network->input_shape(), options.input_shape)) return network;
-    return std::make_unique<OpenCvNetwork>(onnx, options);
+    return opencv();
   } catch (const std::exception& e) {
     if (named) throw;
     // A graph ONNX Runtime cannot take may still run on OpenCV, which is what the pack got before.
-    warn_once("ONNX Runtime cannot load " + onnx.filename().string() + " (" + e.what() + ")");
-    return std::make_unique<OpenCvNetwork>(onnx, options);
+    warn_once("ONNX Runtime cannot load " + name + " (" + e.what() + ")");
+    return opencv();
   }
+}
+
+}  // namespace
+
+std::unique_ptr<Network> load_network(const std::filesystem::path& onnx, const NetworkOptions& options) {
+  return load_on_runtime(
+      onnx.filename().string(), options, [&] { return load_ort_network(onnx, options); },
+      [&] { return std::make_unique<OpenCvNetwork>(onnx, options); });
+}
+
+std::unique_ptr<Network> load_network_bytes(const std::string& onnx, const std::string& name,
+                                            const NetworkOptions& options) {
+  return load_on_runtime(
+      name, options, [&] { return load_ort_network_bytes(onnx, name, options); },
+      [&] { return std::make_unique<OpenCvNetwork>(onnx, name); });
 }
 
 }  // namespace facesearch::infer

@@ -56,8 +56,10 @@ struct NetworkOptions {
 // Loads an ONNX file. Throws std::runtime_error when it cannot be read or loaded, or the runtime is unknown.
 std::unique_ptr<Network> load_network(const std::filesystem::path& onnx, const NetworkOptions& options = {});
 
-// A network already built in OpenCV DNN (a TF.js graph rebuilt layer by layer), behind the same interface.
-std::unique_ptr<Network> wrap_opencv_network(cv::dnn::Net net);
+// A model made in memory (a TF.js graph rebuilt as ONNX, infer/onnx_writer.hpp; `name` stands for it in messages),
+// on the runtime the options ask for, with the same fallbacks as load_network.
+std::unique_ptr<Network> load_network_bytes(const std::string& onnx, const std::string& name,
+                                            const NetworkOptions& options = {});
 
 // The runtime a network gets when neither its pack nor its caller names one: $FACESEARCH_RUNTIME when set, else
 // "onnxruntime" when the build has it, else "opencv".

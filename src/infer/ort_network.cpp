@@ -72,8 +72,20 @@ class OrtNetwork final : public Network {
  public:
   OrtNetwork(const std::filesystem::path& onnx, const NetworkOptions& options)
       : session_(env(), onnx.c_str(), session_options(options)), flush_denormals_(options.flush_denormals) {
+    describe(onnx.string());
+  }
+
+  OrtNetwork(const std::string& onnx, const std::string& name, const NetworkOptions& options)
+      : session_(env(), onnx.data(), onnx.size(), session_options(options)),
+        flush_denormals_(options.flush_denormals) {
+    describe(name);
+  }
+
+ private:
+  // The session's input and outputs, read once.
+  void describe(const std::string& name) {
     if (session_.GetInputCount() != 1)
-      throw std::runtime_error(onnx.string() + ": expected one input, the graph has " +
+      throw std::runtime_error(name + ": expected one input, the graph has " +
                                std::to_string(session_.GetInputCount()));
     Ort::AllocatorWithDefaultOptions allocator;
     input_name_ = session_.GetInputNameAllocated(0, allocator).get();
@@ -82,6 +94,7 @@ class OrtNetwork final : public Network {
       outputs_.emplace_back(session_.GetOutputNameAllocated(i, allocator).get());
   }
 
+ public:
   const char* runtime() const override { return kOnnxRuntime; }
   std::vector<std::string> output_names() const override { return outputs_; }
   std::vector<std::int64_t> input_shape() const override { return input_shape_; }
@@ -126,6 +139,11 @@ std::string ort_version() { return OrtGetApiBase()->GetVersionString(); }
 std::unique_ptr<Network> load_ort_network(const std::filesystem::path& onnx, const NetworkOptions& options) {
   if (!std::filesystem::is_regular_file(onnx)) throw std::runtime_error("cannot read model " + onnx.string());
   return std::make_unique<OrtNetwork>(onnx, options);
+}
+
+std::unique_ptr<Network> load_ort_network_bytes(const std::string& onnx, const std::string& name,
+                                                const NetworkOptions& options) {
+  return std::make_unique<OrtNetwork>(onnx, name, options);
 }
 
 }  // namespace facesearch::infer
