@@ -81,7 +81,8 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
   if (options.reembed) store_->clear();
   check_pack(pack);
   // Another indexer may have claimed the library for another pack in the meantime.
-  if (const std::string have = store_->claim_pack(pack.fingerprint(), pack.embedding_dim()); !pack.matches_library(have))
+  if (const std::string have = store_->claim_pack(pack.fingerprint(), pack.embedding_dim());
+      !pack.matches_library(have))
     throw mismatch(store_->location(), have, pack);
 
   std::vector<fs::path> roots;

@@ -72,9 +72,10 @@ struct ModelPack {
 // Packs built into the binary (their manifests live in the repo's models/ folder).
 std::vector<ModelPack> builtin_packs();
 
-// The pack to use for `id` with models under `root` ("default": kDefaultPack): a built-in pack whose every sha256 is recorded; otherwise
-// the manifest installed at root/<id>/manifest.json (written by `models add`, or by `models fetch --no-verify`,
-// which pins the hashes it computed); otherwise the built-in manifest as is (it then reports "not installed").
+// The pack to use for `id` ("default": kDefaultPack) with models under `root`: a built-in pack whose every sha256
+// is recorded; otherwise the manifest installed at root/<id>/manifest.json (written by `models add`, or by `models
+// fetch --no-verify`, which pins the hashes it computed); otherwise the built-in manifest as is (it then reports
+// "not installed").
 ModelPack find_pack(const std::string& id, const std::filesystem::path& root);
 // Built-in packs followed by packs installed under `root` that are not built in.
 std::vector<ModelPack> list_packs(const std::filesystem::path& root);
