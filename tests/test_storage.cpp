@@ -471,6 +471,11 @@ TEST_P(StorageBackend, LibraryOfThePreviousDefaultPack) {
   EXPECT_FALSE(exited_ok(status));
   waitpid(run_cli({"--pack", "frontal", "--library", lib, "search", "-q", three[0].string()}), &status, 0);
   EXPECT_TRUE(exited_ok(status));
+  // `status` (no pack needed) names the pack that reads it; its JSON keeps the fingerprint as stored.
+  const fstest::CommandRun st =
+      fstest::run_command("'" + std::string(FACESEARCH_BINARY_DIR) + "/facesearch' --library '" + lib + "' status");
+  EXPECT_EQ(st.exit_code, 0);
+  EXPECT_NE(st.out.find("default@1:87aacdfe57510db2 (the pack now called 'frontal'"), std::string::npos) << st.out;
 
   IndexOptions reembed;
   reembed.reembed = true;
