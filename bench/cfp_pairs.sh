@@ -2,9 +2,9 @@
 # Detector/recogniser candidates on the CFP development half (issue 17): `eval pairs` on frontal-frontal and
 # frontal-profile, one JSON line each, then a markdown table (accuracy, accuracy with both faces, pairs missing a
 # face, TAR @ FAR 1e-3, ms per photo). The reference detectors of ../shared/models are added as packs with the
-# default pack's recogniser, in a separate models root that links the installed packs.
+# frontal and profile packs' recogniser, in a separate models root that links the installed packs.
 # Usage: bench/cfp_pairs.sh   Environment: FOLDS (how many of the 5 folds of 700 pairs, default 2), PACKS (default:
-# "default cand-scrfd25 cand-yunet-s cand-scrfd500m cand-yunet-n dlib"), SMALL_FACES (default off: CFP photos are
+# "profile frontal cand-scrfd25 cand-yunet-s cand-scrfd500m cand-yunet-n dlib"), SMALL_FACES (default off: CFP photos are
 # one large face each), JOBS (default 2), WORK (results folder, default a temporary one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +13,13 @@ DATA=${FACESEARCH_TEST_DATA:-../shared/data}
 SHARED_MODELS=${SHARED_MODELS:-$DATA/../models}
 INSTALLED=${FACESEARCH_MODELS:-$HOME/.cache/facesearch/models}
 FOLDS=${FOLDS:-2}
-PACKS=${PACKS:-default cand-scrfd25 cand-yunet-s cand-scrfd500m cand-yunet-n dlib}
+PACKS=${PACKS:-profile frontal cand-scrfd25 cand-yunet-s cand-scrfd500m cand-yunet-n dlib}
 WORK=${WORK:-$(mktemp -d)}
 [ -x "$BIN" ] || { echo "build first: $BIN missing" >&2; exit 2; }
 [ -f "$DATA/cfp_dev/pairs_fp.txt" ] || { echo "cfp_dev not found under $DATA (set FACESEARCH_TEST_DATA)" >&2; exit 2; }
 mkdir -p "$WORK/models"
 for pack in "$INSTALLED"/*/; do ln -sfn "${pack%/}" "$WORK/models/$(basename "$pack")"; done  # every installed pack
-REC=$INSTALLED/default/fr_feature.onnx
+REC=$INSTALLED/frontal/fr_feature.onnx  # the recogniser of frontal and profile
 add() {  # name detector-file type [extra models add options]
   local name=$1 file=$2 type=$3; shift 3
   "$BIN" --quiet --models "$WORK/models" models add "$name" --detector "$SHARED_MODELS/$file" --detector-type "$type" \

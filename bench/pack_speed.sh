@@ -3,13 +3,13 @@
 # sharpness, one job): the same photo set for each pack, ROUNDS rounds alternating the packs so that load changes
 # on a shared machine hit them alike. The set: the first 80 photos of deepface_testset and group_photos (ordinary
 # photos, 0-20 faces) and 60 CFP crops (frontal and profile, one face filling the frame).
-# Usage: bench/pack_speed.sh   Environment: PACKS (default "default blazeface_front blazeface_back"), ROUNDS (2),
+# Usage: bench/pack_speed.sh   Environment: PACKS (default "profile frontal blazeface_front blazeface_back"), ROUNDS (2),
 # EMBED=1 (also embed every face, as index and scan do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${FACESEARCH_BIN:-build/facesearch}
 DATA=${FACESEARCH_TEST_DATA:-../shared/data}
-PACKS=${PACKS:-default blazeface_front blazeface_back}
+PACKS=${PACKS:-profile frontal blazeface_front blazeface_back}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 i=0

@@ -58,7 +58,8 @@ SUBSETS=(deepface_testset faceapi_bbt face_recognition_examples dlib_faces openf
 FACESEARCH=${FACESEARCH:-build/facesearch}
 PYTHON=${PYTHON:-/usr/bin/python3}
 MODELS_ROOT=${FACESEARCH_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/facesearch/models}
-MODELS=$MODELS_ROOT/default
+# The reference (bench/reference_scan.py) runs the `frontal` pack's three networks: facesearch runs that pack too.
+MODELS=$MODELS_ROOT/frontal
 
 if [ ${#TARGETS[@]} -eq 0 ] || [ -z "$QUERY" ]; then
   [ -d "$DATA" ] || die "shared test data not found at '$DATA' (set FACESEARCH_TEST_DATA to the folder holding ${SUBSETS[0]}/ ...)"
@@ -212,11 +213,11 @@ for set in "${SET_NAMES[@]}"; do
     for jobs in 1 2; do
       [ "$QUICK" = 1 ] && [ "$jobs" = 1 ] && continue
       for small in off auto; do
-        run_facesearch "$set" "facesearch --jobs $jobs --small-faces $small" default --jobs "$jobs" --small-faces "$small"
+        run_facesearch "$set" "facesearch --jobs $jobs --small-faces $small" frontal --jobs "$jobs" --small-faces "$small"
       done
     done
   else
-    run_facesearch "$set" "$GOAL_RUN" default --jobs 2 --small-faces auto
+    run_facesearch "$set" "$GOAL_RUN" frontal --jobs 2 --small-faces auto
   fi
   if [ "$INT8" = 1 ] && [ "$QUICK" = 0 ]; then run_facesearch "$set" "$GOAL_RUN, int8 pack" default_int8 --jobs 2 --small-faces auto; fi
 done

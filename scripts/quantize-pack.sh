@@ -1,5 +1,6 @@
 #!/bin/bash
-# The int8 pack `default_int8`: the installed `default` pack's three networks statically quantised (ONNX Runtime's
+# The int8 pack `default_int8`: the installed `frontal` pack's three networks (the default pack until issue 17; the
+# `profile` pack runs the same three files) statically quantised (ONNX Runtime's
 # quantize_static, QDQ, int8 per-channel weights, uint8 activations, min/max calibration on real photos), installed
 # with `facesearch models add ... --runtime onnxruntime`. Quiet when the pack is already there and current.
 #
@@ -48,7 +49,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ] && [ "$(pack_field "$pac
 fi
 
 [ -x "$build/bench/bench_runtimes" ] || { echo "quantize-pack: build $build/bench/bench_runtimes first" >&2; exit 2; }
-"$facesearch" models fetch default
+"$facesearch" models fetch frontal
 [ -d "$data/group_photos" ] || { echo "quantize-pack: no calibration photos in $data (FACESEARCH_TEST_DATA)" >&2; exit 2; }
 python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' ||
   { echo "quantize-pack: the pinned wheels are for CPython 3.11, python3 is $(python3 --version)" >&2; exit 2; }
@@ -79,12 +80,12 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$build/bench/bench_runtimes" --dump-inputs "$tmp/inputs" \
   "$data/deepface_testset" "$data/faceapi_bbt" "$data/group_photos" >/dev/null
-"$venv/bin/python" "$repo/scripts/quantize_pack.py" --src "$(pack_field default dir)" --inputs "$tmp/inputs" \
+"$venv/bin/python" "$repo/scripts/quantize_pack.py" --src "$(pack_field frontal dir)" --inputs "$tmp/inputs" \
   --out "$tmp/int8" --networks "$networks" 2>"$tmp/quantize.log" || { cat "$tmp/quantize.log" >&2; exit 1; }
 "$facesearch" models add "$pack" --replace --runtime onnxruntime \
   --detector "$tmp/int8/fr_detect.onnx" --detector-type ultralight --detector-input 320 240 \
   --landmarker "$tmp/int8/fr_landmark.onnx" \
   --recognizer "$tmp/int8/fr_feature.onnx" --recognizer-type mobilefacenet --threshold 0.34 \
-  --license "MIT (derived by scripts/quantize-pack.sh from pack default: faceplugin-face-recognition-js 0.0.1, Copyright (c) 2021 gitguanqi)"
+  --license "MIT (derived by scripts/quantize-pack.sh from pack frontal: faceplugin-face-recognition-js 0.0.1, Copyright (c) 2021 gitguanqi)"
 mkdir -p "$cache"
 echo "$recipe" >"$stamp"

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -76,19 +78,29 @@ inline ServerOptions options_for(const fs::path& library) {
 }
 
 // deepface_testset indexed once into the build tree and kept: each test runs in its own process (ctest), and
-// indexing again finds every file unchanged in a few milliseconds.
+// indexing again finds every file unchanged in a few milliseconds. It is made again when the default pack's
+// manifest is not the one it was made with (a stamp beside it holds that manifest): the library's own guard only
+// compares fingerprints (pack id, version, recogniser hash), which a changed pipeline setting leaves alone.
 inline fs::path shared_library() {
   const fs::path data = fstest::shared_data();
   const fs::path dir = fs::path(FACESEARCH_BINARY_DIR) / "test-scratch" / "server-library";
+  const fs::path stamp = dir.string() + ".pack.json";
+  const std::string pack = resolve_pack(EngineConfig{}).to_json().dump();
+  const bool same_pack = [&] {
+    std::ifstream in(stamp);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()) == pack;
+  }();
+  if (!same_pack) fs::remove_all(dir);  // left by an older build with another default pack or pipeline
   try {
     Library library(dir);
     library.check_pack(resolve_pack(EngineConfig{}));
     library.index({data / "deepface_testset"}, EngineConfig{}, IndexOptions{});
-  } catch (const ModelMismatchError&) {  // left by an older build with another default pack
+  } catch (const ModelMismatchError&) {  // a library the stamp does not describe
     fs::remove_all(dir);
     Library library(dir);
     library.index({data / "deepface_testset"}, EngineConfig{}, IndexOptions{});
   }
+  if (!same_pack) std::ofstream(stamp) << pack;
   return dir;
 }
 

@@ -142,7 +142,7 @@ TEST(AppSession, ResolvesOnceWithoutModelsOrLibrary) {
   options.jobs = 3;
   app::Session session(options);
   EXPECT_EQ(session.library_spec(), "/nonexistent/library");
-  EXPECT_EQ(session.pack().id, "default");
+  EXPECT_EQ(session.pack().id, kDefaultPack);  // "default" names the default pack (issue 17: profile)
   EXPECT_FLOAT_EQ(session.threshold(), static_cast<float>(session.pack().default_threshold()));
   EXPECT_FLOAT_EQ(session.threshold(0.6f), 0.6f);
   const auto params = session.cluster_params();

@@ -52,8 +52,8 @@ TEST(DlibPack, ManifestNamesTwoNpmPackagesAndVerifiesEveryFile) {
   EXPECT_TRUE(pack.files.at("detector").package.empty());
   EXPECT_TRUE(pack.fully_pinned());
   EXPECT_EQ(pack.embedding_dim(), 128);
-  // The detector and landmarker are the default pack's very files.
-  const ModelPack def = find_pack("default", models_root());
+  // The detector and landmarker are the frontal (and default) pack's very files.
+  const ModelPack def = find_pack("frontal", models_root());
   EXPECT_EQ(pack.files.at("detector").sha256, def.files.at("detector").sha256);
   EXPECT_EQ(pack.files.at("landmarker").sha256, def.files.at("landmarker").sha256);
   // Round trip keeps the per-file package.

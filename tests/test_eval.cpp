@@ -181,7 +181,8 @@ TEST(EvalPairs, HandMadePairsKnownAnswers) {
   for (std::size_t i = 0; i < 8; ++i) {
     std::printf("pair %zu (%s): similarity %.3f\n", i, e.same[i] ? "same" : "different", e.scores[i]);
     EXPECT_FALSE(e.missing[i]);
-    // Same person: above the default pack's threshold (0.34; measured 0.40-0.77); different: below 0.2 (-0.11-0.10).
+    // Same person: above the default pack's threshold (0.34; measured 0.44-0.71 with profile, 0.40-0.77 with
+    // frontal); different: below 0.2 (-0.11-0.13; frontal -0.11-0.10).
     if (e.same[i])
       EXPECT_GT(e.scores[i], 0.34f) << lines[i + 1];
     else
@@ -252,28 +253,32 @@ nlohmann::json cfp_protocol(const std::string& pairs_file, const std::string& pa
 
 }  // namespace
 
-// Regression floors of the default pack, full pipeline, folds 1-3 (measured 2026-11-30: frontal-frontal 98.05% with
-// 0.48% of the pairs missing a face, frontal-profile 68.24% with 15.76% missing; docs/MODELS.md), 1 point of
-// slack each way. They are not the targets of issue 17 (frontal-profile >= 93% with <= 1% missing, frontal-frontal
-// >= 98.5%), which the default pack does not reach yet.
+// Regression floors of the default pack (`profile` since issue 17), full pipeline, folds 1-3 (2,100 pairs).
+// Measured 2026-12-01 with this build: frontal-frontal 98.62% with no pair missing a face, frontal-profile 83.00%
+// with 0.29% (6 pairs) missing; the previous default (`frontal`) gave 98.05% / 0.48% and 68.24% / 15.76% on the
+// same folds (2026-11-30). Floors: frontal-profile 1 point below the measurement; frontal-frontal 98.15%, between
+// the two packs (0.47 point of slack), so the old pipeline would not pass either test; missing faces at most 1%
+// (issue 17's limit), and none expected between two frontal photos (0.5%: 10 pairs). Issue 17's frontal-profile
+// target (93%) is not reached: the recogniser is the limit (docs/MODELS.md, "The `profile` pack").
 TEST(EvalPairs, CfpFrontalFrontal) {
   const auto j = cfp_protocol("pairs_ff.txt");
-  EXPECT_GE(j["accuracy"].get<double>(), 0.9705);
-  EXPECT_LE(j["missing_share"].get<double>(), 0.0148);
+  EXPECT_GE(j["accuracy"].get<double>(), 0.9815);
+  EXPECT_LE(j["missing_share"].get<double>(), 0.005);
 }
 
 TEST(EvalPairs, CfpFrontalProfile) {
   const auto j = cfp_protocol("pairs_fp.txt");
-  EXPECT_GE(j["accuracy"].get<double>(), 0.6724);
-  EXPECT_LE(j["missing_share"].get<double>(), 0.1676);
+  EXPECT_GE(j["accuracy"].get<double>(), 0.8200);
+  EXPECT_LE(j["missing_share"].get<double>(), 0.01);
 }
 
-// The `profile` pack (the default pack's networks, with BlazeFace keypoints aligning faces the 68-point landmarker
-// sees turned, and BlazeFace finding faces that fill a photo): folds 1-2 of frontal-profile (1,400 pairs).
-// Measured 2026-12-01: 82.71% with 0.43% of the pairs missing a face (docs/MODELS.md); the default pack on the same folds: 68.29% with 14.50% of
-// the pairs missing a face. Floors: 1 point below the accuracy, the missing share at most 1% (issue 17's limit).
-TEST(EvalPairs, ProfilePackCfpFrontalProfile) {
-  const auto j = cfp_protocol("pairs_fp.txt", "profile", 2);
-  EXPECT_GE(j["accuracy"].get<double>(), 0.8171);
-  EXPECT_LE(j["missing_share"].get<double>(), 0.01);
+// `--pack frontal` is the previous default, unchanged (issue 17): folds 1-2 of frontal-profile (1,400 pairs) give
+// what the old default gave there, measured 2026-12-01 before the switch: 68.29% with 14.50% of the pairs (203)
+// missing a face (docs/MODELS.md, "The `profile` pack"; after the switch `--pack frontal` gave exactly that again).
+// Both ways within 1 point of accuracy and 0.5 point of
+// missing pairs: a frontal pack that gained the BlazeFace stage (or lost the landmarker) would miss far fewer faces.
+TEST(EvalPairs, FrontalPackIsThePreviousDefault) {
+  const auto j = cfp_protocol("pairs_fp.txt", "frontal", 2);
+  EXPECT_NEAR(j["accuracy"].get<double>(), 0.6829, 0.01);
+  EXPECT_NEAR(j["missing_share"].get<double>(), 0.1450, 0.005);
 }

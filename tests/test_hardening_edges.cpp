@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hardening_support.hpp"
+#include "models/model_pack.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -58,7 +59,7 @@ TEST(Hardening, Class7ReadOnlyLibraryAnswersStatusAndSearch) {
   index(library, photos, scratch / "index");
   // The unprivileged user reads the default pack from here (the test's own cache may be private).
   fs::create_directories(models);
-  fs::copy(fs::path(std::getenv("HOME")) / ".cache/facesearch/models/default", models / "default",
+  fs::copy(facesearch::models_root() / facesearch::kDefaultPack, models / facesearch::kDefaultPack,
            fs::copy_options::recursive);
   for (const auto& p : fs::recursive_directory_iterator(scratch)) chmod(p.path().c_str(), p.is_directory() ? 0755 : 0644);
   chmod(library.c_str(), 0555);

@@ -38,7 +38,7 @@ fs::path reference_model(const std::string& file) {
 }
 
 // The default pack's recogniser, installed by `make models` before the tests run.
-fs::path default_recognizer() { return require_pack(find_pack("default", models_root())).at("embedder"); }
+fs::path default_recognizer() { return require_pack(find_pack(kDefaultPack, models_root())).at("embedder"); }
 
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -180,12 +180,54 @@ std::string random_bytes(size_t n) {
 
 // ---- manifests ----------------------------------------------------------------------------------------------
 
+// Issue 17: the default pack is `profile`, and "default" names it; the previous default is `frontal`, whose
+// manifest lists the name libraries were claimed with ("default@1"), so those libraries are frontal's. The guard
+// compares whole fingerprints: the same recogniser file under another pipeline (profile) is not a match.
+TEST(ModelManifest, DefaultPackAndThePreviousDefault) {
+  const fs::path nowhere = "/nonexistent/models";
+  EXPECT_EQ(find_pack("default", nowhere).id, "profile");
+  EXPECT_EQ(find_pack(kDefaultPack, nowhere).id, "profile");
+  const ModelPack frontal = find_pack("frontal", nowhere), profile = find_pack("profile", nowhere);
+  EXPECT_EQ(frontal.formerly, std::vector<std::string>{"default@1"});
+  EXPECT_TRUE(profile.formerly.empty());
+  // The previous default's networks, unchanged: frontal is the pipeline `default@1` was.
+  EXPECT_TRUE(frontal.keypoints.empty());
+  for (const char* role : {"detector", "landmarker", "embedder"})
+    EXPECT_EQ(frontal.files.at(role).sha256, profile.files.at(role).sha256) << role;
+  EXPECT_FALSE(profile.keypoints.empty());
+
+  const std::string old_library = "default@1:87aacdfe57510db2";  // what the previous default claimed libraries as
+  EXPECT_EQ(frontal.fingerprint(), "frontal@1:87aacdfe57510db2");
+  EXPECT_TRUE(frontal.matches_library(old_library));
+  EXPECT_TRUE(frontal.matches_library(frontal.fingerprint()));
+  EXPECT_FALSE(profile.matches_library(old_library));
+  EXPECT_FALSE(frontal.matches_library(profile.fingerprint()));
+  EXPECT_FALSE(frontal.matches_library("default@2:87aacdfe57510db2"));
+  EXPECT_FALSE(frontal.matches_library("default@1:0123456789abcdef"));  // another recogniser under the old name
+  ASSERT_TRUE(builtin_pack_formerly(old_library).has_value());
+  EXPECT_EQ(builtin_pack_formerly(old_library)->id, "frontal");
+  EXPECT_FALSE(builtin_pack_formerly(frontal.fingerprint()).has_value());
+  EXPECT_FALSE(builtin_pack_formerly(profile.fingerprint()).has_value());
+
+  // "formerly" round-trips, and only names that can begin a fingerprint are accepted.
+  EXPECT_EQ(ModelPack::from_json(frontal.to_json()).formerly, frontal.formerly);
+  for (const nlohmann::json& bad : {nlohmann::json("default@1"), nlohmann::json::array({"default"}),
+                                    nlohmann::json::array({"@1"}), nlohmann::json::array({"default@"}),
+                                    nlohmann::json::array({"default@1:87aa"}), nlohmann::json::array({"default@x"}),
+                                    nlohmann::json::array({1})}) {
+    nlohmann::json j = frontal.to_json();
+    j["formerly"] = bad;
+    EXPECT_THROW(ModelPack::from_json(j), std::runtime_error) << bad.dump();
+  }
+}
+
 TEST(ModelManifest, BuiltinPacksParseAndUnverifiableHashesAreMarked) {
   std::map<std::string, ModelPack> by_id;
   for (const auto& p : builtin_packs()) by_id[p.id] = p;
-  ASSERT_TRUE(by_id.count("default") && by_id.count("buffalo_l") && by_id.count("buffalo_s") &&
-              by_id.count("yunet_sface"));
-  EXPECT_TRUE(by_id["default"].fully_pinned());
+  ASSERT_TRUE(by_id.count("frontal") && by_id.count("profile") && by_id.count("buffalo_l") &&
+              by_id.count("buffalo_s") && by_id.count("yunet_sface"));
+  EXPECT_TRUE(by_id["frontal"].fully_pinned());
+  EXPECT_TRUE(by_id["profile"].fully_pinned());
   // The URL packs could not be hashed here: their manifests say so (null), and verification says so too.
   for (const char* id : {"buffalo_l", "buffalo_s", "yunet_sface"}) {
     const ModelPack& p = by_id[id];
@@ -244,9 +286,11 @@ TEST(ModelsAdd, LibraryInstallVerifiesAndRefusesCorruption) {
   EXPECT_FALSE(found.builtin);
   EXPECT_EQ(found.files.at("embedder").sha256, sha256_file(default_recognizer()));
   EXPECT_NO_THROW(require_pack(found, root));
-  // Built-in names and existing packs are refused.
-  pack.id = "default";
-  EXPECT_THROW(add_pack_from_files(pack, {{"detector", detector}}, root, false), std::runtime_error);
+  // Built-in names, the default pack's alias and existing packs are refused.
+  for (const char* taken : {"default", "frontal", "profile"}) {
+    pack.id = taken;
+    EXPECT_THROW(add_pack_from_files(pack, {{"detector", detector}}, root, false), std::runtime_error) << taken;
+  }
   pack.id = "local_yunet";
   EXPECT_THROW(add_pack_from_files(pack, {{"detector", detector}}, root, false), std::runtime_error);
 
@@ -318,7 +362,7 @@ TEST(ModelsAdd, CliInstallsScrfdPackThatFindsFacesAndRefusesCorruptWeights) {
 // QDQ files must not fall back to OpenCV DNN); an unknown runtime is refused and nothing is installed.
 TEST(ModelsAdd, RuntimeOptionIsRecordedForEveryNetwork) {
   const fs::path root = fstest::scratch_dir("models-add-runtime");
-  const auto files = require_pack(find_pack("default", models_root()));
+  const auto files = require_pack(find_pack("frontal", models_root()));  // its three networks
   const std::string models = "--models " + q(root) + " ";
   const std::string stages = " --detector " + q(files.at("detector")) + " --detector-type ultralight --landmarker " +
                              q(files.at("landmarker")) + " --recognizer " + q(files.at("embedder")) +
@@ -329,7 +373,7 @@ TEST(ModelsAdd, RuntimeOptionIsRecordedForEveryNetwork) {
   EXPECT_EQ(pack.runtime, "opencv");
   for (const nlohmann::json* network : {&pack.detector, &pack.landmarker, &pack.embedder})
     EXPECT_EQ(network->value("runtime", ""), "opencv") << network->dump();
-  EXPECT_NE(pack.fingerprint(), find_pack("default", models_root()).fingerprint());
+  EXPECT_NE(pack.fingerprint(), find_pack("frontal", models_root()).fingerprint());
 
   CliRun bad = run_cli(models + "models add pinned_bogus --runtime tensorflow" + stages);
   EXPECT_NE(bad.exit_code, 0);

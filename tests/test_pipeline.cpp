@@ -324,8 +324,10 @@ TEST(FacePoseAndQuality, FollowTheFace) {
   profile /= std::max(n_profile, 1);
   std::printf("CFP 001-010, default pack: mean |yaw| frontal %.1f (%d faces), profile %.1f (%d faces)\n", frontal,
               n_frontal, profile, n_profile);
-  // Measured: frontal 4.0 degrees (40 of 40 photos with a face), profile 44.9 (33 of 40; the default pack's
-  // 5 points of a profile come from a frontal landmarker, so the yaw is underestimated, not its sign).
+  // Measured with the default pack (profile, BlazeFace keypoints): frontal 5.2 degrees (40 of 40 photos with a
+  // face), profile 53.0 (39 of 40). The previous default (frontal) found 33 of the 40 profile photos, and its
+  // 5 points of a profile came from a frontal landmarker (44.9 degrees: the yaw underestimated, not its sign).
   EXPECT_GE(n_frontal, 38);
+  EXPECT_GE(n_profile, 37);
   EXPECT_GT(profile, frontal + 15);
 }

@@ -420,6 +420,73 @@ TEST_P(StorageBackend, ModelMismatchIsRefused) {
   EXPECT_EQ(library.status().images, 2u);
 }
 
+// Issue 17 made the `profile` pack the default; the previous default is the pack `frontal` now. A library an older
+// facesearch indexed with its default claimed the fingerprint "default@1:87aacdfe57510db2" (the pack id and
+// version, then the recogniser file's sha256 prefix): it is a `frontal` library. With `--pack frontal` it opens,
+// grows and searches as before; the new default refuses it with a message naming `frontal` and `--reembed` (same
+// recogniser file, but another alignment: not mixed); `index --reembed` moves it to the new default.
+TEST_P(StorageBackend, LibraryOfThePreviousDefaultPack) {
+  const fs::path scratch = fstest::scratch_dir("storage-previous-default-" + GetParam());
+  const fs::path photos = scratch / "photos";
+  const std::string lib = new_library(scratch, "lib");
+  const std::vector<fs::path> three = some_photos(3);
+  copy_photos({three[0], three[1]}, photos);
+  EngineConfig frontal;
+  frontal.pack_id = "frontal";
+  Library(lib).index({photos}, frontal, IndexOptions{});
+  set_pack(lib, "default@1:87aacdfe57510db2");  // what the previous default's manifest made (models/frontal.json)
+  const ModelPack frontal_pack = resolve_pack(frontal), default_pack = resolve_pack(EngineConfig{});
+  ASSERT_EQ(frontal_pack.id, "frontal");
+  ASSERT_EQ(default_pack.id, kDefaultPack);
+  ASSERT_NE(default_pack.id, "frontal");
+
+  Library library(lib, /*create=*/false);
+  EXPECT_NO_THROW(library.check_pack(frontal_pack));
+  copy_photos({three[2]}, photos / "more");
+  const IndexReport grown = library.index({photos}, frontal, IndexOptions{});
+  EXPECT_EQ(grown.embedded_images, 1u);  // only the new photo: the two others are this pack's already
+  EXPECT_EQ(library.status().pack, "default@1:87aacdfe57510db2");
+  // The same pipeline: a query embedded by `frontal` finds its own photo's face as itself (fp16 storage).
+  const ImageFaces query = Engine(frontal).analyze_file(three[0]);
+  const int chosen = choose_face(query, "best");
+  ASSERT_GE(chosen, 0);
+  const std::vector<Match> found = library.search(query.faces[static_cast<size_t>(chosen)].embedding, SearchOptions{});
+  ASSERT_FALSE(found.empty());
+  EXPECT_GT(found[0].similarity, 0.999f);
+  EXPECT_EQ(found[0].path.filename().string(), "0_" + three[0].filename().string());
+
+  try {
+    library.check_pack(default_pack);
+    FAIL() << "the new default searched a library of the previous one";
+  } catch (const ModelMismatchError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("now called 'frontal'"), std::string::npos) << message;
+    EXPECT_NE(message.find("--pack frontal"), std::string::npos) << message;
+    EXPECT_NE(message.find("--reembed"), std::string::npos) << message;
+  }
+  EXPECT_THROW(library.index({photos}, EngineConfig{}, IndexOptions{}), ModelMismatchError);
+  // Through the CLI: refused without --pack, searched with --pack frontal.
+  int status = 0;
+  waitpid(run_cli({"--library", lib, "search", "-q", three[0].string()}), &status, 0);
+  EXPECT_FALSE(exited_ok(status));
+  waitpid(run_cli({"--pack", "frontal", "--library", lib, "search", "-q", three[0].string()}), &status, 0);
+  EXPECT_TRUE(exited_ok(status));
+  // `status` (no pack needed) names the pack that reads it; its JSON keeps the fingerprint as stored.
+  const fstest::CommandRun st =
+      fstest::run_command("'" + std::string(FACESEARCH_BINARY_DIR) + "/facesearch' --library '" + lib + "' status");
+  EXPECT_EQ(st.exit_code, 0);
+  EXPECT_NE(st.out.find("default@1:87aacdfe57510db2 (the pack now called 'frontal'"), std::string::npos) << st.out;
+
+  IndexOptions reembed;
+  reembed.reembed = true;
+  EXPECT_EQ(library.index({photos}, EngineConfig{}, reembed).embedded_images, 3u);
+  EXPECT_EQ(library.status().pack, default_pack.fingerprint());
+  EXPECT_NO_THROW(library.check_pack(default_pack));
+  EXPECT_THROW(library.check_pack(frontal_pack), ModelMismatchError);
+  waitpid(run_cli({"--library", lib, "search", "-q", three[0].string()}), &status, 0);
+  EXPECT_TRUE(exited_ok(status));
+}
+
 // A search from another process while `index` is writing: it must answer, never fail on a lock.
 TEST_P(StorageBackend, SearchWhileIndexing) {
   const fs::path scratch = fstest::scratch_dir("storage-concurrent-" + GetParam());

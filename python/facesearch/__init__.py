@@ -61,7 +61,8 @@ class Engine(_core.Engine):
     """The face engine: detection, alignment and embedding with one model pack.
 
     Args:
-        pack: model pack id (``facesearch models list``); None: ``"default"``.
+        pack: model pack id (``facesearch models list``); None: the default pack, ``"profile"`` (``"default"`` names
+            it too; the previous default is ``"frontal"``).
         threshold: similarity threshold of :meth:`scan`; None: the pack's calibrated default.
         models_dir: where packs are installed; None: ``$FACESEARCH_MODELS`` or ``~/.cache/facesearch/models``.
         jobs: worker threads of :meth:`scan`; None: one per core.

@@ -133,7 +133,7 @@ app::SessionOptions session_options(const py::dict& options) {
     return options.contains(key) && !options[key].is_none() ? options[key].cast<decltype(fallback)>() : fallback;
   };
   app::SessionOptions s;
-  s.engine.pack_id = get("pack", std::string("default"));
+  s.engine.pack_id = get("pack", std::string(kDefaultPack));
   if (options.contains("models_dir") && !options["models_dir"].is_none())
     s.engine.models_root = to_path(options["models_dir"]);
   s.engine.find.min_face = get("min_face", 20.0f);

@@ -36,7 +36,7 @@ PackInstall install_pack(const std::string& id, const std::filesystem::path& roo
 std::vector<PackInstall> install_packs(const std::vector<std::string>& ids, const std::filesystem::path& root,
                                        bool allow_unpinned, bool quiet) {
   std::vector<PackInstall> results;
-  for (const auto& id : ids.empty() ? std::vector<std::string>{"default"} : ids)
+  for (const auto& id : ids.empty() ? std::vector<std::string>{kDefaultPack} : ids)
     results.push_back(install_pack(id, root, allow_unpinned, quiet));
   return results;
 }

@@ -41,10 +41,14 @@ int run_status(const CommonOptions& common, bool json) {
   if (json) {
     std::cout << json_text(status_json(s)) << '\n';
   } else {
+    // A library of the previous default pack (issue 17) says which pack reads it now.
+    std::string pack = s.pack.empty() ? "(none yet)" : s.pack;
+    if (const std::optional<ModelPack> now = builtin_pack_formerly(s.pack))
+      pack += " (the pack now called '" + now->id + "': use --pack " + now->id + ", or index --reembed)";
     std::cout << fmt::format(
         "library:        {}\nmodel pack:     {}\nimages:         {} ({} without faces, {} unusable files)\n"
         "faces:          {}\nsize on disk:   {:.1f} MiB\nvector search:  {}\n",
-        s.dir.string(), s.pack.empty() ? "(none yet)" : s.pack, s.images, s.zero_face_images, s.failed_images, s.faces,
+        s.dir.string(), pack, s.images, s.zero_face_images, s.failed_images, s.faces,
         s.bytes_on_disk / 1048576.0, s.vector_backend);
   }
   return kOk;

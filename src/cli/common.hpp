@@ -22,7 +22,7 @@ enum Exit { kOk = 0, kNoQueryFace = 1, kUsage = 2 };
 
 // Options shared by every command that runs the engine.
 struct CommonOptions {
-  std::string pack = "default";
+  std::string pack = kDefaultPack;
   std::string models_dir;
   bool quiet = false;
   std::string library;

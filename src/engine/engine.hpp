@@ -21,7 +21,7 @@ namespace facesearch {
 struct TrackOptions;
 
 struct EngineConfig {
-  std::string pack_id = "default";
+  std::string pack_id = kDefaultPack;  // "default" names it too (models/model_pack.hpp)
   std::filesystem::path models_root;  // empty: models_root()
   FindOptions find;                   // min_face is in pixels of the full-resolution image
   std::uint64_t max_pixels = 100'000'000;

@@ -55,15 +55,21 @@ fs::path Library::default_dir() {
 }
 
 static ModelMismatchError mismatch(const std::string& where, const std::string& have, const ModelPack& pack) {
-  return ModelMismatchError("the library in " + where + " was built with model pack '" + have + "', not '" +
-                            pack.fingerprint() +
-                            "': embeddings of different models cannot be mixed. Use --pack to match it, or "
-                            "re-index with `facesearch index --reembed`");
+  // A library of the previous default pack (claimed as "default@1:...") names the pack that makes it now.
+  std::string now_called, use = "Use --pack to match it";
+  if (const std::optional<ModelPack> maker = builtin_pack_formerly(have)) {
+    now_called = ", the pack now called '" + maker->id + "'";
+    use = "Use --pack " + maker->id + " to keep using it";
+  }
+  return ModelMismatchError("the library in " + where + " was built with model pack '" + have + "'" + now_called +
+                            ", not '" + pack.fingerprint() +
+                            "': embeddings of different models cannot be mixed. " + use +
+                            ", or re-index with `facesearch index --reembed`");
 }
 
 void Library::check_pack(const ModelPack& pack) {
   const std::string have = store_->pack();
-  if (!have.empty() && have != pack.fingerprint()) throw mismatch(store_->location(), have, pack);
+  if (!have.empty() && !pack.matches_library(have)) throw mismatch(store_->location(), have, pack);
 }
 
 IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineConfig& config,
@@ -75,7 +81,8 @@ IndexReport Library::index(const std::vector<fs::path>& roots_in, const EngineCo
   if (options.reembed) store_->clear();
   check_pack(pack);
   // Another indexer may have claimed the library for another pack in the meantime.
-  if (const std::string have = store_->claim_pack(pack.fingerprint(), pack.embedding_dim()); have != pack.fingerprint())
+  if (const std::string have = store_->claim_pack(pack.fingerprint(), pack.embedding_dim());
+      !pack.matches_library(have))
     throw mismatch(store_->location(), have, pack);
 
   std::vector<fs::path> roots;

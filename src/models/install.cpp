@@ -235,6 +235,8 @@ ModelPack add_pack_from_files(ModelPack pack, const std::map<std::string, fs::pa
                          return std::isalnum(c) || c == '_' || c == '-' || c == '.';
                        });
   if (!good_id) throw std::runtime_error("pack name '" + id + "': use letters, digits, '_', '-', '.'");
+  if (id == kDefaultPackAlias)
+    throw std::runtime_error("'" + id + "' names the default pack (" + kDefaultPack + "): choose another name");
   for (const auto& b : builtin_packs())
     if (b.id == id) throw std::runtime_error("'" + id + "' is a built-in pack: install it with `facesearch models fetch " + id + "`, or choose another name");
   const fs::path dest = root / id;

@@ -33,6 +33,14 @@ std::string ModelPack::fingerprint() const {
   return id + "@" + std::to_string(version) + ":" + emb;
 }
 
+bool ModelPack::matches_library(const std::string& library_fingerprint) const {
+  const std::string mine = fingerprint();
+  if (library_fingerprint == mine) return true;
+  const std::string embedder_part = mine.substr(mine.find(':'));  // ":" + the embedder's hash
+  return std::any_of(formerly.begin(), formerly.end(),
+                     [&](const std::string& name) { return library_fingerprint == name + embedder_part; });
+}
+
 ModelPack ModelPack::from_json(const nlohmann::json& j) {
   ModelPack p;
   p.id = j.at("id").get<std::string>();
@@ -45,6 +53,17 @@ ModelPack ModelPack::from_json(const nlohmann::json& j) {
   p.landmarker = j.value("landmarker", nlohmann::json::object());
   p.keypoints = j.value("keypoints", nlohmann::json::object());
   p.embedder = j.at("embedder");
+  const nlohmann::json formerly = j.value("formerly", nlohmann::json::array());
+  for (const nlohmann::json& name : formerly.is_array() ? formerly : nlohmann::json::array({nullptr})) {
+    // "id@version", as a fingerprint begins; anything else could never match one.
+    const std::string text = name.is_string() ? name.get<std::string>() : "";
+    const size_t at = text.find('@');
+    const bool good = at != 0 && at != std::string::npos && at + 1 < text.size() &&
+                      text.find(':') == std::string::npos &&
+                      text.find_first_not_of("0123456789", at + 1) == std::string::npos;
+    if (!good) throw std::runtime_error("pack " + p.id + ": \"formerly\" is a list of names like \"default@1\"");
+    p.formerly.push_back(text);
+  }
   integer_member(p.embedder, "dim", 0, 1, 65536, "pack " + p.id + " embedder");  // read as an int by embedding_dim()
   // The pack's runtime is each network's unless that network's own object names another (infer/network.hpp).
   p.runtime = j.value("runtime", "");
@@ -78,6 +97,7 @@ nlohmann::json ModelPack::to_json() const {
                       {"license", license}, {"source", source},   {"detector", detector},
                       {"embedder", embedder}, {"thresholds", thresholds}};
   if (!notes.empty()) j["notes"] = notes;
+  if (!formerly.empty()) j["formerly"] = formerly;
   if (!runtime.empty()) j["runtime"] = runtime;
   if (!landmarker.empty()) j["landmarker"] = landmarker;
   if (!keypoints.empty()) j["keypoints"] = keypoints;

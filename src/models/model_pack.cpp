@@ -46,7 +46,8 @@ static std::optional<ModelPack> read_installed_manifest(const std::string& id, c
   }
 }
 
-ModelPack find_pack(const std::string& id, const fs::path& root) {
+ModelPack find_pack(const std::string& id_given, const fs::path& root) {
+  const std::string id = id_given == kDefaultPackAlias ? kDefaultPack : id_given;
   std::optional<ModelPack> builtin;
   for (auto& p : builtin_packs())
     if (p.id == id) builtin = p;
@@ -75,6 +76,12 @@ std::vector<ModelPack> list_packs(const fs::path& root) {
     }
   }
   return packs;
+}
+
+std::optional<ModelPack> builtin_pack_formerly(const std::string& fingerprint) {
+  for (auto& p : builtin_packs())
+    if (p.fingerprint() != fingerprint && p.matches_library(fingerprint)) return p;
+  return std::nullopt;
 }
 
 static fs::path& models_root_override() {

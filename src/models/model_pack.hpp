@@ -4,12 +4,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace facesearch {
+
+// The pack used when none is chosen (--pack, EngineConfig, the Python package). The name "default" stands for it
+// too (find_pack), so `--pack default` follows the default when it changes. Until issue 17 the default was the
+// pack now called "frontal" (its manifest lists the name it had, "default@1", under "formerly").
+inline constexpr const char* kDefaultPack = "profile";
+inline constexpr const char* kDefaultPackAlias = "default";
 
 struct ModelFile {
   std::string role;    // "detector", "landmarker", "keypoints", "embedder" (+ "*_weights" shards)
@@ -40,6 +47,9 @@ struct ModelPack {
   std::string runtime;
   std::map<std::string, double> thresholds;
   std::map<std::string, ModelFile> files;  // by role
+  // "id@version" names under which this very pipeline was published before (the manifest's "formerly"): a library
+  // claimed with such a name and the same embedder is this pack's (the "frontal" pack was "default@1").
+  std::vector<std::string> formerly;
   bool builtin = true;  // false: written into the models root by `models add` or a pinning install
 
   // True when every file has a recorded sha256 (only then can it be verified without an installed manifest).
@@ -47,6 +57,9 @@ struct ModelPack {
 
   // Identifier stored next to embeddings so different models are never mixed.
   std::string fingerprint() const;
+  // True when a library claimed with `fingerprint` holds this pack's embeddings: its own fingerprint, or one of
+  // the names in `formerly` with the same embedder.
+  bool matches_library(const std::string& fingerprint) const;
   // The manifest's "default" threshold, else the recogniser type's (embed/registry.hpp).
   double default_threshold() const;
   // The manifest's "dim", else the recogniser type's.
@@ -59,12 +72,16 @@ struct ModelPack {
 // Packs built into the binary (their manifests live in the repo's models/ folder).
 std::vector<ModelPack> builtin_packs();
 
-// The pack to use for `id` with models under `root`: a built-in pack whose every sha256 is recorded; otherwise
-// the manifest installed at root/<id>/manifest.json (written by `models add`, or by `models fetch --no-verify`,
-// which pins the hashes it computed); otherwise the built-in manifest as is (it then reports "not installed").
+// The pack to use for `id` ("default": kDefaultPack) with models under `root`: a built-in pack whose every sha256
+// is recorded; otherwise the manifest installed at root/<id>/manifest.json (written by `models add`, or by `models
+// fetch --no-verify`, which pins the hashes it computed); otherwise the built-in manifest as is (it then reports
+// "not installed").
 ModelPack find_pack(const std::string& id, const std::filesystem::path& root);
 // Built-in packs followed by packs installed under `root` that are not built in.
 std::vector<ModelPack> list_packs(const std::filesystem::path& root);
+// The built-in pack that made a library claimed with `fingerprint` under a former name (see ModelPack::formerly),
+// if any: the guard's message names it.
+std::optional<ModelPack> builtin_pack_formerly(const std::string& fingerprint);
 
 // Installed manifest file of a pack directory.
 inline constexpr const char* kInstalledManifest = "manifest.json";
