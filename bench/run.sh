@@ -265,7 +265,7 @@ set_table() {  # set
         printf "\n"
       }
       goal = ips[goal_run] / ips[rd]
-      printf "\nGoal on %s (>= 3x the reference on 2 cores; facesearch defaults, i.e. --small-faces auto, against the reference as a tutorial leaves it): %s (%.2fx)\n",
+      printf "\nGoal on %s (>= 3x the reference on 2 cores; facesearch --pack frontal (the networks of the reference) with --small-faces auto, against the reference as a tutorial leaves it): %s (%.2fx)\n",
              s, (goal >= 3 ? "MET" : "NOT MET"), goal
     }' "$RESULTS"
   echo
