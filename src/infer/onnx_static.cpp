@@ -1,16 +1,19 @@
 #include "infer/onnx_static.hpp"
 
+#include "infer/protobuf_wire.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <set>
 
-// Protobuf wire format: a message is a sequence of fields, each a varint tag (field number << 3 | wire type)
-// followed by a varint (type 0), 8 bytes (1), a varint length and that many bytes (2), or 4 bytes (5). Nested
-// messages are type-2 fields, so changing one means re-encoding the length of every message around it.
+// Protobuf wire format (infer/protobuf_wire.hpp): nested messages are length-delimited fields, so changing one means
+// re-encoding the length of every message around it.
 
 namespace facesearch {
 
 namespace {
+
+using namespace protobuf;
 
 // ONNX field numbers (onnx.proto) on the path from the model to an input's dims.
 constexpr std::uint32_t kModelGraph = 7;                                                     // ModelProto
@@ -21,8 +24,6 @@ constexpr std::uint32_t kTypeTensor = 1;                                        
 constexpr std::uint32_t kTensorShape = 2;                                                    // TypeProto.Tensor
 constexpr std::uint32_t kShapeDim = 1;                                                       // TensorShapeProto
 constexpr std::uint32_t kDimValue = 1, kDimParam = 2;                                        // Dimension
-
-enum Wire : int { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
 struct Field {
   std::uint32_t number = 0;
@@ -93,24 +94,6 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void put_tag(std::string& out, std::uint32_t number, int wire) {
-  put_varint(out, (static_cast<std::uint64_t>(number) << 3) | static_cast<std::uint64_t>(wire));
-}
-
-void put_message(std::string& out, std::uint32_t number, std::string_view payload) {
-  put_tag(out, number, kLengthDelimited);
-  put_varint(out, payload.size());
-  out.append(payload);
-}
-
 void expect_wire(const Field& f, int wire, const char* what) {
   if (f.wire != wire) fail(std::string("unexpected wire type for ") + what);
 }
@@ -128,8 +111,7 @@ std::string static_dim(std::string_view dim, std::int64_t value) {
     out.append(f.raw);
   }
   if (has_value) return std::string(dim);  // already static: keep it exactly as it was
-  put_tag(out, kDimValue, kVarint);
-  put_varint(out, static_cast<std::uint64_t>(value));
+  put_int(out, kDimValue, value);
   return out;
 }
 
@@ -148,17 +130,6 @@ std::string static_shape(std::string_view shape, const std::vector<std::int64_t>
   }
   if (rank != dims.size())
     fail("input has " + std::to_string(rank) + " dims, expected " + std::to_string(dims.size()));
-  return out;
-}
-
-std::string full_shape(const std::vector<std::int64_t>& dims) {
-  std::string out;
-  for (std::int64_t d : dims) {
-    std::string dim;
-    put_tag(dim, kDimValue, kVarint);
-    put_varint(dim, static_cast<std::uint64_t>(d));
-    put_message(out, kShapeDim, dim);
-  }
   return out;
 }
 
@@ -186,7 +157,7 @@ std::string static_tensor_type(std::string_view tensor, const std::vector<std::i
   const bool has_shape = rewrite_nested(out, tensor, "TypeProto.Tensor", kTensorShape, "TypeProto.Tensor.shape",
                                         [&](std::string_view shape) { return static_shape(shape, dims); });
   // No shape at all means unknown rank; give it the full static one.
-  if (!has_shape) put_message(out, kTensorShape, full_shape(dims));
+  if (!has_shape) put_message(out, kTensorShape, onnx_shape(dims));
   return out;
 }
 
