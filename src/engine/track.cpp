@@ -34,7 +34,16 @@ bool ShotChangeDetector::changed(const cv::Mat& bgr) {
 
 namespace {
 
-// The face's box in the frame, grey, at a fixed size; empty when the box is (nearly) outside the frame.
+// A face's pixels as the pixel check and the quality see them (an aligned crop, or the box cut from the frame):
+// grey, at a fixed size.
+cv::Mat grey_patch(const cv::Mat& face_bgr) {
+  cv::Mat small, grey;
+  cv::resize(face_bgr, small, {64, 64}, 0, 0, cv::INTER_AREA);
+  cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+  return grey;
+}
+
+// The face's box in the frame as grey_patch; empty when the box is (nearly) outside the frame.
 cv::Mat grey_face(const Frame& frame, const Face& face) {
   const cv::Mat& img = frame.image.bgr;
   const double s = frame.image.scale > 0 ? frame.image.scale : 1.0;
@@ -42,10 +51,7 @@ cv::Mat grey_face(const Frame& frame, const Face& face) {
                      cv::Point(static_cast<int>(std::ceil(face.box.x2 / s)), static_cast<int>(std::ceil(face.box.y2 / s))));
   const cv::Rect inside = box & cv::Rect(0, 0, img.cols, img.rows);
   if (inside.width < 8 || inside.height < 8) return {};
-  cv::Mat crop, grey;
-  cv::resize(img(inside), crop, {64, 64}, 0, 0, cv::INTER_AREA);
-  cv::cvtColor(crop, grey, cv::COLOR_BGR2GRAY);
-  return grey;
+  return grey_patch(img(inside));
 }
 
 // 1 for a face seen from the front, down to 0.5 for a face in profile: how evenly the nose sits between the eyes
@@ -61,14 +67,6 @@ float quality_of(const cv::Mat& grey, const Face& face) {
   const double sharpness = laplacian_sharpness(grey);  // 0 for an empty crop
   const double size = std::min(1.0, std::sqrt(static_cast<double>(face.box.area())) / 112.0);
   return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)) * frontality(face));
-}
-
-// An aligned face crop as the pixel check and the quality see it: grey, at grey_face's size.
-cv::Mat grey_patch(const cv::Mat& aligned_bgr) {
-  cv::Mat small, grey;
-  cv::resize(aligned_bgr, small, {64, 64}, 0, 0, cv::INTER_AREA);
-  cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
-  return grey;
 }
 
 // Zero-mean, unit-norm pixels, so that the dot product of two patches is their correlation.
