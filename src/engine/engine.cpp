@@ -79,36 +79,35 @@ ImageFaces Engine::analyze(const Frame& frame, bool embed, const FindOptions& fi
     for (Detection& d : dets) d = d.scaled(shrink);
   std::sort(dets.begin(), dets.end(), [](const auto& a, const auto& b) { return a.box.x1 < b.box.x1; });
 
+  // The five points of a face the detector gave none for: the close-up detector's keypoints, or the landmarker's.
+  auto locate = [&](const cv::Mat& image, const Box& box) {
+    if (closeup_ && closeup_turned_yaw_ <= 0)
+      if (std::optional<Landmarks5> points = closeup_keypoints(*closeup_, image, box)) return *points;
+    if (!landmarker_)
+      throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
+    Landmarks5 lm = landmarker_->locate(image, box);
+    // The 68-point landmarker is trained on frontal faces: with a "turned_yaw" limit, a face it sees turned more is
+    // aligned by the close-up detector's keypoints when that finds it.
+    if (closeup_ && closeup_turned_yaw_ > 0 && std::abs(estimate_pose(lm).yaw) > closeup_turned_yaw_)
+      if (std::optional<Landmarks5> turned = closeup_keypoints(*closeup_, image, box)) lm = *turned;
+    return lm;
+  };
   std::vector<cv::Mat> crops;
   for (const auto& d : dets) {
     Face f;
     f.score = d.score;
     f.time = {frame.time_ms, frame.time_ms, frame.time_ms};
     const Box& in_full = d.box;
-    // Landmark networks take 64-128 pixels: a face this large in the reduced copy is located there, because
-    // shrinking its box out of the full frame costs more than the network does.
-    const bool on_copy = use_copy && shrink > 1.f && in_full.height() / shrink >= kLocateOnCopyMinSide;
-    const cv::Mat& lm_image = on_copy ? det_image : full;
-    const Box lm_box = on_copy ? in_full.scaled(1.f / shrink) : in_full;
     Landmarks5 lm;
     if (d.landmarks) {
       lm = *d.landmarks;
+    } else if (use_copy && shrink > 1.f && in_full.height() / shrink >= kLocateOnCopyMinSide) {
+      // Landmark networks take 64-128 pixels: a face this large in the reduced copy is located there, because
+      // shrinking its box out of the full frame costs more than the network does.
+      lm = locate(det_image, in_full.scaled(1.f / shrink));
+      for (cv::Point2f& p : lm) p *= shrink;
     } else {
-      if (std::optional<Landmarks5> points = closeup_ && closeup_turned_yaw_ <= 0
-                                                 ? closeup_keypoints(*closeup_, lm_image, lm_box)
-                                                 : std::nullopt) {
-        lm = *points;
-      } else if (landmarker_) {
-        lm = landmarker_->locate(lm_image, lm_box);
-        // The 68-point landmarker is trained on frontal faces: with a "turned_yaw" limit, a face it sees turned
-        // more is aligned by the close-up detector's keypoints when that finds it.
-        if (closeup_ && closeup_turned_yaw_ > 0 && std::abs(estimate_pose(lm).yaw) > closeup_turned_yaw_)
-          if (std::optional<Landmarks5> turned = closeup_keypoints(*closeup_, lm_image, lm_box)) lm = *turned;
-      } else {
-        throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
-      }
-      if (on_copy)
-        for (cv::Point2f& p : lm) p *= shrink;
+      lm = locate(full, in_full);
     }
     // The crop the recogniser sees also gives the sharpness, so it is made even when nothing is embedded.
     cv::Mat crop = align_face(full, lm, embedder_->face_template(), embedder_->input_size());
