@@ -14,29 +14,24 @@ namespace facesearch::infer {
 
 namespace {
 
+// An OpenCV network set to run on the CPU; throws when the model could not be read.
+cv::dnn::Net on_cpu(cv::dnn::Net net, const std::string& name) {
+  if (net.empty()) throw std::runtime_error("cannot load model " + name);
+  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  return net;
+}
+
 class OpenCvNetwork final : public Network {
  public:
-  OpenCvNetwork(const std::filesystem::path& onnx, const NetworkOptions& options) {
-    if (options.input_shape.empty()) {
-      net_ = cv::dnn::readNetFromONNX(onnx.string());
-      if (net_.empty()) throw std::runtime_error("cannot load model " + onnx.string());
-      net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-      net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    } else {
-      net_ = read_onnx_static(onnx, options.input_shape);
-      shape_ = options.input_shape;
-    }
-    for (const cv::String& name : net_.getUnconnectedOutLayersNames()) outputs_.push_back(name);
-  }
+  OpenCvNetwork(const std::filesystem::path& onnx, const NetworkOptions& options)
+      : OpenCvNetwork(options.input_shape.empty() ? on_cpu(cv::dnn::readNetFromONNX(onnx.string()), onnx.string())
+                                                  : read_onnx_static(onnx, options.input_shape),
+                      options.input_shape) {}
 
   // A model made in memory (infer/onnx_writer.hpp), its input shape fixed already.
-  OpenCvNetwork(const std::string& onnx, const std::string& name) {
-    net_ = cv::dnn::readNetFromONNX(onnx.data(), onnx.size());
-    if (net_.empty()) throw std::runtime_error("cannot load model " + name);
-    net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    for (const cv::String& out : net_.getUnconnectedOutLayersNames()) outputs_.push_back(out);
-  }
+  OpenCvNetwork(const std::string& onnx, const std::string& name)
+      : OpenCvNetwork(on_cpu(cv::dnn::readNetFromONNX(onnx.data(), onnx.size()), name), {}) {}
 
   const char* runtime() const override { return kOpenCv; }
   std::vector<std::string> output_names() const override { return outputs_; }
@@ -54,14 +49,14 @@ class OpenCvNetwork final : public Network {
   }
 
  private:
+  OpenCvNetwork(cv::dnn::Net net, std::vector<std::int64_t> shape) : net_(std::move(net)), shape_(std::move(shape)) {
+    for (const cv::String& name : net_.getUnconnectedOutLayersNames()) outputs_.push_back(name);
+  }
+
   cv::dnn::Net net_;
   std::vector<std::string> outputs_;
   std::vector<std::int64_t> shape_;
 };
-
-}  // namespace
-
-namespace {
 
 // The file fixes a dim of its input to another value than the caller will feed.
 bool conflicts(const std::vector<std::int64_t>& file, const std::vector<std::int64_t>& fed) {

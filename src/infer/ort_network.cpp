@@ -81,20 +81,6 @@ class OrtNetwork final : public Network {
     describe(name);
   }
 
- private:
-  // The session's input and outputs, read once.
-  void describe(const std::string& name) {
-    if (session_.GetInputCount() != 1)
-      throw std::runtime_error(name + ": expected one input, the graph has " +
-                               std::to_string(session_.GetInputCount()));
-    Ort::AllocatorWithDefaultOptions allocator;
-    input_name_ = session_.GetInputNameAllocated(0, allocator).get();
-    input_shape_ = session_.GetInputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();
-    for (std::size_t i = 0; i < session_.GetOutputCount(); ++i)
-      outputs_.emplace_back(session_.GetOutputNameAllocated(i, allocator).get());
-  }
-
- public:
   const char* runtime() const override { return kOnnxRuntime; }
   std::vector<std::string> output_names() const override { return outputs_; }
   std::vector<std::int64_t> input_shape() const override { return input_shape_; }
@@ -123,6 +109,18 @@ class OrtNetwork final : public Network {
   }
 
  private:
+  // The session's input and outputs, read once.
+  void describe(const std::string& name) {
+    if (session_.GetInputCount() != 1)
+      throw std::runtime_error(name + ": expected one input, the graph has " +
+                               std::to_string(session_.GetInputCount()));
+    Ort::AllocatorWithDefaultOptions allocator;
+    input_name_ = session_.GetInputNameAllocated(0, allocator).get();
+    input_shape_ = session_.GetInputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();
+    for (std::size_t i = 0; i < session_.GetOutputCount(); ++i)
+      outputs_.emplace_back(session_.GetOutputNameAllocated(i, allocator).get());
+  }
+
   Ort::Session session_;
   bool flush_denormals_ = false;
   std::vector<std::int64_t> input_shape_;  // symbolic dims are -1
