@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
 
 #include "align/face_quality.hpp"
 
@@ -69,6 +70,9 @@ float quality_of(const cv::Mat& grey, const Face& face) {
   return static_cast<float>(face.score * size * (sharpness / (sharpness + 100.0)) * frontality(face));
 }
 
+// The largest warp warped_correlation accepts: 15% of scale, shear or rotation, and a shift of a tenth of the patch.
+constexpr double kMaxWarpLinear = 0.15, kMaxWarpShift = 0.1;
+
 // Zero-mean, unit-norm pixels, so that the dot product of two patches is their correlation.
 cv::Mat normalised_patch(const cv::Mat& grey) {
   if (grey.empty()) return {};
@@ -78,6 +82,28 @@ cv::Mat normalised_patch(const cv::Mat& grey) {
   const double norm = cv::norm(patch);
   if (norm < 1e-3) return {};
   return patch / norm;
+}
+
+// How well two normalised patches of one face correlate once the second is warped onto the first by the small
+// affine map that fits best (OpenCV's ECC, from the identity): the keypoints that align a face in consecutive
+// samples move by a pixel or two, scale and rotation included, which alone drops a plain correlation to 0.74. A map
+// that strays far from the identity is not a jitter: -1.
+float warped_correlation(const cv::Mat& a, const cv::Mat& b) {
+  if (a.empty() || b.empty()) return -1;
+  cv::Mat warp = cv::Mat::eye(2, 3, CV_32F);
+  double cc = -1;
+  try {
+    // Ten steps: the fit has converged by then on patches this close (thirty gave the same scores).
+    const cv::TermCriteria stop(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 10, 1e-4);
+    cc = cv::findTransformECC(a, b, warp, cv::MOTION_AFFINE, stop, cv::noArray(), 1);
+  } catch (const cv::Exception&) {
+    return -1;  // no convergence (a flat or very different patch)
+  }
+  const double linear = std::max({std::abs(warp.at<float>(0, 0) - 1), std::abs(warp.at<float>(1, 1) - 1),
+                                  std::abs(warp.at<float>(0, 1)), std::abs(warp.at<float>(1, 0))});
+  const double shift = std::hypot(warp.at<float>(0, 2), warp.at<float>(1, 2));
+  if (linear > kMaxWarpLinear || shift > kMaxWarpShift * a.cols) return -1;
+  return static_cast<float>(cc);
 }
 
 }  // namespace
@@ -121,7 +147,9 @@ bool FaceTracker::needs_embedding(const Face& face, float quality, const cv::Mat
   }
   if (!only || only->last.embedding.empty()) return true;
   // Same place is not same person (a cut between two shots framed alike): the pixels must agree closely too.
-  if (patch.empty() || only->last_patch.empty() || patch.dot(only->last_patch) < options_.same_face_correlation)
+  if (patch.empty() || only->last_patch.empty() ||
+      (patch.dot(only->last_patch) < options_.same_face_correlation &&
+       warped_correlation(only->last_patch, patch) < options_.same_face_warped_correlation))
     return true;
   for (const Face& other : others)  // another face of this frame could be the continuation too
     if (&other != &face && iou(only->last.box, other.box) >= options_.overlap_iou) return true;
@@ -129,8 +157,11 @@ bool FaceTracker::needs_embedding(const Face& face, float quality, const cv::Mat
       quality <= only->top.back().quality)
     return false;  // not among the track's best frames
   // Among them, but a frame nearly identical to one already embedded would give its embedding again.
+  // Plain correlations first: the warped one costs a tenth of an embedding.
   for (const Sample& s : only->top)
     if (!s.patch.empty() && patch.dot(s.patch) >= options_.duplicate_correlation) return false;
+  for (const Sample& s : only->top)
+    if (warped_correlation(s.patch, patch) >= options_.duplicate_correlation) return false;
   return true;
 }
 

@@ -30,6 +30,11 @@ struct TrackOptions {
   // bench/video.sh's clip correlates 0.89-1.0 (most above 0.95), while different people's faces in the shared photos
   // reach 0.89 at most (4,363 pairs; 0.84 at the 99.9th percentile), hence a bar above both.
   float same_face_correlation = 0.93f;
+  // ...or this well once warped onto it (warped_correlation in track.cpp): keypoints that jitter by a pixel or two
+  // between samples misalign the crops of one steady face (BlazeFace's, the `profile` pack's, down to 0.74 plain).
+  // Warped, consecutive samples of bench/video.sh's clip correlate 0.965 and more in 95 of 100 pairs; different
+  // people's faces of the shared photos reach 0.957 (the hardest 3,000 and 1,000 random of 240k pairs).
+  float same_face_warped_correlation = 0.965f;
   // A continuation among the track's best frames is embedded unless its pixels correlate this well with a frame
   // already embedded (a still shot: the embedding would come out the same).
   float duplicate_correlation = 0.98f;
