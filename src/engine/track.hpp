@@ -36,7 +36,7 @@ struct TrackOptions {
   // people's faces of the shared photos reach 0.957 (the hardest 3,000 and 1,000 random of 240k pairs).
   float same_face_warped_correlation = 0.965f;
   // A continuation among the track's best frames is embedded unless its pixels correlate this well with a frame
-  // already embedded (a still shot: the embedding would come out the same).
+  // already embedded, plainly or warped (a still shot: the embedding would come out the same).
   float duplicate_correlation = 0.98f;
 };
 
