@@ -22,12 +22,17 @@ cv::dnn::Net on_cpu(cv::dnn::Net net, const std::string& name) {
   return net;
 }
 
+// An ONNX file on OpenCV's CPU backend, its inputs first fixed to `input_shape` when one is given.
+cv::dnn::Net read_on_cpu(const std::filesystem::path& onnx, const std::vector<std::int64_t>& input_shape) {
+  if (input_shape.empty()) return on_cpu(cv::dnn::readNetFromONNX(onnx.string()), onnx.string());
+  const std::string fixed = read_onnx_static(onnx, input_shape);
+  return on_cpu(cv::dnn::readNetFromONNX(fixed.data(), fixed.size()), onnx.string());
+}
+
 class OpenCvNetwork final : public Network {
  public:
   OpenCvNetwork(const std::filesystem::path& onnx, const NetworkOptions& options)
-      : OpenCvNetwork(options.input_shape.empty() ? on_cpu(cv::dnn::readNetFromONNX(onnx.string()), onnx.string())
-                                                  : read_onnx_static(onnx, options.input_shape),
-                      options.input_shape) {}
+      : OpenCvNetwork(read_on_cpu(onnx, options.input_shape), options.input_shape) {}
 
   // A model made in memory (infer/onnx_writer.hpp), its input shape fixed already.
   OpenCvNetwork(const std::string& onnx, const std::string& name)

@@ -230,21 +230,15 @@ std::string make_onnx_inputs_static(std::string_view model, const std::vector<st
                           [&](std::string_view g) { return static_graph(g, dims, options); });
 }
 
-cv::dnn::Net read_onnx_static(const std::filesystem::path& onnx, const std::vector<std::int64_t>& dims) {
+std::string read_onnx_static(const std::filesystem::path& onnx, const std::vector<std::int64_t>& dims) {
   std::ifstream in(onnx, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read model " + onnx.string());
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string fixed;
   try {
-    fixed = make_onnx_inputs_static(bytes, dims);
+    return make_onnx_inputs_static(bytes, dims);
   } catch (const OnnxFormatError& e) {
     throw OnnxFormatError(onnx.string() + ": " + e.what());
   }
-  cv::dnn::Net net = cv::dnn::readNetFromONNX(fixed.data(), fixed.size());
-  if (net.empty()) throw std::runtime_error("cannot load model " + onnx.string());
-  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-  return net;
 }
 
 }  // namespace facesearch

@@ -10,8 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include <opencv2/dnn.hpp>
-
 namespace facesearch {
 
 // The bytes are not a well-formed ONNX model (truncated, garbage, unexpected layout).
@@ -33,8 +31,8 @@ struct OnnxStaticOptions {
 std::string make_onnx_inputs_static(std::string_view model, const std::vector<std::int64_t>& dims,
                                     const OnnxStaticOptions& options = {});
 
-// Reads an ONNX file, makes its inputs static as above and loads it with OpenCV's DNN module (OPENCV backend,
-// CPU).
-cv::dnn::Net read_onnx_static(const std::filesystem::path& onnx, const std::vector<std::int64_t>& dims);
+// Reads an ONNX file and makes its inputs static as above (for OpenCV's DNN module, infer/network.cpp). Throws
+// std::runtime_error when the file cannot be read, OnnxFormatError (naming the file) when it does not parse.
+std::string read_onnx_static(const std::filesystem::path& onnx, const std::vector<std::int64_t>& dims);
 
 }  // namespace facesearch
