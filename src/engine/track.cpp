@@ -110,6 +110,8 @@ float warped_correlation(const cv::Mat& a, const cv::Mat& b) {
 
 float face_quality(const Frame& frame, const Face& face) { return quality_of(grey_face(frame, face), face); }
 
+cv::Mat face_patch(const cv::Mat& face_bgr) { return normalised_patch(grey_patch(face_bgr)); }
+
 float FaceTracker::affinity(const Track& track, const Face& face) const {
   const float overlap = iou(track.last.box, face.box);
   if (face.embedding.empty() || track.last.embedding.empty()) return overlap >= options_.overlap_iou ? overlap : -1;

@@ -95,4 +95,8 @@ class FaceTracker {
 // (variance of the Laplacian of the face, at a fixed size) and frontality (the nose midway between the eyes).
 float face_quality(const Frame& frame, const Face& face);
 
+// A face's pixels as the tracker's pixel check compares them: an aligned crop (or any face image) grey at 64x64,
+// zero mean and unit norm, so that the dot product of two is their correlation; empty for a flat image.
+cv::Mat face_patch(const cv::Mat& face_bgr);
+
 }  // namespace facesearch
