@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
@@ -148,10 +149,18 @@ bool FaceTracker::needs_embedding(const Face& face, float quality, const cv::Mat
     only = &t;
   }
   if (!only || only->last.embedding.empty()) return true;
+  // The warped correlation with a patch of the track, at most once with its last one (which is also a best frame's
+  // when that frame was embedded): it costs a tenth of an embedding.
+  std::optional<float> warped_last;
+  auto warped = [&](const cv::Mat& mine) {
+    if (mine.data != only->last_patch.data) return warped_correlation(mine, patch);
+    if (!warped_last) warped_last = warped_correlation(mine, patch);
+    return *warped_last;
+  };
   // Same place is not same person (a cut between two shots framed alike): the pixels must agree closely too.
   if (patch.empty() || only->last_patch.empty() ||
       (patch.dot(only->last_patch) < options_.same_face_correlation &&
-       warped_correlation(only->last_patch, patch) < options_.same_face_warped_correlation))
+       warped(only->last_patch) < options_.same_face_warped_correlation))
     return true;
   for (const Face& other : others)  // another face of this frame could be the continuation too
     if (&other != &face && iou(only->last.box, other.box) >= options_.overlap_iou) return true;
@@ -159,11 +168,11 @@ bool FaceTracker::needs_embedding(const Face& face, float quality, const cv::Mat
       quality <= only->top.back().quality)
     return false;  // not among the track's best frames
   // Among them, but a frame nearly identical to one already embedded would give its embedding again.
-  // Plain correlations first: the warped one costs a tenth of an embedding.
+  // Plain correlations first.
   for (const Sample& s : only->top)
     if (!s.patch.empty() && patch.dot(s.patch) >= options_.duplicate_correlation) return false;
   for (const Sample& s : only->top)
-    if (warped_correlation(s.patch, patch) >= options_.duplicate_correlation) return false;
+    if (warped(s.patch) >= options_.duplicate_correlation) return false;
   return true;
 }
 
