@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <map>
+#include <random>
 
 #include "library/backend.hpp"
 #include "library/people_store.hpp"
@@ -172,6 +174,11 @@ TEST(StorageSchema, OldEmbeddedCatalogIsUpgradedInPlace) {
             "4");
   // "Not the same person" answers to merge suggestions have their table.
   EXPECT_EQ(sqlite_value(file, "SELECT count(*) FROM sqlite_master WHERE name = 'person_not_same'"), "1");
+  // The embeddings left the catalog for the embeddings file (schema 7): one row per face, blobs emptied, and the
+  // file is what search and face() read above.
+  EXPECT_EQ(sqlite_value(file, "SELECT sum(length(embedding)) FROM faces"), "0");
+  EXPECT_EQ(sqlite_value(file, "SELECT value FROM meta WHERE key = 'rows'"), "2");
+  EXPECT_EQ(fs::file_size(dir / "embeddings-1.f16"), 64u + 2 * (8 + 2 * 4));
 }
 
 TEST(StorageSchema, NewerCatalogIsRefused) {
@@ -179,6 +186,80 @@ TEST(StorageSchema, NewerCatalogIsRefused) {
   { Library library(dir.string()); }
   sqlite_exec(dir / "catalog.sqlite", "UPDATE schema_version SET version = 999");
   EXPECT_THROW(Library(dir.string(), false), std::runtime_error);
+}
+
+// The embedded library keeps each embedding once, in its embeddings file: forgetting most of a library rewrites the
+// file without the dead rows (the next number), searches (exact and HNSW) and reads see exactly the live faces with
+// their vectors, and new faces go on in the new file.
+TEST(StorageSchema, EmbeddingsFileDropsForgottenFacesAndKeepsGoing) {
+  const fs::path dir = fstest::scratch_dir("compaction") / "lib";
+  auto backend = open_backend(dir.string(), /*create=*/true);
+  Storage& catalog = backend->catalog();
+  constexpr int kDim = 16;
+  catalog.claim_pack("test@pack", kDim);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal;
+  std::map<std::string, std::vector<float>> vector_of;  // by path (one face per image)
+  auto write = [&](const std::string& folder, int images) {
+    std::vector<ImageRecord> batch;
+    for (int i = 0; i < images; ++i) {
+      ImageRecord r;
+      r.path = "/photos/" + folder + "/" + std::to_string(i) + ".jpg";
+      r.size = 10;
+      r.mtime = 1;
+      r.hash = r.path;
+      ImageFaces img;
+      img.path = r.path;
+      img.width = img.height = 100;
+      Face f;
+      f.box = {10, 10, 50, 50};
+      f.embedding.resize(kDim);
+      for (float& x : f.embedding) x = normal(rng);
+      f.embedding = unit(f.embedding);
+      vector_of[r.path] = f.embedding;
+      img.faces.push_back(f);
+      r.faces = img;
+      batch.push_back(r);
+    }
+    catalog.write_images(batch);
+  };
+  write("keep", 900);
+  write("drop", 1200);
+  EXPECT_TRUE(fs::exists(dir / "embeddings-1.f16"));
+  EXPECT_EQ(catalog.forget({"/photos/drop"}), 1200u);
+  // 1200 dead rows of 2100: rewritten as file 2 with the 900 live ones, file 1 gone.
+  EXPECT_FALSE(fs::exists(dir / "embeddings-1.f16"));
+  EXPECT_EQ(fs::file_size(dir / "embeddings-2.f16"), 64u + 900u * (8 + 2 * kDim));
+  write("new", 100);
+  EXPECT_EQ(fs::file_size(dir / "embeddings-2.f16"), 64u + 1000u * (8 + 2 * kDim));
+  backend->searcher().after_index();
+
+  Library library(dir.string(), /*create=*/false);
+  size_t faces = 0;
+  library.for_each_face([&](const LibraryFace& f) {
+    ++faces;
+    EXPECT_EQ(f.path.string().find("/drop/"), std::string::npos);
+    const auto& want = vector_of.at(f.path.string());
+    for (int i = 0; i < kDim; ++i) EXPECT_NEAR(f.face.embedding[i], want[i], 1e-3f);
+    return true;
+  });
+  EXPECT_EQ(faces, 1000u);
+  for (VectorBackend vb : {VectorBackend::Exact, VectorBackend::Hnsw}) {
+    SearchOptions options;
+    options.threshold = -1.f;
+    options.top = 5000;
+    options.backend = vb;
+    for (const std::string path : {"/photos/keep/7.jpg", "/photos/new/42.jpg"}) {
+      auto found = library.search(vector_of.at(path), options);
+      ASSERT_FALSE(found.empty());
+      EXPECT_EQ(found[0].path, path);
+      EXPECT_NEAR(found[0].similarity, 1.f, 1e-3f);
+      if (vb == VectorBackend::Exact) {
+        EXPECT_EQ(found.size(), 1000u);
+      }
+      for (const Match& m : found) EXPECT_EQ(m.path.string().find("/drop/"), std::string::npos);
+    }
+  }
 }
 
 class SchemaBackend : public ::testing::TestWithParam<std::string> {};

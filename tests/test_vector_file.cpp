@@ -1,5 +1,7 @@
-// The memory-mapped fp16 vector file: what is written is searched exactly like an in-memory index; a stale stamp,
-// another dimension, a damaged header or a truncated file is refused (nullptr), and a failed write leaves no file.
+// The embeddings file (the embedded library's one copy of its vectors): the mapped rows are searched exactly like an
+// in-memory index, dead rows left out; rows past the committed count are never seen; a missing or damaged file, another
+// dimension or too few rows is refused; an HNSW graph over the rows finds what the exact search finds, costs a
+// fraction of the bytes, and refuses to load over rows it was not built on.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "vector/kernels.hpp"
+#include "vector/hnsw_file.hpp"
 #include "vector/vector_file.hpp"
 
 namespace fs = std::filesystem;
@@ -57,24 +60,32 @@ Rows random_rows(size_t n) {
   return rows;
 }
 
-void write(const fs::path& file, const Rows& rows, const VectorFileStamp& stamp) {
-  VectorFileWriter out(file, kDim);
-  for (size_t i = 0; i < rows.ids.size(); ++i) out.add(rows.ids[i], halves_of(rows.vectors[i]));
-  out.commit(stamp);
+// Writes `rows` as rows 0..n-1 of `file`.
+void write(const fs::path& file, const Rows& rows) {
+  StoredRowsWriter out(file, kDim);
+  for (size_t i = 0; i < rows.ids.size(); ++i) out.write(i, rows.ids[i], halves_of(rows.vectors[i]));
+  out.sync();
 }
 
 }  // namespace
 
-TEST(VectorFile, MappedSearchEqualsInMemoryF16Index) {
-  const fs::path file = scratch("equal") / "vectors.f16";
+TEST(VectorFile, MappedSearchEqualsInMemoryF16IndexWithoutDeadRows) {
+  const fs::path file = scratch("equal") / "embeddings-1.f16";
   const Rows rows = random_rows(1001);  // not a multiple of the scan block
-  const VectorFileStamp stamp = {42, 7, 0, 0};
-  write(file, rows, stamp);
-  auto mapped = map_vector_file(file, kDim, stamp);
-  ASSERT_TRUE(mapped);
-  EXPECT_EQ(mapped->size(), rows.ids.size());
+  write(file, rows);
+  auto mapped_rows = StoredRows::map(file, kDim, rows.ids.size(), true);
+  ASSERT_TRUE(mapped_rows);
+  EXPECT_EQ(mapped_rows->count(), rows.ids.size());
+  EXPECT_EQ(mapped_rows->find(rows.ids[500]), std::optional<std::size_t>(500));
+  EXPECT_EQ(mapped_rows->find(rows.ids[500] + 1), std::nullopt);  // ids go up by 3
+  EXPECT_EQ(mapped_rows->find(rows.ids.back()), std::optional<std::size_t>(1000));
+
+  const std::vector<FaceId> dead = {rows.ids[500], rows.ids[7], 999999};  // an unknown id changes nothing
+  auto mapped = make_stored_exact_index(mapped_rows, dead);
+  EXPECT_EQ(mapped->size(), rows.ids.size() - 2);
   auto memory = make_exact_index(kDim, VectorPrecision::F16);
-  for (size_t i = 0; i < rows.ids.size(); ++i) memory->add(rows.ids[i], rows.vectors[i]);
+  for (size_t i = 0; i < rows.ids.size(); ++i)
+    if (i != 500 && i != 7) memory->add(rows.ids[i], rows.vectors[i]);
   for (size_t q : {0u, 500u, 1000u}) {
     const auto want = memory->search(rows.vectors[q], 10, -1.f);
     const auto got = mapped->search(rows.vectors[q], 10, -1.f);
@@ -83,65 +94,119 @@ TEST(VectorFile, MappedSearchEqualsInMemoryF16Index) {
       EXPECT_EQ(got[i].id, want[i].id);
       EXPECT_FLOAT_EQ(got[i].similarity, want[i].similarity);
     }
-    EXPECT_EQ(got[0].id, rows.ids[q]);
+    if (q != 500) {
+      EXPECT_EQ(got[0].id, rows.ids[q]);
+    }
+    for (const auto& n : got) EXPECT_NE(n.id, rows.ids[500]);
     // A threshold keeps only the faces over it.
     for (const auto& n : mapped->search(rows.vectors[q], 1000, 0.3f)) EXPECT_GE(n.similarity, 0.3f);
   }
+  EXPECT_EQ(mapped->search(rows.vectors[0], 5000, -1.f).size(), rows.ids.size() - 2);
   EXPECT_THROW(mapped->add(1, rows.vectors[0]), std::logic_error);
   EXPECT_THROW(mapped->search(std::vector<float>(kDim + 1), 1), std::invalid_argument);
 }
 
-TEST(VectorFile, EmptyFileIsValid) {
-  const fs::path file = scratch("empty") / "vectors.f16";
-  write(file, Rows{}, {1, 2, 3, 4});
-  auto mapped = map_vector_file(file, kDim, {1, 2, 3, 4});
-  ASSERT_TRUE(mapped);
-  EXPECT_TRUE(mapped->search(std::vector<float>(kDim, 0.1f), 5).empty());
+TEST(VectorFile, RowsPastTheCommittedCountAreNeverSeenAndGetOverwritten) {
+  const fs::path file = scratch("uncommitted") / "embeddings-1.f16";
+  const Rows rows = random_rows(20);
+  write(file, rows);
+  // 12 rows committed; the other 8 are what a killed writer left behind.
+  auto first = StoredRows::map(file, kDim, 12, false);
+  ASSERT_TRUE(first);
+  auto index = make_stored_exact_index(first, {});
+  EXPECT_EQ(index->size(), 12u);
+  for (const auto& n : index->search(rows.vectors[15], 100, -1.f)) EXPECT_LT(n.id, rows.ids[12]);
+  // The next writer starts at row 12, over the leftovers; the mapping of the first 12 rows is unchanged.
+  {
+    StoredRowsWriter out(file, kDim);
+    out.write(12, 5000, halves_of(rows.vectors[0]));
+    out.sync();
+  }
+  auto now = StoredRows::map(file, kDim, 13, false);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->id(12), 5000);
+  EXPECT_EQ(first->id(11), rows.ids[11]);
+  EXPECT_EQ(std::memcmp(now->halves(12), now->halves(0), kDim * 2), 0);
 }
 
-TEST(VectorFile, StaleDamagedOrForeignFilesAreRefused) {
+TEST(VectorFile, MissingDamagedForeignOrShortFilesAreRefused) {
   const fs::path dir = scratch("refused");
-  const fs::path file = dir / "vectors.f16";
-  const Rows rows = random_rows(50);
-  write(file, rows, {5, 0, 0, 0});
-  EXPECT_FALSE(map_vector_file(dir / "missing.f16", kDim, {5, 0, 0, 0}));
-  EXPECT_FALSE(map_vector_file(file, kDim, {6, 0, 0, 0}));  // another catalog generation: stale
-  EXPECT_FALSE(map_vector_file(file, kDim * 2, {5, 0, 0, 0}));
-  ASSERT_TRUE(map_vector_file(file, kDim, {5, 0, 0, 0}));
+  const fs::path file = dir / "embeddings-1.f16";
+  write(file, random_rows(50));
+  EXPECT_FALSE(StoredRows::map(dir / "missing.f16", kDim, 0, false));
+  EXPECT_FALSE(StoredRows::map(file, kDim * 2, 10, false));
+  EXPECT_FALSE(StoredRows::map(file, kDim, 51, false));  // the catalog counts more rows than the file holds
+  ASSERT_TRUE(StoredRows::map(file, kDim, 50, false));
+  EXPECT_THROW(StoredRowsWriter(file, kDim * 2), std::runtime_error);
 
   const fs::path damaged = dir / "damaged.f16";
   fs::copy_file(file, damaged);
   {
     std::fstream f(damaged, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(17);
-    f.put('\x7f');  // the count, under the header checksum
+    f.seekp(13);
+    f.put('\x7f');  // the dimension, under the header checksum
   }
-  EXPECT_FALSE(map_vector_file(damaged, kDim, {5, 0, 0, 0}));
-
-  const fs::path truncated = dir / "truncated.f16";
-  fs::copy_file(file, truncated);
-  fs::resize_file(truncated, fs::file_size(file) - 8);
-  EXPECT_FALSE(map_vector_file(truncated, kDim, {5, 0, 0, 0}));
+  EXPECT_FALSE(StoredRows::map(damaged, kDim, 1, false));
+  EXPECT_THROW(StoredRowsWriter(damaged, kDim), std::runtime_error);
+  // A row of the wrong size is refused before anything is written.
+  StoredRowsWriter out(file, kDim);
+  EXPECT_THROW(out.write(50, 9999, std::vector<std::uint8_t>(3, 0)), std::invalid_argument);
 }
 
-TEST(VectorFile, UncommittedWriteLeavesNothing) {
-  const fs::path dir = scratch("uncommitted");
-  {
-    VectorFileWriter out(dir / "vectors.f16", kDim);
-    out.add(1, std::vector<std::uint8_t>(kDim * 2, 0));
-    EXPECT_THROW(out.add(2, std::vector<std::uint8_t>(3, 0)), std::invalid_argument);
-  }
-  EXPECT_TRUE(fs::is_empty(dir));
-}
+TEST(VectorFile, HnswOverStoredRowsFindsWhatExactFindsInAFractionOfTheBytes) {
+  const fs::path dir = scratch("hnsw");
+  const fs::path file = dir / "embeddings-1.f16";
+  const Rows rows = random_rows(3000);
+  write(file, rows);
+  auto first = StoredRows::map(file, kDim, 2000, false);
+  auto all = StoredRows::map(file, kDim, 3000, false);
+  ASSERT_TRUE(first && all);
+  auto graph = make_stored_hnsw_index(first);
+  add_stored_rows(*graph, first, 0, 2);
+  add_stored_rows(*graph, all, 2000, 2);  // the file grew: the rest goes in
+  graph->remove(rows.ids[10]);
+  EXPECT_EQ(graph->size(), 2999u);
+  EXPECT_THROW(graph->add(1, rows.vectors[0]), std::logic_error);
+  EXPECT_THROW(graph->add_batch(std::vector<FaceId>{1}, rows.vectors[0]), std::logic_error);
 
-TEST(VectorFile, AbandonedTemporaryFilesAreRemovedFreshOnesKept) {
-  const fs::path dir = scratch("abandoned");
-  const fs::path old_tmp = dir / "vectors.f16.tmp.12345.0", fresh_tmp = dir / "vectors.f16.tmp.12346.0";
-  std::ofstream(old_tmp) << "x";
-  std::ofstream(fresh_tmp) << "x";
-  fs::last_write_time(old_tmp, fs::file_time_type::clock::now() - std::chrono::hours(2));
-  write(dir / "vectors.f16", random_rows(3), {1, 0, 0, 0});
-  EXPECT_FALSE(fs::exists(old_tmp));
-  EXPECT_TRUE(fs::exists(fresh_tmp));  // maybe another process writing right now
-  EXPECT_TRUE(map_vector_file(dir / "vectors.f16", kDim, {1, 0, 0, 0}));
+  const std::vector<FaceId> dead = {rows.ids[10]};
+  auto exact = make_stored_exact_index(all, dead);
+  size_t same_first = 0;
+  for (size_t q = 0; q < rows.ids.size(); q += 7) {
+    const auto want = exact->search(rows.vectors[q], 1);
+    const auto got = graph->search(rows.vectors[q], 1);
+    ASSERT_EQ(got.size(), 1u);
+    if (got[0].id == want[0].id) {
+      ++same_first;
+      EXPECT_EQ(got[0].similarity, want[0].similarity);  // the same kernel over the same halves
+    }
+    EXPECT_NE(got[0].id, rows.ids[10]);
+  }
+  EXPECT_GE(same_first, 428u * 99 / 100);  // 429 queries, each its own nearest neighbour
+
+  const fs::path saved = dir / "graph.hnsw";
+  save_hnsw_index(*graph, saved);
+  // Per face: the graph's links and a row number, not a copy of the vector (a 64-d fp32 copy alone is 256 bytes;
+  // at 512-d it is 2 KiB).
+  EXPECT_LT(fs::file_size(saved), 3000u * 160 + 4096);
+  auto loaded = load_stored_hnsw_index(saved, all);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->size(), 2999u);
+  for (size_t q : {0u, 1234u, 2999u}) {
+    const auto a = graph->search(rows.vectors[q], 5), b = loaded->search(rows.vectors[q], 5);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].id, b[i].id);
+  }
+  // Not over rows it was not built on: too few rows, or rows holding other faces.
+  EXPECT_FALSE(load_stored_hnsw_index(saved, first));
+  Rows shifted = rows;
+  for (auto& id : shifted.ids) id += 1;
+  write(dir / "other.f16", shifted);
+  EXPECT_FALSE(load_stored_hnsw_index(saved, StoredRows::map(dir / "other.f16", kDim, 3000, false)));
+  // Nor as an index that holds its own vectors, nor the other way round.
+  EXPECT_FALSE(load_hnsw_index(saved, kDim));
+  auto plain = make_hnsw_index(kDim);
+  plain->add(1, rows.vectors[0]);
+  save_hnsw_index(*plain, dir / "plain.hnsw");
+  EXPECT_FALSE(load_stored_hnsw_index(dir / "plain.hnsw", all));
 }

@@ -36,7 +36,7 @@ std::uint64_t mix(std::uint64_t x) {
 std::array<unsigned char, kHnswHeaderBytes> encode_header(const HnswFileHeader& header) {
   std::array<unsigned char, kHnswHeaderBytes> bytes{};
   std::memcpy(bytes.data(), kMagic, sizeof kMagic);
-  put(bytes.data() + 8, kHnswFileVersion);
+  put(bytes.data() + 8, header.stored_rows ? kHnswStoredRowsVersion : kHnswFileVersion);
   put(bytes.data() + 12, header.dim);
   put(bytes.data() + 16, header.elements);
   put(bytes.data() + 24, header.live);
@@ -48,9 +48,11 @@ std::array<unsigned char, kHnswHeaderBytes> encode_header(const HnswFileHeader& 
 
 std::optional<HnswFileHeader> decode_header(const unsigned char* bytes) {
   if (std::memcmp(bytes, kMagic, sizeof kMagic) != 0) return std::nullopt;
-  if (get<std::uint32_t>(bytes + 8) != kHnswFileVersion) return std::nullopt;
+  const auto version = get<std::uint32_t>(bytes + 8);
+  if (version != kHnswFileVersion && version != kHnswStoredRowsVersion) return std::nullopt;
   if (get<std::uint64_t>(bytes + 48) != checksum(bytes, 48)) return std::nullopt;
   HnswFileHeader header;
+  header.stored_rows = version == kHnswStoredRowsVersion;
   header.dim = get<std::uint32_t>(bytes + 12);
   header.elements = get<std::uint64_t>(bytes + 16);
   header.live = get<std::uint64_t>(bytes + 24);

@@ -17,9 +17,13 @@
 namespace facesearch::vector_detail {
 
 inline constexpr std::size_t kHnswHeaderBytes = 56;
+// Version 1: each node holds its vector (fp32). Version 2: each node holds a row number of the embeddings file
+// (vector_file.hpp), which holds the vectors.
 inline constexpr std::uint32_t kHnswFileVersion = 1;
+inline constexpr std::uint32_t kHnswStoredRowsVersion = 2;
 
 struct HnswFileHeader {
+  bool stored_rows = false;  // version 2
   std::uint32_t dim = 0;
   std::uint64_t elements = 0;
   std::uint64_t live = 0;
@@ -28,7 +32,7 @@ struct HnswFileHeader {
 };
 
 std::array<unsigned char, kHnswHeaderBytes> encode_header(const HnswFileHeader& header);
-// nullopt for a wrong magic, version or header checksum.
+// nullopt for a wrong magic, an unknown version or a wrong header checksum.
 std::optional<HnswFileHeader> decode_header(const unsigned char* bytes);
 
 // A fast 64-bit checksum for detecting corrupt or truncated files (not an adversarial hash): four independent
@@ -71,12 +75,13 @@ struct GraphHeader {
            in.get(max_m) && in.get(max_m0) && in.get(m) && in.get(mult) && in.get(ef_construction);
   }
 
-  // The layout hnswlib derives from M and the dimension; anything else is not a file we wrote.
-  bool consistent(std::size_t dim) const {
+  // The layout hnswlib derives from M and a node's data size (a vector, or a row number); anything else is not a
+  // file we wrote.
+  bool consistent(std::size_t data_bytes) const {
     constexpr int kMaxLevel = 64;  // -ln(2^-53) / ln(2) < 37: no real graph comes close
     if (m < 2 || m > 10000 || max_m != m || max_m0 != 2 * m) return false;
     const std::size_t links0 = max_m0 * sizeof(std::uint32_t) + sizeof(std::uint32_t);
-    if (offset_level0 != 0 || data_offset != links0 || label_offset != data_offset + dim * sizeof(float) ||
+    if (offset_level0 != 0 || data_offset != links0 || label_offset != data_offset + data_bytes ||
         bytes_per_element != label_offset + sizeof(std::size_t)) {
       return false;
     }

@@ -52,6 +52,7 @@
 #include "vector/kernels.hpp"
 #include "vector/top_k.hpp"
 #include "util/parallel.hpp"
+#include "vector/vector_file.hpp"
 #include "vector/vector_index.hpp"
 
 namespace facesearch {
@@ -89,15 +90,62 @@ class InnerProductSpace final : public hnswlib::SpaceInterface<float> {
   std::size_t dim_;
 };
 
+// In a graph over stored rows a node's data is 8 bytes: its row number in the embeddings file. The query of a
+// search is passed as its address with the top bit set (no user-space address has it).
+constexpr std::uint64_t kQueryTag = std::uint64_t{1} << 63;
+
+struct StoredRowsParam {
+  const StoredRows* rows = nullptr;
+  std::size_t dim = 0;
+  vd::DotF16 dot_query = vd::dot_f16();
+  vd::DotF16F16 dot_rows = vd::dot_f16_f16();
+};
+
+std::uint64_t item_of(const void* data) {
+  std::uint64_t item;
+  std::memcpy(&item, data, sizeof item);
+  return item;
+}
+
+float stored_rows_distance(const void* a, const void* b, const void* param) {
+  const auto& p = *static_cast<const StoredRowsParam*>(param);
+  std::uint64_t x = item_of(a), y = item_of(b);
+  if (y & kQueryTag) std::swap(x, y);
+  if (x & kQueryTag)
+    return 1.f - p.dot_query(reinterpret_cast<const float*>(x & ~kQueryTag), p.rows->halves(y), p.dim);
+  return 1.f - p.dot_rows(p.rows->halves(x), p.rows->halves(y), p.dim);
+}
+
+class StoredRowsSpace final : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit StoredRowsSpace(std::size_t dim) { param_.dim = dim; }
+  std::size_t get_data_size() override { return sizeof(std::uint64_t); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return stored_rows_distance; }
+  void* get_dist_func_param() override { return &param_; }
+  void attach(const StoredRows* rows) { param_.rows = rows; }
+
+ private:
+  StoredRowsParam param_;
+};
+
 hnswlib::labeltype to_label(FaceId id) { return static_cast<hnswlib::labeltype>(id); }
 FaceId to_id(hnswlib::labeltype label) { return static_cast<FaceId>(label); }
 
 class HnswIndex final : public VectorIndex {
  public:
-  HnswIndex(int dim, const HnswParams& params) : dim_(dim), ef_search_(params.ef_search) {
+  // Over `rows` (nodes hold row numbers) when given, else each node holds its own vector.
+  HnswIndex(int dim, const HnswParams& params, std::shared_ptr<const StoredRows> rows = nullptr)
+      : dim_(dim), ef_search_(params.ef_search) {
     if (dim <= 0) throw std::invalid_argument("vector index: dimension must be positive");
     if (params.M < 2 || params.M > 10000) throw std::invalid_argument("hnsw index: M must be in [2, 10000]");
-    space_ = std::make_unique<InnerProductSpace>(static_cast<std::size_t>(dim));
+    if (rows) {
+      auto space = std::make_unique<StoredRowsSpace>(static_cast<std::size_t>(dim));
+      stored_ = space.get();
+      space_ = std::move(space);
+      attach_locked(std::move(rows));
+    } else {
+      space_ = std::make_unique<InnerProductSpace>(static_cast<std::size_t>(dim));
+    }
     graph_ = std::make_unique<Graph>(space_.get(), std::max<std::size_t>(params.initial_capacity, 1),
                                      params.M, params.ef_construction);
   }
@@ -110,16 +158,39 @@ class HnswIndex final : public VectorIndex {
   }
 
   void add(FaceId id, std::span<const float> vector) override {
+    check_vectors_held("add");
     check_dim(vector.size(), "add");
     std::unique_lock lock(mutex_);
     add_locked(id, vector.data());
   }
 
   void add_batch(std::span<const FaceId> ids, std::span<const float> vectors, unsigned threads) override {
+    check_vectors_held("add_batch");
     const auto d = static_cast<std::size_t>(dim_);
     if (vectors.size() != ids.size() * d)
       throw std::invalid_argument("vector index: add_batch needs ids.size() rows");
     std::unique_lock lock(mutex_);
+    add_items_locked(ids, reinterpret_cast<const char*>(vectors.data()), d * sizeof(float), threads);
+  }
+
+  // Points the graph at `rows` (the same file, mapped further) and adds its rows from `first` on.
+  void add_rows(std::shared_ptr<const StoredRows> rows, std::size_t first, unsigned threads) {
+    if (!stored_) throw std::logic_error("add_stored_rows: this HNSW index holds its own vectors");
+    if (rows->dim() != dim_) throw std::invalid_argument("add_stored_rows: rows of another dimension");
+    std::unique_lock lock(mutex_);
+    attach_locked(rows);
+    std::vector<std::uint64_t> items;
+    std::vector<FaceId> ids;
+    for (std::size_t row = first; row < rows->count(); ++row) {
+      items.push_back(row);
+      ids.push_back(rows->id(row));
+    }
+    add_items_locked(ids, reinterpret_cast<const char*>(items.data()), sizeof(std::uint64_t), threads);
+  }
+
+ private:
+  // Nodes for `ids`; item i (`item_bytes` from `items`) is the data of ids[i].
+  void add_items_locked(std::span<const FaceId> ids, const char* items, std::size_t item_bytes, unsigned threads) {
     // Rows whose id is new go into the graph in parallel; hnswlib's addPoint is built for concurrent inserts
     // once the capacity is reserved (its Python bindings do the same). One caveat of 0.6: the level of a new
     // node comes from a generator shared without a lock, so racing inserts may draw the same level; the level
@@ -136,15 +207,17 @@ class HnswIndex final : public VectorIndex {
     reserve_locked(graph_->cur_element_count + fresh.size());
     std::size_t first = 0;
     if (graph_->cur_element_count == 0 && !fresh.empty()) {  // the first node becomes the entry point: alone
-      graph_->addPoint(vectors.data() + fresh[0] * d, to_label(ids[fresh[0]]));
+      graph_->addPoint(items + fresh[0] * item_bytes, to_label(ids[fresh[0]]));
       first = 1;
     }
     const std::size_t count = fresh.size() - first;
     parallel_for(count, static_cast<int>(std::max(threads, 1u)), [&](std::size_t j, int) {
-      graph_->addPoint(vectors.data() + fresh[first + j] * d, to_label(ids[fresh[first + j]]));
+      graph_->addPoint(items + fresh[first + j] * item_bytes, to_label(ids[fresh[first + j]]));
     });
-    for (const std::size_t i : updates) add_locked(ids[i], vectors.data() + i * d);
+    for (const std::size_t i : updates) add_locked(ids[i], items + i * item_bytes);
   }
+
+ public:
 
   void remove(FaceId id) override {
     std::unique_lock lock(mutex_);
@@ -162,7 +235,9 @@ class HnswIndex final : public VectorIndex {
     const std::size_t fixed_ef = ef_search_.load(std::memory_order_relaxed);
     const std::size_t ef = std::max(k, fixed_ef > 0 ? fixed_ef : std::max<std::size_t>(k * 4, kMinEf));
     const Graph& g = *graph_;
-    const float* q = query.data();
+    // Over stored rows the distance function takes 8-byte items: the query goes in as its tagged address.
+    const std::uint64_t query_item = reinterpret_cast<std::uintptr_t>(query.data()) | kQueryTag;
+    const void* q = stored_ ? static_cast<const void*>(&query_item) : query.data();
 
     // hnswlib's searchKnn reads the beam width from the index (setEf), which would race between threads; this
     // is the same walk with ef passed in: greedy descent through the upper layers, then a beam search of
@@ -190,10 +265,13 @@ class HnswIndex final : public VectorIndex {
     // Re-score with the exact index's kernel so both report identical similarities, then order by
     // (similarity, id).
     const auto dot = vd::dot_f32();
+    const auto dot_row = vd::dot_f16();
     vd::TopK top(k, candidates.size());
     for (; !candidates.empty(); candidates.pop()) {
       const tableint internal = candidates.top().second;
-      const float s = dot(q, reinterpret_cast<const float*>(g.getDataByInternalId(internal)), query.size());
+      const char* data = g.getDataByInternalId(internal);
+      const float s = stored_ ? dot_row(query.data(), rows_->halves(item_of(data)), query.size())
+                              : dot(query.data(), reinterpret_cast<const float*>(data), query.size());
       if (s >= min_similarity) top.push({to_id(g.getExternalLabel(internal)), s});
     }
     return std::move(top).sorted();
@@ -222,12 +300,25 @@ class HnswIndex final : public VectorIndex {
   }
 
   void save(const fs::path& file) const;
-  static std::unique_ptr<VectorIndex> load(const fs::path& file, int dim, const HnswParams& params);
+  static std::unique_ptr<VectorIndex> load(const fs::path& file, int dim, const HnswParams& params,
+                                           std::shared_ptr<const StoredRows> rows);
 
  private:
-  HnswIndex(int dim, std::size_t ef_search, std::unique_ptr<InnerProductSpace> space,
-            std::unique_ptr<Graph> graph)
-      : dim_(dim), ef_search_(ef_search), space_(std::move(space)), graph_(std::move(graph)) {}
+  HnswIndex(int dim, std::size_t ef_search, std::unique_ptr<hnswlib::SpaceInterface<float>> space,
+            StoredRowsSpace* stored, std::shared_ptr<const StoredRows> rows, std::unique_ptr<Graph> graph)
+      : dim_(dim), ef_search_(ef_search), space_(std::move(space)), stored_(stored), graph_(std::move(graph)) {
+    if (stored_) attach_locked(std::move(rows));
+  }
+
+  void attach_locked(std::shared_ptr<const StoredRows> rows) {
+    rows_ = std::move(rows);
+    stored_->attach(rows_.get());
+  }
+
+  void check_vectors_held(const char* what) const {
+    if (stored_)
+      throw std::logic_error(std::string("hnsw index: ") + what + " on an index over stored rows (add_stored_rows)");
+  }
 
   // Graph nodes not marked deleted.
   std::size_t live_locked() const { return graph_->cur_element_count - graph_->num_deleted_; }
@@ -249,7 +340,7 @@ class HnswIndex final : public VectorIndex {
     graph_->resizeIndex(std::min<std::size_t>(capacity, std::numeric_limits<tableint>::max() - 1));
   }
 
-  void add_locked(FaceId id, const float* vector) {
+  void add_locked(FaceId id, const void* vector) {
     const auto label = to_label(id);
     if (const auto it = graph_->label_lookup_.find(label); it != graph_->label_lookup_.end()) {
       // hnswlib moves the existing node (updatePoint) and clears its deletion mark.
@@ -262,7 +353,9 @@ class HnswIndex final : public VectorIndex {
 
   const int dim_;
   std::atomic<std::size_t> ef_search_;        // HnswParams::ef_search, adjustable while searches run
-  std::unique_ptr<InnerProductSpace> space_;  // declared before graph_: the graph points into it
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space_;  // declared before graph_: the graph points into it
+  StoredRowsSpace* stored_ = nullptr;       // space_, when the nodes hold row numbers of rows_
+  std::shared_ptr<const StoredRows> rows_;
   std::unique_ptr<Graph> graph_;
   mutable std::shared_mutex mutex_;
   mutable std::mutex save_mutex_;  // two saves of one index would share the ".tmp" file
@@ -290,6 +383,7 @@ void HnswIndex::save(const fs::path& file) const {
       if (link_bytes > 0) out.write(g.linkLists_[i], link_bytes);
     }
     vd::HnswFileHeader header;
+    header.stored_rows = stored_ != nullptr;
     header.dim = static_cast<std::uint32_t>(dim_);
     header.elements = g.cur_element_count;
     header.live = live_locked();
@@ -307,7 +401,8 @@ void HnswIndex::save(const fs::path& file) const {
   sync_directory(file.parent_path());
 }
 
-std::unique_ptr<VectorIndex> HnswIndex::load(const fs::path& file, int dim, const HnswParams& params) {
+std::unique_ptr<VectorIndex> HnswIndex::load(const fs::path& file, int dim, const HnswParams& params,
+                                             std::shared_ptr<const StoredRows> rows) {
   if (dim <= 0) return nullptr;
   const auto d = static_cast<std::size_t>(dim);
   FileReader in;
@@ -315,18 +410,28 @@ std::unique_ptr<VectorIndex> HnswIndex::load(const fs::path& file, int dim, cons
   unsigned char raw[vd::kHnswHeaderBytes];
   if (!in.read(raw, sizeof raw)) return nullptr;
   const auto header = vd::decode_header(raw);
-  if (!header || header->dim != static_cast<std::uint32_t>(dim) || header->payload_bytes != in.remaining()) {
+  if (!header || header->dim != static_cast<std::uint32_t>(dim) || header->payload_bytes != in.remaining() ||
+      header->stored_rows != (rows != nullptr)) {
     return nullptr;
   }
   in.start_payload();
   GraphHeader h;
-  if (!h.read(in) || !h.consistent(d) || h.elements != header->elements || header->live > h.elements)
+  const std::size_t data_bytes = rows ? sizeof(std::uint64_t) : d * sizeof(float);
+  if (!h.read(in) || !h.consistent(data_bytes) || h.elements != header->elements || header->live > h.elements)
     return nullptr;
   // Every node costs at least its layer-0 block and a 4-byte link size: bounds the allocation by the file
   // size.
   if (h.elements > in.remaining() / (h.bytes_per_element + sizeof(unsigned))) return nullptr;
 
-  auto space = std::make_unique<InnerProductSpace>(d);
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+  StoredRowsSpace* stored = nullptr;
+  if (rows) {
+    auto s = std::make_unique<StoredRowsSpace>(d);
+    stored = s.get();
+    space = std::move(s);
+  } else {
+    space = std::make_unique<InnerProductSpace>(d);
+  }
   const std::size_t capacity = std::max<std::size_t>({h.elements, params.initial_capacity, 1});
   auto graph = std::make_unique<Graph>(space.get(), capacity, h.m, h.ef_construction);
   if (graph->size_data_per_element_ != h.bytes_per_element || graph->offsetData_ != h.data_offset ||
@@ -386,6 +491,12 @@ std::unique_ptr<VectorIndex> HnswIndex::load(const fs::path& file, int dim, cons
   for (tableint i = 0; i < h.elements; ++i) {
     if (!graph->label_lookup_.emplace(graph->getExternalLabel(i), i).second)
       return nullptr;  // duplicate label
+    // A node over stored rows must name a row of these rows that holds its own face: a graph built over another
+    // file (or an older one, since rewritten) is refused.
+    if (rows) {
+      const std::uint64_t row = item_of(graph->getDataByInternalId(i));
+      if (row >= rows->count() || rows->id(row) != to_id(graph->getExternalLabel(i))) return nullptr;
+    }
   }
   graph->num_deleted_ = deleted;
   graph->maxlevel_ = h.max_level;
@@ -394,8 +505,8 @@ std::unique_ptr<VectorIndex> HnswIndex::load(const fs::path& file, int dim, cons
   graph->revSize_ = 1.0 / h.mult;
 
   // M and ef_construction come from the file (they shaped the graph); the caller's params give ef_search.
-  return std::unique_ptr<VectorIndex>(
-      new HnswIndex(dim, params.ef_search, std::move(space), std::move(graph)));
+  return std::unique_ptr<VectorIndex>(new HnswIndex(dim, params.ef_search, std::move(space), stored, std::move(rows),
+                                                   std::move(graph)));
 }
 
 }  // namespace
@@ -420,8 +531,33 @@ void save_hnsw_index(const VectorIndex& index, const fs::path& file) {
 
 std::unique_ptr<VectorIndex> load_hnsw_index(const fs::path& file, int dim, const HnswParams& params) {
   try {
-    return HnswIndex::load(file, dim, params);
+    return HnswIndex::load(file, dim, params, nullptr);
   } catch (...) {  // allocation failures and the like: the caller rebuilds from the catalog
+    return nullptr;
+  }
+}
+
+}  // namespace facesearch
+
+namespace facesearch {
+
+std::unique_ptr<VectorIndex> make_stored_hnsw_index(std::shared_ptr<const StoredRows> rows, const HnswParams& params) {
+  const int dim = rows->dim();
+  return std::make_unique<HnswIndex>(dim, params, std::move(rows));
+}
+
+void add_stored_rows(VectorIndex& index, std::shared_ptr<const StoredRows> rows, std::size_t first, unsigned threads) {
+  auto* hnsw = dynamic_cast<HnswIndex*>(&index);
+  if (hnsw == nullptr) throw std::invalid_argument("add_stored_rows: " + index.name() + " is not an HNSW index");
+  hnsw->add_rows(std::move(rows), first, threads);
+}
+
+std::unique_ptr<VectorIndex> load_stored_hnsw_index(const fs::path& file, std::shared_ptr<const StoredRows> rows,
+                                                    const HnswParams& params) {
+  try {
+    const int dim = rows->dim();
+    return HnswIndex::load(file, dim, params, std::move(rows));
+  } catch (...) {
     return nullptr;
   }
 }

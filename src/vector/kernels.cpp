@@ -124,7 +124,34 @@ __attribute__((target("avx2,fma,f16c"))) float dot_f16_avx2(const float* query, 
   return sum;
 }
 
+float dot_f16_f16_baseline(const std::uint16_t* a, const std::uint16_t* b, std::size_t n) {
+  constexpr std::size_t kBlock = 64;
+  float block[kBlock];
+  float sum = 0;
+  for (std::size_t i = 0; i < n; i += kBlock) {
+    const std::size_t m = n - i < kBlock ? n - i : kBlock;
+    for (std::size_t j = 0; j < m; ++j) block[j] = half_to_float(a[i + j]);
+    sum += dot_f16_baseline(block, b + i, m);
+  }
+  return sum;
+}
+
+__attribute__((target("avx2,fma,f16c"))) float dot_f16_f16_avx2(const std::uint16_t* a, const std::uint16_t* b,
+                                                                std::size_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_fmadd_ps(load8(a, i), load8(b, i), acc0);
+    acc1 = _mm256_fmadd_ps(load8(a, i + 8), load8(b, i + 8), acc1);
+  }
+  for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(load8(a, i), load8(b, i), acc0);
+  float sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) sum += half_to_float(a[i]) * half_to_float(b[i]);
+  return sum;
+}
+
 DotF32 dot_f32() { return use_avx2() ? dot_f32_avx2 : dot_f32_baseline; }
+DotF16F16 dot_f16_f16() { return use_avx2() ? dot_f16_f16_avx2 : dot_f16_f16_baseline; }
 DotF16 dot_f16() { return use_avx2() ? dot_f16_avx2 : dot_f16_baseline; }
 DistanceFn inner_product_distance() { return use_avx2() ? distance_avx2 : distance_baseline; }
 

@@ -12,6 +12,7 @@ namespace facesearch::vector_detail {
 
 using DotF32 = float (*)(const float* a, const float* b, std::size_t n);
 using DotF16 = float (*)(const float* query, const std::uint16_t* halves, std::size_t n);
+using DotF16F16 = float (*)(const std::uint16_t* a, const std::uint16_t* b, std::size_t n);
 // Same signature as hnswlib::DISTFUNC<float>; param points at the dimension (std::size_t).
 using DistanceFn = float (*)(const void* a, const void* b, const void* param);
 
@@ -24,10 +25,14 @@ float dot_f16_baseline(const float* query, const std::uint16_t* halves, std::siz
 // Only callable when the CPU supports AVX2, FMA and F16C.
 float dot_f32_avx2(const float* a, const float* b, std::size_t n);
 float dot_f16_avx2(const float* query, const std::uint16_t* halves, std::size_t n);
+// Two fp16 rows (building a graph over stored rows).
+float dot_f16_f16_baseline(const std::uint16_t* a, const std::uint16_t* b, std::size_t n);
+float dot_f16_f16_avx2(const std::uint16_t* a, const std::uint16_t* b, std::size_t n);
 
 // The best kernels for this CPU.
 DotF32 dot_f32();
 DotF16 dot_f16();
+DotF16F16 dot_f16_f16();
 // 1 - dot (hnswlib's inner-product distance), with the best kernel.
 DistanceFn inner_product_distance();
 

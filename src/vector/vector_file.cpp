@@ -1,4 +1,4 @@
-// The fp16 vector file: written once per catalog generation, mapped read-only by every search process.
+// The embeddings file: rows appended by the catalog's writer, mapped read-only by every search.
 #include "vector/vector_file.hpp"
 
 #include <fcntl.h>
@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
 #include <cstring>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 #include "vector/exact_scan.hpp"
@@ -25,162 +27,164 @@ namespace {
 
 namespace vd = vector_detail;
 
-constexpr char kMagic[8] = {'F', 'S', 'V', 'E', 'C', 'F', '1', '6'};
+constexpr char kMagic[8] = {'F', 'S', 'E', 'M', 'B', 'R', 'O', 'W'};
 constexpr std::uint32_t kVersion = 1;
 constexpr std::size_t kHeaderBytes = 64;
 
-struct Header {
-  std::uint32_t dim = 0;
-  std::uint64_t count = 0;
-  VectorFileStamp stamp{};
-};
-
-std::array<unsigned char, kHeaderBytes> encode(const Header& h) {
+std::array<unsigned char, kHeaderBytes> encode_header(std::uint32_t dim) {
   std::array<unsigned char, kHeaderBytes> b{};
   std::memcpy(b.data(), kMagic, 8);
   std::memcpy(b.data() + 8, &kVersion, 4);
-  std::memcpy(b.data() + 12, &h.dim, 4);
-  std::memcpy(b.data() + 16, &h.count, 8);
-  std::memcpy(b.data() + 24, h.stamp.data(), 32);
+  std::memcpy(b.data() + 12, &dim, 4);
   const std::uint64_t sum = vd::checksum(b.data(), 56);
   std::memcpy(b.data() + 56, &sum, 8);
   return b;
 }
 
-bool decode(const unsigned char* b, Header& h) {
-  std::uint32_t version = 0;
+// The dimension a header records; nullopt for a damaged or foreign header.
+std::optional<std::uint32_t> decode_header(const unsigned char* b) {
+  std::uint32_t version = 0, dim = 0;
   std::uint64_t sum = 0;
   std::memcpy(&version, b + 8, 4);
+  std::memcpy(&dim, b + 12, 4);
   std::memcpy(&sum, b + 56, 8);
-  if (std::memcmp(b, kMagic, 8) != 0 || version != kVersion || sum != vd::checksum(b, 56)) return false;
-  std::memcpy(&h.dim, b + 12, 4);
-  std::memcpy(&h.count, b + 16, 8);
-  std::memcpy(h.stamp.data(), b + 24, 32);
-  return true;
+  if (std::memcmp(b, kMagic, 8) != 0 || version != kVersion || sum != vd::checksum(b, 56)) return std::nullopt;
+  return dim;
 }
 
-std::size_t ids_offset(std::uint64_t count, std::uint32_t dim) {
-  const std::size_t end_of_rows = kHeaderBytes + count * dim * 2;
-  return (end_of_rows + 7) / 8 * 8;
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& file) {
+  throw std::system_error(errno, std::generic_category(), what + " " + file.string());
 }
 
-class MappedVectors final : public VectorIndex {
+class StoredExactIndex final : public VectorIndex {
  public:
-  MappedVectors(void* base, std::size_t bytes, const Header& h) : base_(base), bytes_(bytes), header_(h) {}
-  ~MappedVectors() override { munmap(base_, bytes_); }
-
-  int dim() const override { return static_cast<int>(header_.dim); }
-  std::size_t size() const override { return header_.count; }
-  void add(FaceId, std::span<const float>) override { throw std::logic_error("a mapped vector file is read-only"); }
-  void remove(FaceId) override { throw std::logic_error("a mapped vector file is read-only"); }
-
-  std::vector<Neighbor> search(std::span<const float> query, std::size_t k, float min_similarity) const override {
-    if (query.size() != header_.dim)
-      throw std::invalid_argument("vector index: search with a vector of " + std::to_string(query.size()) +
-                                  " values, the index has dimension " + std::to_string(header_.dim));
-    const auto* bytes = static_cast<const unsigned char*>(base_);
-    const auto* rows = reinterpret_cast<const std::uint16_t*>(bytes + kHeaderBytes);
-    const auto* ids = reinterpret_cast<const FaceId*>(bytes + ids_offset(header_.count, header_.dim));
-    const std::size_t d = header_.dim;
-    const auto dot = vd::dot_f16();
-    return vd::exact_scan({ids, header_.count}, k, min_similarity,
-                          [&](std::size_t i) { return dot(query.data(), rows + i * d, d); });
+  StoredExactIndex(std::shared_ptr<const StoredRows> rows, std::span<const FaceId> dead)
+      : rows_(std::move(rows)), dead_(rows_->count(), false) {
+    for (const FaceId id : dead)
+      if (auto row = rows_->find(id); row && !dead_[*row]) {
+        dead_[*row] = true;
+        ++dead_count_;
+      }
   }
 
-  std::string name() const override { return "exact-f16-mapped"; }
-  std::size_t memory_bytes() const override { return bytes_; }
+  int dim() const override { return rows_->dim(); }
+  std::size_t size() const override { return rows_->count() - dead_count_; }
+  void add(FaceId, std::span<const float>) override { throw std::logic_error("stored rows are read-only"); }
+  void remove(FaceId) override { throw std::logic_error("stored rows are read-only"); }
+
+  std::vector<Neighbor> search(std::span<const float> query, std::size_t k, float min_similarity) const override {
+    const auto d = static_cast<std::size_t>(rows_->dim());
+    if (query.size() != d)
+      throw std::invalid_argument("vector index: search with a vector of " + std::to_string(query.size()) +
+                                  " values, the index has dimension " + std::to_string(d));
+    const StoredRows& rows = *rows_;
+    const auto dot = vd::dot_f16();
+    const float skip = std::nanf("");  // exact_scan drops NaN scores
+    return vd::exact_scan(
+        rows.count(), [&](std::size_t i) { return rows.id(i); }, std::min(k, size()), min_similarity,
+        [&](std::size_t i) { return dead_[i] ? skip : dot(query.data(), rows.halves(i), d); });
+  }
+
+  std::string name() const override { return "exact-f16-stored"; }
+  std::size_t memory_bytes() const override {
+    return rows_->count() * StoredRows::row_bytes(rows_->dim()) + dead_.size() / 8;
+  }
 
  private:
-  void* base_;
-  std::size_t bytes_;
-  Header header_;
+  std::shared_ptr<const StoredRows> rows_;
+  std::vector<bool> dead_;
+  std::size_t dead_count_ = 0;
 };
-
-// Temporary files of writers that died (kill -9) more than an hour ago; a live writer finishes in seconds.
-void remove_abandoned_tmp_files(const fs::path& file) {
-  const std::string prefix = file.filename().string() + ".tmp.";
-  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(file.parent_path().empty() ? "." : file.parent_path(), ec))
-    if (e.path().filename().string().starts_with(prefix) && e.last_write_time(ec) < cutoff) fs::remove(e.path(), ec);
-}
-
-// Several processes may rebuild the same file at once: each writes its own temporary file, the last rename wins.
-fs::path unique_tmp(const fs::path& file) {
-  remove_abandoned_tmp_files(file);
-  static std::atomic<unsigned> counter{0};
-  return file.string() + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
-}
 
 }  // namespace
 
-VectorFileWriter::VectorFileWriter(const fs::path& file, int dim)
-    : file_(file), tmp_(unique_tmp(file)), dim_(dim) {
-  out_ = std::fopen(tmp_.c_str(), "wb");
-  if (!out_) throw std::system_error(errno, std::generic_category(), "cannot write " + tmp_.string());
-  const std::array<unsigned char, kHeaderBytes> placeholder{};
-  std::fwrite(placeholder.data(), 1, placeholder.size(), out_);
+StoredRows::StoredRows(void* base, std::size_t bytes, int dim, std::size_t count)
+    : base_(base), bytes_(bytes), dim_(dim), count_(count), stride_(row_bytes(dim)) {}
+
+StoredRows::~StoredRows() {
+  if (base_ != nullptr) munmap(base_, bytes_);
 }
 
-VectorFileWriter::~VectorFileWriter() {
-  if (out_) std::fclose(out_);
-  if (!committed_) {
-    std::error_code ec;
-    fs::remove(tmp_, ec);
+const unsigned char* StoredRows::at(std::size_t row) const {
+  return static_cast<const unsigned char*>(base_) + kHeaderBytes + row * stride_;
+}
+
+std::optional<std::size_t> StoredRows::find(FaceId id) const {
+  std::size_t lo = 0, hi = count_;
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (this->id(mid) < id) lo = mid + 1;
+    else hi = mid;
   }
+  if (lo < count_ && this->id(lo) == id) return lo;
+  return std::nullopt;
 }
 
-void VectorFileWriter::add(FaceId id, std::span<const std::uint8_t> halves) {
-  if (halves.size() != static_cast<std::size_t>(dim_) * 2)
-    throw std::invalid_argument("vector file: a row of " + std::to_string(halves.size()) + " bytes for dimension " +
-                                std::to_string(dim_));
-  std::fwrite(halves.data(), 1, halves.size(), out_);
-  ids_.push_back(id);
-}
-
-void VectorFileWriter::commit(const VectorFileStamp& stamp) {
-  Header h;
-  h.dim = static_cast<std::uint32_t>(dim_);
-  h.count = ids_.size();
-  h.stamp = stamp;
-  const std::size_t at = ids_offset(h.count, h.dim);
-  const std::size_t written = kHeaderBytes + h.count * h.dim * 2;
-  const std::array<unsigned char, 8> zeros{};
-  std::fwrite(zeros.data(), 1, at - written, out_);
-  std::fwrite(ids_.data(), sizeof(FaceId), ids_.size(), out_);
-  const auto header = encode(h);
-  const bool ok = std::fflush(out_) == 0 && std::fseek(out_, 0, SEEK_SET) == 0 &&
-                  std::fwrite(header.data(), 1, header.size(), out_) == header.size() && std::fflush(out_) == 0 &&
-                  fsync(fileno(out_)) == 0;
-  const int error = errno;
-  std::fclose(out_);
-  out_ = nullptr;
-  if (!ok) throw std::system_error(error, std::generic_category(), "cannot write " + tmp_.string());
-  fs::rename(tmp_, file_);
-  committed_ = true;
-}
-
-std::unique_ptr<VectorIndex> map_vector_file(const fs::path& file, int dim, const VectorFileStamp& expected) {
+std::shared_ptr<const StoredRows> StoredRows::map(const fs::path& file, int dim, std::size_t count, bool populate) {
+  if (dim <= 0) return nullptr;
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
   struct stat st {};
-  if (fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < kHeaderBytes) {
+  const std::size_t bytes = kHeaderBytes + count * row_bytes(dim);
+  if (fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < bytes) {
     ::close(fd);
     return nullptr;
   }
-  const auto bytes = static_cast<std::size_t>(st.st_size);
-  // MAP_POPULATE maps the cached pages up front: one call instead of a page fault per 4 KiB during the scan.
-  void* base = mmap(nullptr, bytes, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+  // Only the committed rows are mapped: what lies past them may be rewritten while this mapping lives.
+  void* base = mmap(nullptr, bytes, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
   ::close(fd);
   if (base == MAP_FAILED) return nullptr;
-  Header h;
-  const bool usable = decode(static_cast<const unsigned char*>(base), h) && h.dim == static_cast<std::uint32_t>(dim) &&
-                      h.stamp == expected && bytes == ids_offset(h.count, h.dim) + h.count * sizeof(FaceId);
-  if (!usable) {
+  const auto header_dim = decode_header(static_cast<const unsigned char*>(base));
+  if (!header_dim || *header_dim != static_cast<std::uint32_t>(dim)) {
     munmap(base, bytes);
     return nullptr;
   }
-  return std::make_unique<MappedVectors>(base, bytes, h);
+  return std::shared_ptr<const StoredRows>(new StoredRows(base, bytes, dim, count));
+}
+
+StoredRowsWriter::StoredRowsWriter(const fs::path& file, int dim) : file_(file), dim_(dim) {
+  if (dim <= 0) throw std::invalid_argument("embeddings file: dimension must be positive");
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw_errno("cannot open", file);
+  std::array<unsigned char, kHeaderBytes> header{};
+  const ssize_t got = ::pread(fd_, header.data(), header.size(), 0);
+  if (got == 0) {
+    header = encode_header(static_cast<std::uint32_t>(dim));
+    if (::pwrite(fd_, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()))
+      throw_errno("cannot write", file);
+    return;
+  }
+  const auto header_dim = got == static_cast<ssize_t>(header.size()) ? decode_header(header.data()) : std::nullopt;
+  if (!header_dim || *header_dim != static_cast<std::uint32_t>(dim)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("the embeddings file " + file.string() + " is damaged or holds another dimension");
+  }
+}
+
+StoredRowsWriter::~StoredRowsWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void StoredRowsWriter::write(std::size_t row, FaceId id, std::span<const std::uint8_t> halves) {
+  if (halves.size() != 2 * static_cast<std::size_t>(dim_))
+    throw std::invalid_argument("embeddings file: a row of " + std::to_string(halves.size()) +
+                                " bytes for dimension " + std::to_string(dim_));
+  std::vector<unsigned char> bytes(StoredRows::row_bytes(dim_));
+  std::memcpy(bytes.data(), &id, sizeof id);
+  std::memcpy(bytes.data() + sizeof id, halves.data(), halves.size());
+  const auto offset = static_cast<off_t>(kHeaderBytes + row * bytes.size());
+  if (::pwrite(fd_, bytes.data(), bytes.size(), offset) != static_cast<ssize_t>(bytes.size()))
+    throw_errno("cannot write", file_);
+}
+
+void StoredRowsWriter::sync() {
+  if (::fdatasync(fd_) != 0) throw_errno("cannot sync", file_);
+}
+
+std::unique_ptr<VectorIndex> make_stored_exact_index(std::shared_ptr<const StoredRows> rows,
+                                                     std::span<const FaceId> dead) {
+  return std::make_unique<StoredExactIndex>(std::move(rows), dead);
 }
 
 }  // namespace facesearch

@@ -1,4 +1,4 @@
-// Exact or HNSW search over a local catalog's vectors, loaded once per catalog generation (VectorCache).
+// Exact or HNSW search over a local catalog's embeddings file, set up once per catalog generation (VectorCache).
 #include "library/local/local_searcher.hpp"
 
 #include <algorithm>
@@ -37,10 +37,7 @@ class LocalSearcher final : public Searcher {
 
   // Bring the file the next search reads up to date now, so the first search (a new process) pays no load.
   void after_index() override {
-    if (use_hnsw(VectorBackend::Auto, source_.face_count()))
-      sync_hnsw();
-    else
-      map_exact(source_.generation());
+    if (use_hnsw(VectorBackend::Auto, source_.face_count())) sync_hnsw();
   }
 
   std::string describe(size_t faces) const override {
@@ -59,83 +56,63 @@ class LocalSearcher final : public Searcher {
   std::shared_ptr<const VectorIndex> searchable(bool hnsw, std::int64_t gen) {
     const std::string kind = hnsw ? "hnsw" : "exact";
     if (auto cached = vectors_->find(kind, gen)) return cached;
-    std::shared_ptr<const VectorIndex> index = hnsw ? sync_hnsw() : map_exact(gen);
+    std::shared_ptr<const VectorIndex> index = hnsw ? sync_hnsw() : map_exact();
     vectors_->keep(kind, gen, index);
     return index;
   }
 
-  // The catalog's vectors as the memory-mapped fp16 file beside it (vectors.f16), rewritten when it does not
-  // reflect catalog generation `gen`. Where the file cannot be written (a read-only directory), loaded into memory.
-  std::unique_ptr<VectorIndex> map_exact(std::int64_t gen) {
-    const fs::path file = dir_ / "vectors.f16";
-    const int dim = source_.dim();
-    if (auto mapped = map_vector_file(file, dim, stamp(gen))) return mapped;
-    std::int64_t written = gen;
-    try {
-      source_.read_snapshot([&] {
-        written = source_.generation();
-        VectorFileWriter out(file, dim);
-        source_.vectors_after(0, [&](FaceId id, std::span<const std::uint8_t> blob) { out.add(id, blob); });
-        out.commit(stamp(written));
-      });
-      if (auto mapped = map_vector_file(file, dim, stamp(written))) return mapped;
-    } catch (const std::exception&) {
-    }
-    auto index = make_exact_index(dim, VectorPrecision::F32);
-    source_.vectors_after(0, [&](FaceId id, std::span<const std::uint8_t> blob) { index->add(id, decode_embedding(blob)); });
+  // Exact search straight over the mapped embeddings file, without the rows of faces removed since it started.
+  std::unique_ptr<VectorIndex> map_exact() {
+    std::unique_ptr<VectorIndex> index;
+    source_.read_snapshot([&] {
+      const StoredRowsView view = source_.stored_rows(true);
+      if (!view.rows) {
+        index = make_exact_index(source_.dim(), VectorPrecision::F16);
+        return;
+      }
+      std::vector<FaceId> dead;
+      source_.removed_after(view.log_seq, [&](FaceId id) { dead.push_back(id); });
+      index = make_stored_exact_index(view.rows, dead);
+    });
     return index;
   }
 
-  // What a vector file must have been written from: this catalog generation of this model pack.
-  VectorFileStamp stamp(std::int64_t gen) {
-    const std::string pack = source_.pack();
-    return {gen, static_cast<std::int64_t>(vector_detail::checksum(pack.data(), pack.size())), 0, 0};
-  }
-
+  // The graph over the embeddings file's rows (graph.hnsw), brought up to this snapshot: rows added since it was
+  // saved go in, faces removed since go out. A graph of another pack or another file is built again.
   std::unique_ptr<VectorIndex> sync_hnsw_in_snapshot() {
-    const fs::path file = dir_ / "vectors.hnsw", side = dir_ / "vectors.hnsw.json";
-    const int d = source_.dim();
+    const fs::path file = dir_ / "graph.hnsw", side = dir_ / "graph.hnsw.json";
     const VectorPosition now = source_.position();
+    const StoredRowsView view = source_.stored_rows(false);
+    if (!view.rows) return make_hnsw_index(source_.dim());
     const std::string pack_id = source_.pack();
-    std::int64_t last_seq = 0, max_id = 0;
+    std::int64_t last_seq = view.log_seq;
+    std::size_t rows_in_graph = 0;
     std::unique_ptr<VectorIndex> index;
     try {
       std::ifstream in(side);
       auto j = nlohmann::json::parse(in);
-      if (j.at("pack").get<std::string>() == pack_id) {
-        index = load_hnsw_index(file, d);
+      rows_in_graph = j.at("rows").get<std::size_t>();
+      if (j.at("pack").get<std::string>() == pack_id && j.at("file").get<std::int64_t>() == view.file &&
+          rows_in_graph <= view.rows->count()) {
+        index = load_stored_hnsw_index(file, view.rows);
         last_seq = j.at("log_seq").get<std::int64_t>();
-        max_id = j.at("max_face_id").get<std::int64_t>();
         if (index && j.at("generation").get<std::int64_t>() == now.generation) return index;
       }
     } catch (const std::exception&) {
       index.reset();  // missing or unreadable sidecar: rebuild, never trust the file
     }
     if (!index) {
-      index = make_hnsw_index(d);
-      last_seq = max_id = 0;
-    } else {
-      source_.removed_after(last_seq, [&](FaceId id) { index->remove(id); });
+      index = make_stored_hnsw_index(view.rows);
+      rows_in_graph = 0;
+      last_seq = view.log_seq;
     }
-    // New faces go in as batches: the graph is built on every core, in bounded memory for a first build of millions.
-    std::vector<FaceId> ids;
-    std::vector<float> vectors;
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    auto flush = [&] {
-      index->add_batch(ids, vectors, threads);
-      ids.clear();
-      vectors.clear();
-    };
-    source_.vectors_after(max_id, [&](FaceId id, std::span<const std::uint8_t> blob) {
-      ids.push_back(id);
-      const Embedding e = decode_embedding(blob);
-      vectors.insert(vectors.end(), e.begin(), e.end());
-      if (ids.size() == 65536) flush();
-    });
-    flush();
+    // New rows first, then removals: a face added and removed since the last save must end up removed. The graph
+    // is built on every core.
+    add_stored_rows(*index, view.rows, rows_in_graph, std::max(1u, std::thread::hardware_concurrency()));
+    source_.removed_after(last_seq, [&](FaceId id) { index->remove(id); });
     save_hnsw_index(*index, file);
-    nlohmann::json j = {{"generation", now.generation}, {"log_seq", now.log_seq},
-                        {"max_face_id", std::max(now.max_face_id, max_id)}, {"pack", pack_id}};
+    nlohmann::json j = {{"generation", now.generation}, {"log_seq", now.log_seq}, {"rows", view.rows->count()},
+                        {"file", view.file}, {"pack", pack_id}};
     {
       std::ofstream out(side.string() + ".tmp");
       out << j.dump();

@@ -1,5 +1,5 @@
 // The searcher of libraries kept in a local directory: exact SIMD search up to Library::kExactLimit faces, an HNSW
-// file above, both over the vectors of a catalog (VectorSource) and kept in a VectorCache between searches.
+// graph above, both over the catalog's embeddings file (VectorSource) and kept in a VectorCache between searches.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "library/searcher.hpp"
+#include "vector/vector_file.hpp"
 
 namespace facesearch {
 
@@ -18,6 +19,13 @@ namespace facesearch {
 // (`log_seq` is the last entry) and face ids only grow (`max_face_id`), so an index can catch up incrementally.
 struct VectorPosition {
   std::int64_t generation = 0, log_seq = 0, max_face_id = 0;
+};
+
+// The catalog's embeddings file as one snapshot sees it.
+struct StoredRowsView {
+  std::shared_ptr<const StoredRows> rows;  // the committed rows; nullptr when there are none
+  std::int64_t file = 0;                   // which file: a new number whenever the file starts afresh
+  std::int64_t log_seq = 0;  // faces removed up to this log entry have no row in it; later removals are dead rows
 };
 
 // What a local searcher needs from its catalog.
@@ -31,15 +39,15 @@ class VectorSource {
   virtual std::int64_t generation() = 0;
   virtual VectorPosition position() = 0;
   virtual size_t face_count() = 0;
-  // Faces with an id above `after`, in id order, with their fp16 embedding.
-  virtual void vectors_after(FaceId after, const std::function<void(FaceId, std::span<const std::uint8_t>)>& visit) = 0;
+  // The embeddings file; `populate` when every row will be read.
+  virtual StoredRowsView stored_rows(bool populate) = 0;
   // Faces removed after log entry `seq`.
   virtual void removed_after(std::int64_t seq, const std::function<void(FaceId)>& visit) = 0;
   // The found faces with their photos (faces removed meanwhile are left out), in the order of `scan`.
   virtual std::vector<Match> matches(const std::vector<Neighbor>& found) = 0;
 };
 
-// `dir` holds the index files (vectors.hnsw and its sidecar) beside the catalog.
+// `dir` holds the graph's files (graph.hnsw and its sidecar) beside the catalog.
 std::unique_ptr<Searcher> make_local_searcher(VectorSource& source, const std::filesystem::path& dir,
                                               std::shared_ptr<VectorCache> vectors);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "library/sqlite/sqlite_schema.hpp"
+#include "vector/vector_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -13,16 +14,29 @@ namespace facesearch {
 
 namespace {
 
+// The embeddings file a snapshot names is gone: a compaction replaced it after the snapshot began.
+struct RowsFileGone : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 using sqlite_backend::meta_get;
 using sqlite_backend::meta_set;
 
+// Since schema 7 a face row's embedding column is empty: its vector is a row of the embeddings file. Bound as a
+// zero-length blob (a null pointer would bind NULL).
+const std::uint8_t kNoBlob = 0;
+
+std::span<const std::uint8_t> bytes_of_row(const StoredRows& rows, std::size_t row) {
+  return {reinterpret_cast<const std::uint8_t*>(rows.halves(row)), 2 * static_cast<std::size_t>(rows.dim())};
+}
+
 // Columns: f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks,
-// f.first_ms, f.last_ms, f.best_ms, f.yaw, f.pitch, f.roll, f.sharpness[, f.embedding]
+// f.first_ms, f.last_ms, f.best_ms, f.yaw, f.pitch, f.roll, f.sharpness
 constexpr const char* kFaceColumns =
     "f.id, f.image_id, i.path, i.width, i.height, i.format, f.x1, f.y1, f.x2, f.y2, f.score, f.landmarks, "
     "f.first_ms, f.last_ms, f.best_ms, f.yaw, f.pitch, f.roll, f.sharpness";
 
-LibraryFace read_face(sql::Statement& st, bool with_embedding) {
+LibraryFace read_face(sql::Statement& st) {
   LibraryFace f;
   f.id = st.i64(0);
   f.image_id = st.i64(1);
@@ -37,7 +51,6 @@ LibraryFace read_face(sql::Statement& st, bool with_embedding) {
   if (!st.is_null(15))
     f.face.pose = FacePose{angle_from_tenths(st.i64(15)), angle_from_tenths(st.i64(16)), angle_from_tenths(st.i64(17))};
   if (!st.is_null(18)) f.face.sharpness = static_cast<float>(st.f64(18));
-  if (with_embedding) f.face.embedding = decode_embedding(st.blob(19));
   return f;
 }
 
@@ -57,10 +70,13 @@ class SqliteStorage final : public SqliteCatalog {
                                  "once where it can be written)");
       return;
     }
-    // A face row is ~1.07 KB: 32 KiB pages hold 30 of them with ~2% slack (4 KiB pages would waste ~20%).
-    // page_size only takes effect on a new, empty database.
-    db_->exec("PRAGMA page_size=32768; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // 32 KiB pages: chosen when a face row held its ~1 KB embedding (4 KiB pages wasted ~20% then). page_size only
+    // takes effect on a new, empty database. With such pages SQLite's default checkpoint (1000 pages) lets the WAL
+    // grow to 32 MB and keeps it at that size: checkpoint at 8 MiB and truncate the WAL back to 8 MiB.
+    db_->exec("PRAGMA page_size=32768; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+              "PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=8388608;");
     sqlite_backend::migrate(*db_, dir_.string());
+    if (meta_get(*db_, "rows_file").empty()) move_embeddings_out();
   }
 
   std::string location() const override { return dir_.string(); }
@@ -85,6 +101,8 @@ class SqliteStorage final : public SqliteCatalog {
   void clear() override {
     sql::Transaction tx(*db_);
     db_->exec("DELETE FROM faces; DELETE FROM images; DELETE FROM meta WHERE key = 'pack';");
+    // The next pack may have another dimension: its rows start a new file. The old one goes at the next write.
+    start_rows_file(meta_int("rows_file") + 1);
     tx.commit();
   }
 
@@ -118,6 +136,7 @@ class SqliteStorage final : public SqliteCatalog {
     return std::nullopt;
   }
 
+  // Copies the source's faces, each with a row of its own (rows are in face id order).
   void copy_image(std::int64_t source, const fs::path& path, std::int64_t size, std::int64_t mtime) override {
     db_->prepare(
            "INSERT INTO images(path, size, mtime_ns, hash, status, error, width, height, format, face_count, "
@@ -126,14 +145,22 @@ class SqliteStorage final : public SqliteCatalog {
         .bind(1, path.string()).bind(2, size).bind(3, mtime).bind(4, now_seconds()).bind(5, source)
         .run();
     const std::int64_t new_id = db_->last_insert_id();
-    db_->prepare(
-           "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
-           "yaw, pitch, roll, sharpness) "
-           "SELECT ?, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
-           "yaw, pitch, roll, sharpness FROM faces "
-           "WHERE image_id = ? ORDER BY id")
-        .bind(1, new_id).bind(2, source)
-        .run();
+    PendingRows pending = start_rows();
+    const auto rows = committed_rows(false);
+    auto faces = db_->prepare("SELECT id FROM faces WHERE image_id = ? ORDER BY id");
+    faces.bind(1, source);
+    auto copy = db_->prepare(
+        "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
+        "yaw, pitch, roll, sharpness) "
+        "SELECT ?, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
+        "yaw, pitch, roll, sharpness FROM faces WHERE id = ?");
+    while (faces.step()) {
+      const std::int64_t from = faces.i64(0);
+      copy.bind(1, new_id).bind(2, from).run();
+      copy.reset();
+      append_row(pending, db_->last_insert_id(), bytes_of_row(*rows, row_of(rows.get(), from)));
+    }
+    finish_rows(pending);
   }
 
   void delete_image(std::int64_t id) override { db_->prepare("DELETE FROM images WHERE id = ?").bind(1, id).run(); }
@@ -145,6 +172,7 @@ class SqliteStorage final : public SqliteCatalog {
     auto ins = db_->prepare(
         "INSERT INTO images(path, size, mtime_ns, hash, status, error, width, height, format, face_count, indexed_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    PendingRows pending = start_rows();
     auto ins_face = db_->prepare(
         "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
         "yaw, pitch, roll, sharpness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -168,7 +196,7 @@ class SqliteStorage final : public SqliteCatalog {
         auto emb = encode_embedding(f.embedding);
         ins_face.bind(1, image_id).bind(2, box_tenths(f.box.x1)).bind(3, box_tenths(f.box.y1));
         ins_face.bind(4, box_tenths(f.box.x2)).bind(5, box_tenths(f.box.y2)).bind(6, score_units(f.score));
-        ins_face.bind_blob(7, lm.data(), sizeof(lm)).bind_blob(8, emb.data(), emb.size());
+        ins_face.bind_blob(7, lm.data(), sizeof(lm)).bind_blob(8, &kNoBlob, 0);
         ins_face.bind(9, f.time.first_ms).bind(10, f.time.last_ms).bind(11, f.time.best_ms);
         if (f.pose) {
           ins_face.bind(12, angle_tenths(f.pose->yaw)).bind(13, angle_tenths(f.pose->pitch));
@@ -179,9 +207,12 @@ class SqliteStorage final : public SqliteCatalog {
         if (f.sharpness) ins_face.bind(15, static_cast<double>(*f.sharpness)); else ins_face.bind_null(15);
         ins_face.run();
         ins_face.reset();
+        append_row(pending, db_->last_insert_id(), emb);
       }
     }
+    finish_rows(pending);
     tx.commit();
+    remove_old_rows_files();
   }
 
   size_t face_count() override {
@@ -191,15 +222,23 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   // ---- VectorSource ----
+  // A snapshot that names an embeddings file a compaction has just replaced and removed is taken again.
   void read_snapshot(const std::function<void()>& read) override {
-    db_->exec("BEGIN");
-    try {
-      read();
-    } catch (...) {
-      db_->exec("ROLLBACK");
-      throw;
+    for (int attempt = 1;; ++attempt) {
+      db_->exec("BEGIN");
+      try {
+        read();
+      } catch (const RowsFileGone&) {
+        db_->exec("ROLLBACK");
+        if (attempt < 3) continue;
+        throw;
+      } catch (...) {
+        db_->exec("ROLLBACK");
+        throw;
+      }
+      db_->exec("COMMIT");
+      return;
     }
-    db_->exec("COMMIT");
   }
 
   std::int64_t generation() override { return std::stoll(meta_get(*db_, "generation")); }
@@ -216,11 +255,8 @@ class SqliteStorage final : public SqliteCatalog {
     return p;
   }
 
-  void vectors_after(FaceId after,
-                     const std::function<void(FaceId, std::span<const std::uint8_t>)>& visit) override {
-    auto st = db_->prepare("SELECT id, embedding FROM faces WHERE id > ? ORDER BY id");
-    st.bind(1, after);
-    while (st.step()) visit(st.i64(0), st.blob(1));
+  StoredRowsView stored_rows(bool populate) override {
+    return {committed_rows(populate), meta_int("rows_file"), meta_int("rows_log_seq")};
   }
 
   void removed_after(std::int64_t seq, const std::function<void(FaceId)>& visit) override {
@@ -236,7 +272,7 @@ class SqliteStorage final : public SqliteCatalog {
     auto st = db_->prepare(q.c_str());
     for (const auto& n : found) {
       st.bind(1, n.id);
-      if (st.step()) out.push_back(to_match(read_face(st, false), n.similarity));
+      if (st.step()) out.push_back(to_match(read_face(st), n.similarity));
       st.reset();
     }
     sort_like_scan(out);
@@ -262,12 +298,20 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   std::optional<LibraryFace> face(std::int64_t id, bool with_embedding) override {
-    const std::string q = std::string("SELECT ") + kFaceColumns +
-                          ", f.embedding FROM faces f JOIN images i ON i.id = f.image_id WHERE f.id = ?";
-    auto st = db_->prepare(q.c_str());
-    st.bind(1, id);
-    if (!st.step()) return std::nullopt;
-    return read_face(st, with_embedding);
+    std::optional<LibraryFace> f;
+    in_snapshot([&] {
+      const std::string q = std::string("SELECT ") + kFaceColumns +
+                            " FROM faces f JOIN images i ON i.id = f.image_id WHERE f.id = ?";
+      auto st = db_->prepare(q.c_str());
+      st.bind(1, id);
+      if (!st.step()) return;
+      f = read_face(st);
+      if (with_embedding) {
+        const auto rows = committed_rows(false);
+        f->face.embedding = decode_embedding(bytes_of_row(*rows, row_of(rows.get(), id)));
+      }
+    });
+    return f;
   }
 
   LibraryImage read_image(sql::Statement& st) {
@@ -285,7 +329,7 @@ class SqliteStorage final : public SqliteCatalog {
                           " FROM faces f JOIN images i ON i.id = f.image_id WHERE f.image_id = ? ORDER BY f.x1, f.id";
     auto fs_ = db_->prepare(q.c_str());
     fs_.bind(1, img.id);
-    while (fs_.step()) img.faces.push_back(read_face(fs_, false));
+    while (fs_.step()) img.faces.push_back(read_face(fs_));
     return img;
   }
 
@@ -298,11 +342,19 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   void for_each_face(const std::function<bool(const LibraryFace&)>& visit) override {
-    const std::string q = std::string("SELECT ") + kFaceColumns +
-                          ", f.embedding FROM faces f JOIN images i ON i.id = f.image_id ORDER BY f.id";
-    auto st = db_->prepare(q.c_str());
-    while (st.step())
-      if (!visit(read_face(st, true))) break;
+    in_snapshot([&] {
+      const auto rows = committed_rows(true);
+      const std::string q = std::string("SELECT ") + kFaceColumns +
+                            " FROM faces f JOIN images i ON i.id = f.image_id ORDER BY f.id";
+      auto st = db_->prepare(q.c_str());
+      std::size_t row = 0;
+      while (st.step()) {
+        LibraryFace f = read_face(st);
+        row = row_from(rows.get(), row, f.id);
+        f.face.embedding = decode_embedding(bytes_of_row(*rows, row));
+        if (!visit(f)) break;
+      }
+    });
   }
 
   void for_each_image(const std::function<bool(const LibraryImage&)>& visit) override {
@@ -324,10 +376,176 @@ class SqliteStorage final : public SqliteCatalog {
       removed += static_cast<size_t>(db_->changes());
     }
     tx.commit();
+    compact_rows_if_sparse();
     return removed;
   }
 
+  void after_index() override { compact_rows_if_sparse(); }
+
  private:
+  // ---- the embeddings file (vector/vector_file.hpp) ----
+  // meta: rows_file (N: the file is embeddings-N.f16), rows (committed rows), rows_log_seq (the face_log entry
+  // before which every removed face's row was left out of the file when it was started).
+  fs::path rows_path(std::int64_t file) const { return dir_ / ("embeddings-" + std::to_string(file) + ".f16"); }
+
+  std::int64_t meta_int(const char* key) {
+    const std::string v = meta_get(*db_, key);
+    return v.empty() ? 0 : std::stoll(v);
+  }
+
+  std::int64_t last_log_seq() {
+    auto seq = db_->prepare("SELECT coalesce(max(seq), 0) FROM face_log");
+    seq.step();
+    return seq.i64(0);
+  }
+
+  // In a write transaction: faces from now on go to a new, empty file number `file`.
+  void start_rows_file(std::int64_t file) {
+    meta_set(*db_, "rows_file", std::to_string(file));
+    meta_set(*db_, "rows", "0");
+    meta_set(*db_, "rows_log_seq", std::to_string(last_log_seq()));
+  }
+
+  // The committed rows as of the current transaction; nullptr when there are none and no file yet.
+  std::shared_ptr<const StoredRows> committed_rows(bool populate) {
+    const auto count = static_cast<std::size_t>(meta_int("rows"));
+    const fs::path file = rows_path(meta_int("rows_file"));
+    if (count == 0 && !fs::exists(file)) return nullptr;
+    auto rows = StoredRows::map(file, dim(), count, populate);
+    if (!rows && !fs::exists(file))
+      throw RowsFileGone("the library's embeddings file " + file.string() + " is missing (" + std::to_string(count) +
+                         " rows expected); `facesearch index --reembed` rebuilds it");
+    if (!rows)
+      throw std::runtime_error("the library's embeddings file " + file.string() + " is missing or damaged (" +
+                               std::to_string(count) + " rows expected); `facesearch index --reembed` rebuilds it");
+    return rows;
+  }
+
+  std::runtime_error missing_row(FaceId id) const {
+    return std::runtime_error("face " + std::to_string(id) + " has no row in the embeddings file of " + dir_.string());
+  }
+
+  std::size_t row_of(const StoredRows* rows, FaceId id) const {
+    if (auto row = rows ? rows->find(id) : std::nullopt) return *row;
+    throw missing_row(id);
+  }
+
+  // The row of `id`, at or after `row`: for walks over faces in id order, which is the rows' order.
+  std::size_t row_from(const StoredRows* rows, std::size_t row, FaceId id) const {
+    const std::size_t count = rows ? rows->count() : 0;
+    while (row < count && rows->id(row) < id) ++row;
+    if (row == count || rows->id(row) != id) throw missing_row(id);
+    return row;
+  }
+
+  // Runs `read` in one read transaction, or in the transaction already open.
+  void in_snapshot(const std::function<void()>& read) {
+    if (sqlite3_get_autocommit(db_->handle()) == 0) read();
+    else read_snapshot(read);
+  }
+
+  // Rows written in the open write transaction: synced, then counted in meta, before it commits.
+  struct PendingRows {
+    std::size_t next = 0;
+    fs::path file;
+    std::unique_ptr<StoredRowsWriter> out;
+  };
+
+  PendingRows start_rows() {
+    PendingRows p;
+    p.next = static_cast<std::size_t>(meta_int("rows"));
+    p.file = rows_path(meta_int("rows_file"));
+    return p;
+  }
+
+  void append_row(PendingRows& p, FaceId id, std::span<const std::uint8_t> halves) {
+    if (!p.out) p.out = std::make_unique<StoredRowsWriter>(p.file, dim());
+    p.out->write(p.next++, id, halves);
+  }
+
+  void finish_rows(PendingRows& p) {
+    if (!p.out) return;
+    p.out->sync();
+    meta_set(*db_, "rows", std::to_string(p.next));
+  }
+
+  // Rewrites the embeddings file without its dead rows once they are a third of it (and at least 1000), so that
+  // forgotten folders give their space back and index/forget cycles cannot grow the file without bound. The new
+  // file gets the next number: a graph over the old rows is built again.
+  void compact_rows_if_sparse() {
+    if (read_only_) return;
+    auto sparse = [&] {
+      const std::int64_t rows = meta_int("rows"), dead = rows - static_cast<std::int64_t>(face_count());
+      return dead >= 1000 && dead * 3 >= rows;
+    };
+    if (!sparse()) return;
+    {
+      sql::Transaction tx(*db_);
+      if (!sparse()) return;  // another process did it meanwhile
+      const auto old_rows = committed_rows(false);
+      const std::int64_t next = meta_int("rows_file") + 1;
+      const fs::path file = rows_path(next);
+      fs::remove(file);
+      StoredRowsWriter out(file, dim());
+      auto st = db_->prepare("SELECT id FROM faces ORDER BY id");
+      std::size_t written = 0, row = 0;
+      while (st.step()) {
+        const FaceId id = st.i64(0);
+        row = row_from(old_rows.get(), row, id);
+        out.write(written++, id, bytes_of_row(*old_rows, row));
+      }
+      out.sync();
+      start_rows_file(next);
+      meta_set(*db_, "rows", std::to_string(written));
+      tx.commit();
+    }
+    remove_old_rows_files();
+  }
+
+  // Files of earlier numbers (left by clear() and compaction). A reader whose snapshot still names one takes a new
+  // snapshot (read_snapshot); one that has mapped it keeps its mapping.
+  void remove_old_rows_files() {
+    const std::string current = rows_path(meta_int("rows_file")).filename().string();
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with("embeddings-") && name.ends_with(".f16") && name != current)
+        fs::remove(e.path(), ec);
+    }
+  }
+
+  // Schema 7: the embeddings leave the catalog for embeddings-1.f16, in one transaction (a crash before it commits
+  // leaves the blobs, and the next open does it again). The caches of earlier versions go with them.
+  void move_embeddings_out() {
+    std::size_t moved = 0;
+    {
+      sql::Transaction tx(*db_);
+      if (!meta_get(*db_, "rows_file").empty()) return;  // another process did it meanwhile
+      const fs::path file = rows_path(1);
+      fs::remove(file);
+      auto st = db_->prepare("SELECT id, embedding FROM faces ORDER BY id");
+      std::unique_ptr<StoredRowsWriter> out;
+      while (st.step()) {
+        if (!out) out = std::make_unique<StoredRowsWriter>(file, dim());
+        out->write(moved++, st.i64(0), st.blob(1));
+      }
+      if (out) out->sync();
+      db_->exec("UPDATE faces SET embedding = x''");
+      meta_set(*db_, "rows_file", "1");
+      meta_set(*db_, "rows", std::to_string(moved));
+      meta_set(*db_, "rows_log_seq", std::to_string(last_log_seq()));
+      tx.commit();
+    }
+    std::error_code ec;
+    for (const char* old : {"vectors.f16", "vectors.hnsw", "vectors.hnsw.json"}) fs::remove(dir_ / old, ec);
+    if (moved > 0) {
+      try {
+        db_->exec("VACUUM");  // gives the blobs' pages back to the file system
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
   fs::path dir_;
   bool read_only_ = false;
   std::unique_ptr<sql::Database> db_;

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS faces(
   x1 INTEGER NOT NULL, y1 INTEGER NOT NULL, x2 INTEGER NOT NULL, y2 INTEGER NOT NULL,
   score INTEGER NOT NULL,
   landmarks BLOB NOT NULL,   -- 10 int16: (x, y) of the 5 points relative to the box, in 1/10000 of its size
-  embedding BLOB NOT NULL);  -- dim float16, L2-normalised
+  embedding BLOB NOT NULL);  -- dim float16, L2-normalised (empty since schema 7: see the embeddings file)
 CREATE INDEX IF NOT EXISTS faces_image ON faces(image_id);
 -- Deleted face ids, in order, so a vector index file knows what to drop when it catches up.
 CREATE TABLE IF NOT EXISTS face_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, face_id INTEGER NOT NULL);
@@ -95,6 +95,12 @@ ALTER TABLE persons ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
     R"sql(
 CREATE TABLE IF NOT EXISTS person_not_same(low_id INTEGER NOT NULL, high_id INTEGER NOT NULL, decided INTEGER NOT NULL,
   PRIMARY KEY (low_id, high_id));
+)sql",
+    // 7: each face's embedding moves to the embeddings file (vector/vector_file.hpp); faces.embedding stays, empty.
+    // The catalog's code moves the blobs right after migrating (meta rows_file, rows, rows_log_seq), since SQL
+    // cannot write the file. Builds before this one refuse the catalog, which no longer holds their vectors.
+    R"sql(
+UPDATE meta SET value = value WHERE key = 'generation';
 )sql",
 };
 
