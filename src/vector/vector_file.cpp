@@ -170,15 +170,26 @@ void StoredRowsWriter::write(std::size_t row, FaceId id, std::span<const std::ui
   if (halves.size() != 2 * static_cast<std::size_t>(dim_))
     throw std::invalid_argument("embeddings file: a row of " + std::to_string(halves.size()) +
                                 " bytes for dimension " + std::to_string(dim_));
-  std::vector<unsigned char> bytes(StoredRows::row_bytes(dim_));
-  std::memcpy(bytes.data(), &id, sizeof id);
-  std::memcpy(bytes.data() + sizeof id, halves.data(), halves.size());
-  const auto offset = static_cast<off_t>(kHeaderBytes + row * bytes.size());
-  if (::pwrite(fd_, bytes.data(), bytes.size(), offset) != static_cast<ssize_t>(bytes.size()))
+  const std::size_t stride = StoredRows::row_bytes(dim_);
+  constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
+  if (!pending_.empty() && (row != pending_first_ + pending_.size() / stride || pending_.size() >= kFlushBytes))
+    flush();
+  if (pending_.empty()) pending_first_ = row;
+  const auto* id_bytes = reinterpret_cast<const unsigned char*>(&id);
+  pending_.insert(pending_.end(), id_bytes, id_bytes + sizeof id);
+  pending_.insert(pending_.end(), halves.begin(), halves.end());
+}
+
+void StoredRowsWriter::flush() {
+  if (pending_.empty()) return;
+  const auto offset = static_cast<off_t>(kHeaderBytes + pending_first_ * StoredRows::row_bytes(dim_));
+  if (::pwrite(fd_, pending_.data(), pending_.size(), offset) != static_cast<ssize_t>(pending_.size()))
     throw_errno("cannot write", file_);
+  pending_.clear();
 }
 
 void StoredRowsWriter::sync() {
+  flush();
   if (::fdatasync(fd_) != 0) throw_errno("cannot sync", file_);
 }
 

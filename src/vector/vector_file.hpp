@@ -62,7 +62,9 @@ class StoredRows {
   std::size_t stride_;
 };
 
-// Writes rows into an embeddings file, creating it (a header only) when it is missing.
+// Writes rows into an embeddings file, creating it (a header only) when it is missing. Consecutive rows are
+// gathered and written together; what sync() has not flushed yet may be lost, which is harmless: the catalog
+// counts rows only after sync().
 class StoredRowsWriter {
  public:
   // Throws std::system_error when the file cannot be opened, std::runtime_error for a file of another dimension or
@@ -78,9 +80,13 @@ class StoredRowsWriter {
   void sync();
 
  private:
+  void flush();
+
   std::filesystem::path file_;
   int dim_;
   int fd_ = -1;
+  std::vector<unsigned char> pending_;  // rows from pending_first_ on, not written yet
+  std::size_t pending_first_ = 0;
 };
 
 // Exact search straight over the mapped rows, leaving out the rows of `dead` ids (faces removed from the catalog).
