@@ -21,23 +21,28 @@ TEST(VectorKernels, DotProductsAgreeWithDoublePrecision) {
   std::uniform_real_distribution<float> uniform(-1, 1);
   for (std::size_t n : {0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 100, 511, 512, 1000}) {
     std::vector<float> a(n), b(n);
-    std::vector<std::uint16_t> h(n);
+    std::vector<std::uint16_t> h(n), ha(n);
     for (std::size_t i = 0; i < n; ++i) {
       a[i] = uniform(rng);
       b[i] = uniform(rng);
       h[i] = vd::float_to_half(b[i]);
+      ha[i] = vd::float_to_half(a[i]);
     }
-    double want = 0, want_half = 0;
+    double want = 0, want_half = 0, want_halves = 0;
     for (std::size_t i = 0; i < n; ++i) {
       want += double(a[i]) * b[i];
       want_half += double(a[i]) * vd::half_to_float(h[i]);
+      want_halves += double(vd::half_to_float(ha[i])) * vd::half_to_float(h[i]);
     }
     const double tolerance = 1e-5 * (1 + std::sqrt(double(n)));
     EXPECT_NEAR(vd::dot_f32_baseline(a.data(), b.data(), n), want, tolerance) << n;
     EXPECT_NEAR(vd::dot_f16_baseline(a.data(), h.data(), n), want_half, tolerance) << n;
     EXPECT_NEAR(vd::dot_f32()(a.data(), b.data(), n), want, tolerance) << n;
     EXPECT_NEAR(vd::dot_f16()(a.data(), h.data(), n), want_half, tolerance) << n;
+    EXPECT_NEAR(vd::dot_f16_f16_baseline(ha.data(), h.data(), n), want_halves, tolerance) << n;
+    EXPECT_NEAR(vd::dot_f16_f16()(ha.data(), h.data(), n), want_halves, tolerance) << n;
     if (vd::use_avx2()) {
+      EXPECT_NEAR(vd::dot_f16_f16_avx2(ha.data(), h.data(), n), want_halves, tolerance) << n;
       EXPECT_NEAR(vd::dot_f32_avx2(a.data(), b.data(), n), want, tolerance) << n;
       EXPECT_NEAR(vd::dot_f16_avx2(a.data(), h.data(), n), want_half, tolerance) << n;
     }

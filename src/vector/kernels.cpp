@@ -77,18 +77,28 @@ float dot_f32_baseline(const float* a, const float* b, std::size_t n) {
   return sum;
 }
 
-float dot_f16_baseline(const float* query, const std::uint16_t* halves, std::size_t n) {
-  // Convert a block to floats, then reuse the SSE2 kernel: simpler than a vectorised bit-twiddling converter
-  // and only used on CPUs without F16C.
+namespace {
+
+// Widens `halves` to floats a block at a time and sums dot_block(block, offset, size) over the blocks: the baseline
+// kernels' fp16 path, only used on CPUs without F16C.
+template <typename DotBlock>
+float over_half_blocks(const std::uint16_t* halves, std::size_t n, DotBlock&& dot_block) {
   constexpr std::size_t kBlock = 64;
   float block[kBlock];
   float sum = 0;
   for (std::size_t i = 0; i < n; i += kBlock) {
     const std::size_t m = n - i < kBlock ? n - i : kBlock;
     for (std::size_t j = 0; j < m; ++j) block[j] = half_to_float(halves[i + j]);
-    sum += dot_f32_baseline(query + i, block, m);
+    sum += dot_block(block, i, m);
   }
   return sum;
+}
+
+}  // namespace
+
+float dot_f16_baseline(const float* query, const std::uint16_t* halves, std::size_t n) {
+  return over_half_blocks(halves, n,
+                          [&](const float* block, std::size_t i, std::size_t m) { return dot_f32_baseline(query + i, block, m); });
 }
 
 __attribute__((target("avx2,fma,f16c"))) float dot_f32_avx2(const float* a, const float* b, std::size_t n) {
@@ -125,15 +135,8 @@ __attribute__((target("avx2,fma,f16c"))) float dot_f16_avx2(const float* query, 
 }
 
 float dot_f16_f16_baseline(const std::uint16_t* a, const std::uint16_t* b, std::size_t n) {
-  constexpr std::size_t kBlock = 64;
-  float block[kBlock];
-  float sum = 0;
-  for (std::size_t i = 0; i < n; i += kBlock) {
-    const std::size_t m = n - i < kBlock ? n - i : kBlock;
-    for (std::size_t j = 0; j < m; ++j) block[j] = half_to_float(a[i + j]);
-    sum += dot_f16_baseline(block, b + i, m);
-  }
-  return sum;
+  return over_half_blocks(a, n,
+                          [&](const float* block, std::size_t i, std::size_t m) { return dot_f16_baseline(block, b + i, m); });
 }
 
 __attribute__((target("avx2,fma,f16c"))) float dot_f16_f16_avx2(const std::uint16_t* a, const std::uint16_t* b,
