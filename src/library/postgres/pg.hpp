@@ -173,6 +173,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   const std::string& where() const { return where_; }
+  // No transaction open on this connection.
+  bool idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
 
   // Statements without parameters (DDL, BEGIN/COMMIT): constant text only.
   void exec(const char* sql) { check(PQexec(conn_, sql), sql); }

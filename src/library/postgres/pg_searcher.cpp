@@ -1,6 +1,8 @@
 // pgvector search: the faces nearest to a query, exact (sequential scan) or through the halfvec HNSW index, as one
 // statement that also returns the faces' photos.
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "library/postgres/pg_catalog.hpp"
@@ -38,6 +40,7 @@ class PgvectorSearcher final : public Searcher {
       tx.commit();
       min_ef_ = 0;
     }
+    estimate_.reset();
     // Fresh planner statistics, so the size estimate that picks exact vs HNSW search is right.
     db_.exec("ANALYZE images, faces");
   }
@@ -47,29 +50,41 @@ class PgvectorSearcher final : public Searcher {
     const bool hnsw = use_hnsw(options.backend, estimated_faces());
     const size_t k = options.top ? options.top : (hnsw ? static_cast<size_t>(kMaxEfSearch) : 0);
     const double max_distance = 1.0 - static_cast<double>(options.threshold);
-    Tx tx(db_, "BEGIN READ ONLY");
     Params params;  // $1 query, $2 how many (NULL: all), $3 largest cosine distance
     params.halfvec(query);
     if (k) params.i64(static_cast<std::int64_t>(k)); else params.null(20);
     params.f64(max_distance);
-    const char* sql;
+    std::optional<Result> found;
     if (hnsw) {
       // ef_search: the candidate list of the graph walk. At 1M faces pgvector's default-like max(2 x top, 64) gave
       // recall@10 0.77 on the default graph (PERFORMANCE.md).
       const size_t ef = std::clamp<size_t>(std::max<size_t>(4 * k, min_ef()), 1, kMaxEfSearch);
-      db_.query("SELECT set_config('hnsw.ef_search', $1, true)", Params().text(std::to_string(ef)));
-      sql = "SELECT " FACESEARCH_PG_FACE_COLUMNS ", nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
-            "ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
-            "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id WHERE nn.distance <= $3";
+      // Set for the session, and only when it changes: the search is then one statement, one round trip, with no
+      // transaction around it. Only this searcher's graph walks read the setting. Inside a transaction someone else
+      // opened it is set for that transaction alone (a rollback would silently undo a session-level change).
+      const bool idle = db_.idle();
+      if (!idle || ef != session_ef_) {
+        db_.query(idle ? "SELECT set_config('hnsw.ef_search', $1, false)"
+                       : "SELECT set_config('hnsw.ef_search', $1, true)",
+                  Params().text(std::to_string(ef)));
+        session_ef_ = idle ? ef : 0;
+      }
+      found = db_.query("SELECT " FACESEARCH_PG_FACE_COLUMNS ", nn.distance FROM (SELECT id, embedding <=> $1::halfvec "
+                        "AS distance FROM faces ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
+                        "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id WHERE nn.distance <= $3",
+                        params);
     } else {
       // Exact: every face is compared; the HNSW index must not be used.
+      Tx tx(db_, "BEGIN READ ONLY");
       db_.exec("SET LOCAL enable_indexscan = off");
-      sql = "SELECT " FACESEARCH_PG_FACE_COLUMNS ", nn.distance FROM (SELECT id, embedding <=> $1::halfvec AS distance FROM faces "
-            "WHERE (embedding <=> $1::halfvec) <= $3 ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
-            "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id";
+      found = db_.query("SELECT " FACESEARCH_PG_FACE_COLUMNS ", nn.distance FROM (SELECT id, embedding <=> $1::halfvec "
+                        "AS distance FROM faces WHERE (embedding <=> $1::halfvec) <= $3 "
+                        "ORDER BY embedding <=> $1::halfvec LIMIT $2) nn "
+                        "JOIN faces f ON f.id = nn.id JOIN images i ON i.id = f.image_id",
+                        params);
+      tx.commit();
     }
-    Result r = db_.query(sql, params);
-    tx.commit();
+    const Result& r = *found;
     std::vector<Match> matches;
     matches.reserve(static_cast<size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
@@ -88,10 +103,16 @@ class PgvectorSearcher final : public Searcher {
 
   // pg_class.reltuples after ANALYZE (which `index` runs last); counted exactly when unknown or within 10% of the
   // exact/HNSW boundary. The count walks the whole table (~20 ms at 150k faces): done on every search between 50k
-  // and 200k faces, it cost more than the HNSW search itself.
+  // and 200k faces, it cost more than the HNSW search itself. The estimate is looked up again after a few seconds,
+  // not on every search (a round trip each); exact and HNSW search give the same answers meanwhile.
   size_t estimated_faces() {
-    const std::int64_t est =
-        db_.query("SELECT reltuples::bigint FROM pg_class WHERE oid = 'facesearch.faces'::regclass").i64(0, 0);
+    const auto now = std::chrono::steady_clock::now();
+    if (!estimate_ || now - estimated_at_ > std::chrono::seconds(5)) {
+      estimate_ =
+          db_.query("SELECT reltuples::bigint FROM pg_class WHERE oid = 'facesearch.faces'::regclass").i64(0, 0);
+      estimated_at_ = now;
+    }
+    const std::int64_t est = *estimate_;
     const auto limit = static_cast<std::int64_t>(Library::kExactLimit);
     if (est < 0 || (est > limit - limit / 10 && est < limit + limit / 10)) return face_count();
     return static_cast<size_t>(est);
@@ -110,6 +131,9 @@ class PgvectorSearcher final : public Searcher {
 
   Connection& db_;
   size_t min_ef_ = 0;
+  size_t session_ef_ = 0;  // hnsw.ef_search as set for the session; 0: not set
+  std::optional<std::int64_t> estimate_;
+  std::chrono::steady_clock::time_point estimated_at_;
 };
 
 }  // namespace
