@@ -129,7 +129,8 @@ TEST(StorageSchema, OldEmbeddedCatalogIsUpgradedInPlace) {
           "INSERT INTO images VALUES (2, '/photos/bad.jpg', 7, 6, 'hash-bad', 'error', 'broken', 0, 0, NULL, 0, 1);"
           "INSERT INTO faces(image_id, x1, y1, x2, y2, score, landmarks, embedding) VALUES "
           "(1, 100, 200, 1100, 1400, 9000, zeroblob(20), " + fp16_blob_sql(a) + "),"
-          "(1, 2000, 200, 2900, 1300, 8000, zeroblob(20), " + fp16_blob_sql(b) + ");"
+          "(1, 2000, 200, 2900, 1300, 8000, zeroblob(20), " + fp16_blob_sql(b) + "),"
+          "(1, 3000, 200, 3900, 1300, 7000, zeroblob(20), x'');"  // a face stored without a vector
           "INSERT INTO persons(name, created) VALUES ('Ada', 1);"
           "INSERT INTO face_person VALUES (1, 1, 'user', '/photos/a.jpg', 10, 20, 110, 140);";
   sqlite_exec(file, rows);
@@ -139,7 +140,10 @@ TEST(StorageSchema, OldEmbeddedCatalogIsUpgradedInPlace) {
   EXPECT_EQ(s.pack, "old@pack");
   EXPECT_EQ(s.images, 2u);
   EXPECT_EQ(s.failed_images, 1u);
-  EXPECT_EQ(s.faces, 2u);
+  EXPECT_EQ(s.faces, 3u);
+  auto vectorless = library.face(3, /*with_embedding=*/true);
+  ASSERT_TRUE(vectorless);
+  EXPECT_TRUE(vectorless->face.embedding.empty());
   auto face = library.face(2, /*with_embedding=*/true);
   ASSERT_TRUE(face);
   EXPECT_EQ(face->path, "/photos/a.jpg");
@@ -174,8 +178,8 @@ TEST(StorageSchema, OldEmbeddedCatalogIsUpgradedInPlace) {
             "4");
   // "Not the same person" answers to merge suggestions have their table.
   EXPECT_EQ(sqlite_value(file, "SELECT count(*) FROM sqlite_master WHERE name = 'person_not_same'"), "1");
-  // The embeddings left the catalog for the embeddings file (schema 7): one row per face, blobs emptied, and the
-  // file is what search and face() read above.
+  // The embeddings left the catalog for the embeddings file (schema 7): one row per face with a vector, blobs
+  // emptied, and the file is what search and face() read above.
   EXPECT_EQ(sqlite_value(file, "SELECT sum(length(embedding)) FROM faces"), "0");
   EXPECT_EQ(sqlite_value(file, "SELECT value FROM meta WHERE key = 'rows'"), "2");
   EXPECT_EQ(fs::file_size(dir / "embeddings-1.f16"), 64u + 2 * (8 + 2 * 4));

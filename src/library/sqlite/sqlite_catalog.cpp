@@ -158,7 +158,8 @@ class SqliteStorage final : public SqliteCatalog {
       const std::int64_t from = faces.i64(0);
       copy.bind(1, new_id).bind(2, from).run();
       copy.reset();
-      append_row(pending, db_->last_insert_id(), bytes_of_row(*rows, row_of(rows.get(), from)));
+      if (auto row = rows ? rows->find(from) : std::nullopt)
+        append_row(pending, db_->last_insert_id(), bytes_of_row(*rows, *row));
     }
     finish_rows(pending);
   }
@@ -308,7 +309,7 @@ class SqliteStorage final : public SqliteCatalog {
       f = read_face(st);
       if (with_embedding) {
         const auto rows = committed_rows(false);
-        f->face.embedding = decode_embedding(bytes_of_row(*rows, row_of(rows.get(), id)));
+        if (auto row = rows ? rows->find(id) : std::nullopt) f->face.embedding = decode_embedding(bytes_of_row(*rows, *row));
       }
     });
     return f;
@@ -350,8 +351,7 @@ class SqliteStorage final : public SqliteCatalog {
       std::size_t row = 0;
       while (st.step()) {
         LibraryFace f = read_face(st);
-        row = row_from(rows.get(), row, f.id);
-        f.face.embedding = decode_embedding(bytes_of_row(*rows, row));
+        if (next_row(rows.get(), row, f.id)) f.face.embedding = decode_embedding(bytes_of_row(*rows, row));
         if (!visit(f)) break;
       }
     });
@@ -421,21 +421,12 @@ class SqliteStorage final : public SqliteCatalog {
     return rows;
   }
 
-  std::runtime_error missing_row(FaceId id) const {
-    return std::runtime_error("face " + std::to_string(id) + " has no row in the embeddings file of " + dir_.string());
-  }
-
-  std::size_t row_of(const StoredRows* rows, FaceId id) const {
-    if (auto row = rows ? rows->find(id) : std::nullopt) return *row;
-    throw missing_row(id);
-  }
-
-  // The row of `id`, at or after `row`: for walks over faces in id order, which is the rows' order.
-  std::size_t row_from(const StoredRows* rows, std::size_t row, FaceId id) const {
+  // Moves `row` to the row of `id` and says whether there is one (walks over faces in id order, the rows' order).
+  // A face stored without a vector has no row: it reads back with an empty embedding and is not searchable.
+  static bool next_row(const StoredRows* rows, std::size_t& row, FaceId id) {
     const std::size_t count = rows ? rows->count() : 0;
     while (row < count && rows->id(row) < id) ++row;
-    if (row == count || rows->id(row) != id) throw missing_row(id);
-    return row;
+    return row < count && rows->id(row) == id;
   }
 
   // Runs `read` in one read transaction, or in the transaction already open.
@@ -459,6 +450,7 @@ class SqliteStorage final : public SqliteCatalog {
   }
 
   void append_row(PendingRows& p, FaceId id, std::span<const std::uint8_t> halves) {
+    if (halves.empty()) return;  // a face without a vector gets no row
     if (!p.out) p.out = std::make_unique<StoredRowsWriter>(p.file, dim());
     p.out->write(p.next++, id, halves);
   }
@@ -491,8 +483,7 @@ class SqliteStorage final : public SqliteCatalog {
       std::size_t written = 0, row = 0;
       while (st.step()) {
         const FaceId id = st.i64(0);
-        row = row_from(old_rows.get(), row, id);
-        out.write(written++, id, bytes_of_row(*old_rows, row));
+        if (next_row(old_rows.get(), row, id)) out.write(written++, id, bytes_of_row(*old_rows, row));
       }
       out.sync();
       start_rows_file(next);
@@ -525,7 +516,9 @@ class SqliteStorage final : public SqliteCatalog {
       fs::remove(file);
       auto st = db_->prepare("SELECT id, embedding FROM faces ORDER BY id");
       std::unique_ptr<StoredRowsWriter> out;
+      const auto row_bytes = 2 * static_cast<std::size_t>(dim());
       while (st.step()) {
+        if (st.blob(1).size() != row_bytes) continue;  // no vector (or not one of this pack): no row
         if (!out) out = std::make_unique<StoredRowsWriter>(file, dim());
         out->write(moved++, st.i64(0), st.blob(1));
       }
