@@ -139,6 +139,15 @@ class StoredRowsSpace final : public hnswlib::SpaceInterface<float> {
   StoredRowsParam param_;
 };
 
+// The space of a graph over stored rows (`stored` points at it) or of one whose nodes hold their vectors.
+std::unique_ptr<hnswlib::SpaceInterface<float>> make_space(std::size_t dim, bool over_rows, StoredRowsSpace*& stored) {
+  stored = nullptr;
+  if (!over_rows) return std::make_unique<InnerProductSpace>(dim);
+  auto space = std::make_unique<StoredRowsSpace>(dim);
+  stored = space.get();
+  return space;
+}
+
 hnswlib::labeltype to_label(FaceId id) { return static_cast<hnswlib::labeltype>(id); }
 FaceId to_id(hnswlib::labeltype label) { return static_cast<FaceId>(label); }
 
@@ -149,14 +158,8 @@ class HnswIndex final : public VectorIndex {
       : dim_(dim), ef_search_(params.ef_search) {
     if (dim <= 0) throw std::invalid_argument("vector index: dimension must be positive");
     if (params.M < 2 || params.M > 10000) throw std::invalid_argument("hnsw index: M must be in [2, 10000]");
-    if (rows) {
-      auto space = std::make_unique<StoredRowsSpace>(static_cast<std::size_t>(dim));
-      stored_ = space.get();
-      space_ = std::move(space);
-      attach_locked(std::move(rows));
-    } else {
-      space_ = std::make_unique<InnerProductSpace>(static_cast<std::size_t>(dim));
-    }
+    space_ = make_space(static_cast<std::size_t>(dim), rows != nullptr, stored_);
+    if (stored_) attach_locked(std::move(rows));
     graph_ = std::make_unique<Graph>(space_.get(), std::max<std::size_t>(params.initial_capacity, 1),
                                      params.M, params.ef_construction);
   }
@@ -229,7 +232,6 @@ class HnswIndex final : public VectorIndex {
   }
 
  public:
-
   void remove(FaceId id) override {
     std::unique_lock lock(mutex_);
     const auto it = graph_->label_lookup_.find(to_label(id));
@@ -434,15 +436,8 @@ std::unique_ptr<VectorIndex> HnswIndex::load(const fs::path& file, int dim, cons
   // size.
   if (h.elements > in.remaining() / (h.bytes_per_element + sizeof(unsigned))) return nullptr;
 
-  std::unique_ptr<hnswlib::SpaceInterface<float>> space;
   StoredRowsSpace* stored = nullptr;
-  if (rows) {
-    auto s = std::make_unique<StoredRowsSpace>(d);
-    stored = s.get();
-    space = std::move(s);
-  } else {
-    space = std::make_unique<InnerProductSpace>(d);
-  }
+  auto space = make_space(d, rows != nullptr, stored);
   const std::size_t capacity = std::max<std::size_t>({h.elements, params.initial_capacity, 1});
   auto graph = std::make_unique<Graph>(space.get(), capacity, h.m, h.ef_construction);
   if (graph->size_data_per_element_ != h.bytes_per_element || graph->offsetData_ != h.data_offset ||

@@ -101,9 +101,10 @@ class SqliteStorage final : public SqliteCatalog {
   void clear() override {
     sql::Transaction tx(*db_);
     db_->exec("DELETE FROM faces; DELETE FROM images; DELETE FROM meta WHERE key = 'pack';");
-    // The next pack may have another dimension: its rows start a new file. The old one goes at the next write.
+    // The next pack may have another dimension: its rows start a new file.
     start_rows_file(meta_int("rows_file") + 1);
     tx.commit();
+    remove_old_rows_files();
   }
 
   std::unordered_map<std::string, StoredImage> images_under(const fs::path& root) override {
@@ -213,7 +214,6 @@ class SqliteStorage final : public SqliteCatalog {
     }
     finish_rows(pending);
     tx.commit();
-    remove_old_rows_files();
   }
 
   size_t face_count() override {
@@ -399,8 +399,10 @@ class SqliteStorage final : public SqliteCatalog {
     return seq.i64(0);
   }
 
-  // In a write transaction: faces from now on go to a new, empty file number `file`.
+  // In a write transaction: faces from now on go to a new, empty file number `file` (a leftover of that number, from
+  // a rewrite that never committed, is removed).
   void start_rows_file(std::int64_t file) {
+    fs::remove(rows_path(file));
     meta_set(*db_, "rows_file", std::to_string(file));
     meta_set(*db_, "rows", "0");
     meta_set(*db_, "rows_log_seq", std::to_string(last_log_seq()));
@@ -412,13 +414,11 @@ class SqliteStorage final : public SqliteCatalog {
     const fs::path file = rows_path(meta_int("rows_file"));
     if (count == 0 && !fs::exists(file)) return nullptr;
     auto rows = StoredRows::map(file, dim(), count, populate);
-    if (!rows && !fs::exists(file))
-      throw RowsFileGone("the library's embeddings file " + file.string() + " is missing (" + std::to_string(count) +
-                         " rows expected); `facesearch index --reembed` rebuilds it");
-    if (!rows)
-      throw std::runtime_error("the library's embeddings file " + file.string() + " is missing or damaged (" +
-                               std::to_string(count) + " rows expected); `facesearch index --reembed` rebuilds it");
-    return rows;
+    if (rows) return rows;
+    const std::string why = "the library's embeddings file " + file.string() + " is missing or damaged (" +
+                            std::to_string(count) + " rows expected); `facesearch index --reembed` rebuilds it";
+    if (!fs::exists(file)) throw RowsFileGone(why);
+    throw std::runtime_error(why);
   }
 
   // Moves `row` to the row of `id` and says whether there is one (walks over faces in id order, the rows' order).
@@ -475,19 +475,15 @@ class SqliteStorage final : public SqliteCatalog {
       sql::Transaction tx(*db_);
       if (!sparse()) return;  // another process did it meanwhile
       const auto old_rows = committed_rows(false);
-      const std::int64_t next = meta_int("rows_file") + 1;
-      const fs::path file = rows_path(next);
-      fs::remove(file);
-      StoredRowsWriter out(file, dim());
+      start_rows_file(meta_int("rows_file") + 1);
+      PendingRows pending = start_rows();
       auto st = db_->prepare("SELECT id FROM faces ORDER BY id");
-      std::size_t written = 0, row = 0;
+      std::size_t row = 0;
       while (st.step()) {
         const FaceId id = st.i64(0);
-        if (next_row(old_rows.get(), row, id)) out.write(written++, id, bytes_of_row(*old_rows, row));
+        if (next_row(old_rows.get(), row, id)) append_row(pending, id, bytes_of_row(*old_rows, row));
       }
-      out.sync();
-      start_rows_file(next);
-      meta_set(*db_, "rows", std::to_string(written));
+      finish_rows(pending);
       tx.commit();
     }
     remove_old_rows_files();
@@ -512,21 +508,15 @@ class SqliteStorage final : public SqliteCatalog {
     {
       sql::Transaction tx(*db_);
       if (!meta_get(*db_, "rows_file").empty()) return;  // another process did it meanwhile
-      const fs::path file = rows_path(1);
-      fs::remove(file);
+      start_rows_file(1);
+      PendingRows pending = start_rows();
       auto st = db_->prepare("SELECT id, embedding FROM faces ORDER BY id");
-      std::unique_ptr<StoredRowsWriter> out;
       const auto row_bytes = 2 * static_cast<std::size_t>(dim());
-      while (st.step()) {
-        if (st.blob(1).size() != row_bytes) continue;  // no vector (or not one of this pack): no row
-        if (!out) out = std::make_unique<StoredRowsWriter>(file, dim());
-        out->write(moved++, st.i64(0), st.blob(1));
-      }
-      if (out) out->sync();
+      while (st.step())
+        if (st.blob(1).size() == row_bytes) append_row(pending, st.i64(0), st.blob(1));  // else no vector: no row
+      finish_rows(pending);
+      moved = pending.next;
       db_->exec("UPDATE faces SET embedding = x''");
-      meta_set(*db_, "rows_file", "1");
-      meta_set(*db_, "rows", std::to_string(moved));
-      meta_set(*db_, "rows_log_seq", std::to_string(last_log_seq()));
       tx.commit();
     }
     std::error_code ec;
