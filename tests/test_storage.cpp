@@ -279,6 +279,17 @@ TEST_P(StorageBackend, IdenticalFilesInOneRunAreEmbeddedOnce) {
   EXPECT_EQ(first.rfind("ok n=", 0), 0u) << first;
   for (const char* name : {"twin1.jpg", "sub/twin2.jpg", "sub/deeper/twin3.jpg"})
     EXPECT_EQ(snapshot.at((photos / name).string()), first) << name;
+  // The copies carry the original's vectors, face for face (their rows were copied and synced with the commit).
+  std::map<std::string, std::vector<std::vector<float>>> vectors;
+  library.for_each_face([&](const LibraryFace& f) {
+    vectors[f.path.string()].push_back(f.face.embedding);
+    return true;
+  });
+  const auto& original = vectors[(photos / ("0_" + sources[0].filename().string())).string()];
+  ASSERT_FALSE(original.empty());
+  for (const auto& v : original) EXPECT_EQ(v.size(), 512u);
+  for (const char* name : {"twin1.jpg", "sub/twin2.jpg", "sub/deeper/twin3.jpg"})
+    EXPECT_EQ(vectors[(photos / name).string()], original) << name;
   EXPECT_EQ(snapshot.at((photos / "broken1.jpg").string()).rfind("error", 0), 0u);
   EXPECT_EQ(snapshot.at((photos / "sub/broken2.jpg").string()).rfind("error", 0), 0u);
   // Changing two files to the same new content: analysed once too.

@@ -117,12 +117,20 @@ class SqliteStorage final : public SqliteCatalog {
     return known;
   }
 
-  void begin() override { tx_.emplace(*db_); }
+  void begin() override {
+    tx_.emplace(*db_);
+    copies_.reset();
+  }
   void commit() override {
+    if (copies_) finish_rows(copies_->pending);  // one fdatasync for all the copies of the transaction
+    copies_.reset();
     if (tx_) tx_->commit();
     tx_.reset();
   }
-  void rollback() override { tx_.reset(); }
+  void rollback() override {
+    copies_.reset();  // rows it wrote lie past the committed count: never read, overwritten by the next writer
+    tx_.reset();
+  }
 
   void move_image(std::int64_t id, const fs::path& path, std::int64_t size, std::int64_t mtime) override {
     db_->prepare("UPDATE images SET path = ?, size = ?, mtime_ns = ? WHERE id = ?")
@@ -137,8 +145,11 @@ class SqliteStorage final : public SqliteCatalog {
     return std::nullopt;
   }
 
-  // Copies the source's faces, each with a row of its own (rows are in face id order).
+  // Copies the source's faces, each with a row of its own (rows are in face id order). Inside begin()/commit() the
+  // rows of all the copies are synced once, at commit.
   void copy_image(std::int64_t source, const fs::path& path, std::int64_t size, std::int64_t mtime) override {
+    const bool own_transaction = !tx_;
+    if (own_transaction) begin();
     db_->prepare(
            "INSERT INTO images(path, size, mtime_ns, hash, status, error, width, height, format, face_count, "
            "indexed_at) SELECT ?, ?, ?, hash, status, error, width, height, format, face_count, ? FROM images "
@@ -146,8 +157,7 @@ class SqliteStorage final : public SqliteCatalog {
         .bind(1, path.string()).bind(2, size).bind(3, mtime).bind(4, now_seconds()).bind(5, source)
         .run();
     const std::int64_t new_id = db_->last_insert_id();
-    PendingRows pending = start_rows();
-    const auto rows = committed_rows(false);
+    if (!copies_) copies_.emplace(CopyRows{start_rows(), committed_rows(false), {}});
     auto faces = db_->prepare("SELECT id FROM faces WHERE image_id = ? ORDER BY id");
     faces.bind(1, source);
     auto copy = db_->prepare(
@@ -155,14 +165,20 @@ class SqliteStorage final : public SqliteCatalog {
         "yaw, pitch, roll, sharpness) "
         "SELECT ?, x1, y1, x2, y2, score, landmarks, embedding, first_ms, last_ms, best_ms, "
         "yaw, pitch, roll, sharpness FROM faces WHERE id = ?");
+    const StoredRows* rows = copies_->committed.get();
     while (faces.step()) {
-      const std::int64_t from = faces.i64(0);
+      FaceId from = faces.i64(0);
       copy.bind(1, new_id).bind(2, from).run();
       copy.reset();
-      if (auto row = rows ? rows->find(from) : std::nullopt)
-        append_row(pending, db_->last_insert_id(), bytes_of_row(*rows, *row));
+      const FaceId to = db_->last_insert_id();
+      // A copy of a copy made in this transaction: its row is not committed yet, the original's is.
+      if (auto it = copies_->original.find(from); it != copies_->original.end()) from = it->second;
+      if (auto row = rows ? rows->find(from) : std::nullopt) {
+        append_row(copies_->pending, to, bytes_of_row(*rows, *row));
+        copies_->original.emplace(to, from);
+      }
     }
-    finish_rows(pending);
+    if (own_transaction) commit();
   }
 
   void delete_image(std::int64_t id) override { db_->prepare("DELETE FROM images WHERE id = ?").bind(1, id).run(); }
@@ -533,6 +549,13 @@ class SqliteStorage final : public SqliteCatalog {
   bool read_only_ = false;
   std::unique_ptr<sql::Database> db_;
   std::optional<sql::Transaction> tx_;
+  // The rows copy_image has added in the open begin()/commit() transaction, and which committed face each copies.
+  struct CopyRows {
+    PendingRows pending;
+    std::shared_ptr<const StoredRows> committed;
+    std::unordered_map<FaceId, FaceId> original;
+  };
+  std::optional<CopyRows> copies_;
 };
 
 }  // namespace
