@@ -148,6 +148,14 @@ std::vector<Detection> padded_pass(Detector& detector, const cv::Mat& bgr) {
 
 }  // namespace
 
+cv::Mat shrink_by_whole_factor(const cv::Mat& bgr, int k) {
+  if (k <= 1) return bgr;
+  cv::Mat out;
+  cv::resize(bgr(cv::Rect(0, 0, bgr.cols - bgr.cols % k, bgr.rows - bgr.rows % k)), out, {bgr.cols / k, bgr.rows / k},
+             0, 0, cv::INTER_AREA);
+  return out;
+}
+
 std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const FindOptions& options) {
   const cv::Size in = detector.input_size();
   // How many image pixels one network pixel covers in the whole-image pass.
@@ -161,15 +169,11 @@ std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const 
   const float virtual_tile_scale = std::min(2.f, virtual_full_scale / 2);
   const float tile_scale = virtual_tile_scale * virtual_shrink;
   // Neither pass needs more than one image pixel per network pixel: both run on the image reduced by the largest
-  // power of two that keeps that for the tiles. An exact 2x/4x INTER_AREA reduction is a cheap block average (the
-  // image is cropped to a multiple of it: at most 3 pixels off the right and bottom edges), where shrinking a 2016
-  // px photo to 1920 costs more than detecting in it.
+  // power of two that keeps that for the tiles (an exact reduction: shrinking a 2016 px photo to 1920 costs more
+  // than detecting in it).
   int k = 1;
   while (2.f * k <= tile_scale && 2 * k * in.width <= bgr.cols && 2 * k * in.height <= bgr.rows) k *= 2;
-  cv::Mat work = bgr;
-  if (k > 1)
-    cv::resize(bgr(cv::Rect(0, 0, bgr.cols - bgr.cols % k, bgr.rows - bgr.rows % k)), work,
-               {bgr.cols / k, bgr.rows / k}, 0, 0, cv::INTER_AREA);
+  const cv::Mat work = shrink_by_whole_factor(bgr, k);
   const auto kf = static_cast<float>(k);
 
   std::vector<Detection> dets = detector.detect(work);

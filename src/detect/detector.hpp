@@ -99,4 +99,9 @@ struct FindOptions {
 // Whole-image pass plus, where faces can be too small for it, a tiled pass; merged and filtered.
 std::vector<Detection> find_faces(Detector& detector, const cv::Mat& bgr, const FindOptions& options);
 
+// `bgr` reduced exactly `k` times per side by INTER_AREA (a block average, OpenCV's fast path; a non-integer area
+// shrink of the same image costs several times more), cropped first to a multiple of `k` (at most k - 1 pixels off
+// the right and bottom edges, so coordinates scale by exactly k); `bgr` itself when k <= 1.
+cv::Mat shrink_by_whole_factor(const cv::Mat& bgr, int k);
+
 }  // namespace facesearch

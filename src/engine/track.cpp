@@ -8,6 +8,7 @@
 #include <opencv2/video/tracking.hpp>
 
 #include "align/face_quality.hpp"
+#include "detect/detector.hpp"
 
 namespace facesearch {
 
@@ -15,14 +16,7 @@ bool ShotChangeDetector::changed(const cv::Mat& bgr) {
   cv::Mat small, grey, hist;
   // First by a whole factor (OpenCV's fast area path: a sample's copy is 960x540 and this ran as long as the
   // detector's own shrink), then the rest of the way; each 64x64 pixel still averages its whole area.
-  const int whole = std::min(bgr.cols, bgr.rows) / 128;
-  if (whole >= 2) {
-    const cv::Mat even = bgr(cv::Rect(0, 0, bgr.cols - bgr.cols % whole, bgr.rows - bgr.rows % whole));
-    cv::resize(even, small, {even.cols / whole, even.rows / whole}, 0, 0, cv::INTER_AREA);
-    cv::resize(small, small, {64, 64}, 0, 0, cv::INTER_AREA);
-  } else {
-    cv::resize(bgr, small, {64, 64}, 0, 0, cv::INTER_AREA);
-  }
+  cv::resize(shrink_by_whole_factor(bgr, std::min(bgr.cols, bgr.rows) / 128), small, {64, 64}, 0, 0, cv::INTER_AREA);
   cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
   const int bins = 32;
   const float range[] = {0, 256};
