@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 SAMPLES ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/facesearch/samples
 
-.PHONY: all deps onnxruntime configure build models int8-pack samples demo test bench format clean
+.PHONY: all deps onnxruntime openvino configure build models int8-pack samples demo test bench format clean
 
 all: build
 
@@ -18,10 +18,15 @@ deps:
 onnxruntime: deps
 	@scripts/fetch-onnxruntime.sh
 
-$(BUILD)/CMakeCache.txt: | deps onnxruntime
+# OpenVINO (CMake option FACESEARCH_OPENVINO; the recognisers' default runtime): Intel's PyPI wheel, fetched once
+# the same way. Without it recognisers run on ONNX Runtime.
+openvino: deps
+	@scripts/fetch-openvino.sh
+
+$(BUILD)/CMakeCache.txt: | deps onnxruntime openvino
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 
-configure: deps onnxruntime $(BUILD)/CMakeCache.txt
+configure: deps onnxruntime openvino $(BUILD)/CMakeCache.txt
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --quiet | { grep -v '^ninja: no work to do' || true; }

@@ -1,6 +1,6 @@
-// Each network of a pack on OpenCV DNN and on ONNX Runtime, one thread each, in one process, on the inputs the
-// pipeline gives it from real photos. Prints a markdown table of ms per call (per face for the landmarker and the
-// recogniser) and the ratio.
+// Each network of a pack on OpenCV DNN, on ONNX Runtime and on OpenVINO (those the build has), one thread each, in
+// one process, on the inputs the pipeline gives it from real photos. Prints a markdown table of ms per call (per
+// face for the landmarker and the recogniser) and the ratios to OpenCV DNN.
 //
 //   build/bench/bench_runtimes [--rounds N] [--versus PACK] [--dump-inputs DIR] [FOLDER...]
 //
@@ -19,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -152,57 +153,78 @@ int main(int argc, char** argv) {
       return 0;
     }
 
-    // Two contenders per network: OpenCV DNN vs ONNX Runtime on the default pack's files, or (--versus) ONNX
-    // Runtime on the default pack's files vs ONNX Runtime on the other pack's.
     std::map<std::string, fs::path> other_files = files;
     if (!versus.empty()) {
       EngineConfig other;
       other.pack_id = versus;
       other_files = require_pack(resolve_pack(other));
     }
-    const char* runtimes[2] = {versus.empty() ? infer::kOpenCv : infer::kOnnxRuntime, infer::kOnnxRuntime};
+    // The contenders: each runtime the build has on the default pack's files, or (--versus) ONNX Runtime on the
+    // default pack's files and on the other pack's.
+    struct Contender {
+      std::string runtime, label;
+      bool other_pack;
+    };
+    std::vector<Contender> contenders;
+    if (versus.empty()) {
+      for (const std::string& r : infer::available_runtimes()) {
+        const char* label = r == infer::kOpenCv ? "OpenCV DNN" : r == infer::kOnnxRuntime ? "ONNX Runtime" : "OpenVINO";
+        contenders.push_back({r, label, false});
+      }
+    } else {
+      contenders = {{infer::kOnnxRuntime, "default", false}, {infer::kOnnxRuntime, versus, true}};
+    }
+    const std::size_t n = contenders.size();
     struct Row {
       const char* name;
       const char* stage;
       std::vector<std::int64_t> shape;
       const std::vector<cv::Mat>* inputs;
       bool flush_denormals;
-      double seconds[2] = {0, 0};
+      std::vector<double> seconds;
     };
     std::vector<Row> rows = {
-        {"detector (ultralight, 320x240), per call", "detector", {1, 3, 240, 320}, &in.detector, false},
-        {"landmarker (pfld68, 64x64), per face", "landmarker", {1, 1, 64, 64}, &in.landmarker, false},
-        {"recogniser (mobilefacenet, 112x112), per face", "embedder", {1, 3, 112, 112}, &in.recogniser, true},
+        {"detector (ultralight, 320x240), per call", "detector", {1, 3, 240, 320}, &in.detector, false, {}},
+        {"landmarker (pfld68, 64x64), per face", "landmarker", {1, 1, 64, 64}, &in.landmarker, false, {}},
+        {"recogniser (mobilefacenet, 112x112), per face", "embedder", {1, 3, 112, 112}, &in.recogniser, true, {}},
     };
     for (Row& row : rows) {
-      const fs::path file[2] = {files.at(row.stage), other_files.at(row.stage)};
-      std::unique_ptr<infer::Network> nets[2];
-      for (int r = 0; r < 2; ++r) {
-        infer::NetworkOptions options{runtimes[r], row.shape};
+      row.seconds.assign(n, 0.0);
+      std::vector<std::unique_ptr<infer::Network>> nets;
+      for (const Contender& c : contenders) {
+        infer::NetworkOptions options{c.runtime, row.shape};
         options.flush_denormals = row.flush_denormals;
         options.threads = 1;
-        nets[r] = infer::load_network(file[r], options);
-        if (std::string(nets[r]->runtime()) != runtimes[r]) throw std::runtime_error("runtime fell back");
-        for (const cv::Mat& blob : *row.inputs) nets[r]->run(blob);  // warm-up
+        nets.push_back(infer::load_network((c.other_pack ? other_files : files).at(row.stage), options));
+        if (nets.back()->runtime() != c.runtime) throw std::runtime_error("runtime fell back");
+        for (const cv::Mat& blob : *row.inputs) nets.back()->run(blob);  // warm-up
       }
       for (int round = 0; round < rounds; ++round)
-        for (int r = 0; r < 2; ++r)
+        for (std::size_t r = 0; r < n; ++r)
           row.seconds[r] += seconds([&] {
             for (const cv::Mat& blob : *row.inputs) nets[r]->run(blob);
           });
     }
     std::printf("bench_runtimes: default pack%s%s, %zu photos' detector inputs, %zu faces, %d rounds, one thread, "
-                "OpenCV %s, ONNX Runtime %s\n\n",
+                "OpenCV %s, ONNX Runtime %s, OpenVINO %s\n\n",
                 versus.empty() ? "" : " vs ", versus.c_str(), in.detector.size(), in.recogniser.size(), rounds,
-                CV_VERSION, infer::onnxruntime_version().c_str());
-    if (versus.empty())
-      std::printf("| network | OpenCV DNN (ms) | ONNX Runtime (ms) | speed-up |\n|---|---:|---:|---:|\n");
-    else
-      std::printf("| network | default (ms) | %s (ms) | speed-up |\n|---|---:|---:|---:|\n", versus.c_str());
+                CV_VERSION, infer::onnxruntime_version().c_str(), infer::openvino_version().c_str());
+    std::string head = "| network |", rule = "|---|";
+    for (const Contender& c : contenders) {
+      head += " " + c.label + " (ms) |";
+      rule += "---:|";
+    }
+    for (std::size_t r = 1; r < n; ++r) {
+      head += " " + contenders[r].label + " speed-up |";
+      rule += "---:|";
+    }
+    std::printf("%s\n%s\n", head.c_str(), rule.c_str());
     for (const Row& row : rows) {
       const double calls = static_cast<double>(row.inputs->size()) * rounds;
-      const double a = row.seconds[0] / calls * 1e3, b = row.seconds[1] / calls * 1e3;
-      std::printf("| %s | %.2f | %.2f | %.2fx |\n", row.name, a, b, a / b);
+      std::printf("| %s |", row.name);
+      for (std::size_t r = 0; r < n; ++r) std::printf(" %.2f |", row.seconds[r] / calls * 1e3);
+      for (std::size_t r = 1; r < n; ++r) std::printf(" %.2fx |", row.seconds[0] / row.seconds[r]);
+      std::printf("\n");
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_runtimes: %s\n", e.what());

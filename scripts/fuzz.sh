@@ -29,7 +29,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Fuzz \
     -DFACESEARCH_FUZZ=ON -DFACESEARCH_BUILD_TESTS=OFF \
-    -DFACESEARCH_BUILD_BENCH=OFF -DFACESEARCH_PYTHON=OFF -DFACESEARCH_ONNXRUNTIME=OFF "${launcher[@]}" \
+    -DFACESEARCH_BUILD_BENCH=OFF -DFACESEARCH_PYTHON=OFF -DFACESEARCH_ONNXRUNTIME=OFF -DFACESEARCH_OPENVINO=OFF "${launcher[@]}" \
     >"$work/logs/configure.log" 2>&1 || { cat "$work/logs/configure.log"; rm -f "$build/CMakeCache.txt"; exit 1; }
 fi
 cmake --build "$build" -j "${JOBS:-2}" --target fuzz_targets >"$work/logs/build.log" 2>&1 ||

@@ -26,7 +26,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$sanitize" \
     -DCMAKE_EXE_LINKER_FLAGS="$sanitize" -DCMAKE_SHARED_LINKER_FLAGS="$sanitize" \
-    -DCMAKE_MODULE_LINKER_FLAGS="$sanitize" -DFACESEARCH_ONNXRUNTIME=OFF -DFACESEARCH_PYTHON=OFF \
+    -DCMAKE_MODULE_LINKER_FLAGS="$sanitize" -DFACESEARCH_ONNXRUNTIME=OFF -DFACESEARCH_OPENVINO=OFF -DFACESEARCH_PYTHON=OFF \
     -DFACESEARCH_BUILD_BENCH=OFF "${launcher[@]}" >"$logs/configure.log" 2>&1 ||
     { cat "$logs/configure.log"; rm -f "$build/CMakeCache.txt"; exit 1; }
 fi

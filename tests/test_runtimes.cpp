@@ -1,9 +1,10 @@
-// The same networks on OpenCV DNN and on ONNX Runtime (infer/network.hpp) give the same answers on real photos:
-// raw outputs, detections, landmarks and embeddings. Built only when the build has ONNX Runtime.
+// The same networks on OpenCV DNN, on ONNX Runtime and on OpenVINO (infer/network.hpp) give the same answers on real
+// photos: raw outputs, detections, landmarks and embeddings. Built only when the build has both runtimes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,31 +56,50 @@ double relative_difference(const std::vector<cv::Mat>& a, const std::vector<cv::
   return diff / scale;
 }
 
+// The runtimes compared with OpenCV DNN.
+const std::vector<std::string> kOthers = {infer::kOnnxRuntime, infer::kOpenVino};
+
 struct Pair {
-  std::unique_ptr<infer::Network> opencv, ort;
+  std::unique_ptr<infer::Network> opencv, other;
 };
 
-Pair load_both(const fs::path& onnx, std::vector<std::int64_t> shape) {
-  Pair p{infer::load_network(onnx, {infer::kOpenCv, shape}), infer::load_network(onnx, {infer::kOnnxRuntime, shape})};
-  EXPECT_STREQ(p.ort->runtime(), infer::kOnnxRuntime) << onnx << " fell back to OpenCV";
+Pair load_both(const fs::path& onnx, std::vector<std::int64_t> shape, const std::string& runtime) {
+  Pair p{infer::load_network(onnx, {infer::kOpenCv, shape}), infer::load_network(onnx, {runtime, shape})};
+  EXPECT_EQ(p.other->runtime(), runtime) << onnx << " fell back to another runtime";
   return p;
 }
 
 }  // namespace
 
-TEST(Runtimes, BuildDefaultsToOnnxRuntime) {
-  EXPECT_EQ(infer::available_runtimes(), (std::vector<std::string>{"opencv", "onnxruntime"}));
+TEST(Runtimes, BuildDefaultsToTheFastestRuntime) {
+  EXPECT_EQ(infer::available_runtimes(), (std::vector<std::string>{"opencv", "onnxruntime", "openvino"}));
   EXPECT_EQ(infer::onnxruntime_version(), "1.29.0");
+  EXPECT_EQ(infer::openvino_version(), "2026.4.1");
+  EXPECT_EQ(infer::default_runtime(infer::Role::Detection), infer::kOnnxRuntime);
+  EXPECT_EQ(infer::default_runtime(infer::Role::Recognition), infer::kOpenVino);
   EXPECT_THROW(infer::load_network("x.onnx", {"tensorflow", {}}), std::runtime_error);
+  // A file no runtime can read is refused by the one named, and by the default chain too.
+  const fs::path junk = fstest::scratch_dir("runtimes-junk") / "junk.onnx";
+  std::ofstream(junk) << "not a model";
+  for (const char* runtime : {infer::kOnnxRuntime, infer::kOpenVino})
+    EXPECT_THROW(infer::load_network(junk, {runtime, {1, 3, 112, 112}}), std::exception) << runtime;
+  EXPECT_THROW(infer::load_network(junk, {"", {1, 3, 112, 112}}), std::exception);
+  // The default pack's recogniser runs on OpenVINO, its detector on ONNX Runtime.
+  const auto files = require_pack(resolve_pack(EngineConfig{}));
+  infer::NetworkOptions recogniser{"", {1, 3, 112, 112}};
+  recogniser.role = infer::Role::Recognition;
+  EXPECT_STREQ(infer::load_network(files.at("embedder"), recogniser)->runtime(), infer::kOpenVino);
+  EXPECT_STREQ(infer::load_network(files.at("detector"), {"", {1, 3, 240, 320}})->runtime(), infer::kOnnxRuntime);
 }
 
 // Each network of the default pack, on the inputs the pipeline gives it from real photos.
 TEST(Runtimes, DefaultPackRawOutputsAgree) {
   const ModelPack pack = resolve_pack(EngineConfig{});
   const auto files = require_pack(pack);
-  Pair detector = load_both(files.at("detector"), {1, 3, 240, 320});
-  Pair landmarker = load_both(files.at("landmarker"), {1, 1, 64, 64});
-  Pair recogniser = load_both(files.at("embedder"), {1, 3, 112, 112});
+  for (const std::string& runtime : kOthers) {
+  Pair detector = load_both(files.at("detector"), {1, 3, 240, 320}, runtime);
+  Pair landmarker = load_both(files.at("landmarker"), {1, 1, 64, 64}, runtime);
+  Pair recogniser = load_both(files.at("embedder"), {1, 3, 112, 112}, runtime);
   Engine engine(on(infer::kOpenCv));
   std::size_t faces = 0;
   for (const fs::path& path : photos()) {
@@ -89,7 +109,7 @@ TEST(Runtimes, DefaultPackRawOutputsAgree) {
     cv::resize(bgr, small, {320, 240}, 0, 0, cv::INTER_AREA);
     const cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / 128, {}, cv::Scalar::all(127), true);
     const std::vector<std::string> heads = {"scores", "boxes"};
-    EXPECT_LT(relative_difference(detector.opencv->run(blob, heads), detector.ort->run(blob, heads)), 1e-4) << path;
+    EXPECT_LT(relative_difference(detector.opencv->run(blob, heads), detector.other->run(blob, heads)), 1e-4) << runtime << " " << path;
     for (const Face& face : engine.analyze(image, false).faces) {
       const cv::Rect r = cv::Rect(cv::Point(static_cast<int>(face.box.x1), static_cast<int>(face.box.y1)),
                                   cv::Point(static_cast<int>(face.box.x2), static_cast<int>(face.box.y2))) &
@@ -98,38 +118,42 @@ TEST(Runtimes, DefaultPackRawOutputsAgree) {
       cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
       cv::resize(grey, crop, {64, 64});
       const cv::Mat lm_blob = cv::dnn::blobFromImage(crop, 1.0 / 256);
-      EXPECT_LT(relative_difference(landmarker.opencv->run(lm_blob), landmarker.ort->run(lm_blob)), 1e-4) << path;
+      EXPECT_LT(relative_difference(landmarker.opencv->run(lm_blob), landmarker.other->run(lm_blob)), 1e-4) << runtime << " " << path;
       const cv::Mat aligned = align_face(bgr, face.landmarks, 112);
       const cv::Mat emb_blob = cv::dnn::blobFromImage(aligned, 1.0 / 128, {}, cv::Scalar::all(127), true);
-      EXPECT_LT(relative_difference(recogniser.opencv->run(emb_blob), recogniser.ort->run(emb_blob)), 1e-4) << path;
+      EXPECT_LT(relative_difference(recogniser.opencv->run(emb_blob), recogniser.other->run(emb_blob)), 1e-4) << runtime << " " << path;
       ++faces;
     }
   }
-  EXPECT_GT(faces, 20u);
+  EXPECT_GT(faces, 20u) << runtime;
+  }
 }
 
-// The whole engine on each runtime: the same faces, boxes, landmarks and embeddings.
+// The whole engine on each runtime, and with the default choice (the recogniser on OpenVINO, the other networks on
+// ONNX Runtime): the same faces, boxes, landmarks and embeddings.
 TEST(Runtimes, EngineFindsTheSameFaces) {
   Engine on_opencv(on(infer::kOpenCv));
-  Engine on_ort(on(infer::kOnnxRuntime));
-  std::size_t faces = 0;
-  for (const fs::path& path : photos()) {
-    const ImageFaces a = on_opencv.analyze_file(path), b = on_ort.analyze_file(path);
-    ASSERT_EQ(a.faces.size(), b.faces.size()) << path;
-    for (std::size_t i = 0; i < a.faces.size(); ++i) {
-      const Face &fa = a.faces[i], &fb = b.faces[i];
-      EXPECT_NEAR(fa.score, fb.score, 1e-4) << path << " face " << i;
-      for (auto [x, y] : {std::pair{fa.box.x1, fb.box.x1}, {fa.box.y1, fb.box.y1}, {fa.box.x2, fb.box.x2},
-                          {fa.box.y2, fb.box.y2}})
-        EXPECT_NEAR(x, y, 0.05) << path << " face " << i;
-      for (std::size_t p = 0; p < fa.landmarks.size(); ++p)
-        EXPECT_LT(cv::norm(fa.landmarks[p] - fb.landmarks[p]), 0.05) << path << " face " << i;
-      ASSERT_EQ(fa.embedding.size(), 512u);
-      EXPECT_GT(dot(fa.embedding, fb.embedding), 0.9999f) << path << " face " << i;
-      ++faces;
+  for (const std::string& runtime : {std::string(infer::kOnnxRuntime), std::string(infer::kOpenVino), std::string()}) {
+    Engine other(runtime.empty() ? EngineConfig{} : on(runtime));
+    std::size_t faces = 0;
+    for (const fs::path& path : photos()) {
+      const ImageFaces a = on_opencv.analyze_file(path), b = other.analyze_file(path);
+      ASSERT_EQ(a.faces.size(), b.faces.size()) << runtime << " " << path;
+      for (std::size_t i = 0; i < a.faces.size(); ++i) {
+        const Face &fa = a.faces[i], &fb = b.faces[i];
+        EXPECT_NEAR(fa.score, fb.score, 1e-4) << runtime << " " << path << " face " << i;
+        for (auto [x, y] : {std::pair{fa.box.x1, fb.box.x1}, {fa.box.y1, fb.box.y1}, {fa.box.x2, fb.box.x2},
+                            {fa.box.y2, fb.box.y2}})
+          EXPECT_NEAR(x, y, 0.05) << runtime << " " << path << " face " << i;
+        for (std::size_t p = 0; p < fa.landmarks.size(); ++p)
+          EXPECT_LT(cv::norm(fa.landmarks[p] - fb.landmarks[p]), 0.05) << runtime << " " << path << " face " << i;
+        ASSERT_EQ(fa.embedding.size(), 512u);
+        EXPECT_GT(dot(fa.embedding, fb.embedding), 0.9999f) << runtime << " " << path << " face " << i;
+        ++faces;
+      }
     }
+    EXPECT_GT(faces, 20u) << runtime;
   }
-  EXPECT_GT(faces, 20u);
 }
 
 // SCRFD and YuNet (the reference models beside the test data): the same detections with keypoints.
@@ -139,25 +163,27 @@ TEST(Runtimes, KeypointDetectorsAgree) {
       {"scrfd_500m_bnkps.onnx", {{"type", "scrfd"}, {"min_reliable_face", 18}}},
       {"yunet_n_320_320.onnx", {{"type", "yunet"}, {"input", {320, 320}}}},
   };
-  for (const auto& [file, params] : detectors) {
-    nlohmann::json on_cv = params, on_ort = params;
-    on_cv["runtime"] = infer::kOpenCv;
-    on_ort["runtime"] = infer::kOnnxRuntime;
-    const auto a = make_detector(on_cv, models / file), b = make_detector(on_ort, models / file);
-    for (const fs::path& path : photos()) {
-      const cv::Mat bgr = load_image(path).bgr;
-      const auto da = a->detect(bgr), db = b->detect(bgr);
-      ASSERT_EQ(da.size(), db.size()) << file << " " << path;
-      ASSERT_FALSE(da.empty()) << file << " " << path;
-      for (std::size_t i = 0; i < da.size(); ++i) {
-        EXPECT_NEAR(da[i].score, db[i].score, 1e-4) << file << " " << path;
-        EXPECT_NEAR(da[i].box.x1, db[i].box.x1, 0.05) << file << " " << path;
-        EXPECT_NEAR(da[i].box.y2, db[i].box.y2, 0.05) << file << " " << path;
-        ASSERT_TRUE(da[i].landmarks && db[i].landmarks);
-        EXPECT_LT(cv::norm((*da[i].landmarks)[0] - (*db[i].landmarks)[0]), 0.05) << file << " " << path;
+  for (const auto& [file, params] : detectors)
+    for (const std::string& runtime : kOthers) {
+      nlohmann::json on_cv = params, on_other = params;
+      on_cv["runtime"] = infer::kOpenCv;
+      on_other["runtime"] = runtime;
+      const auto a = make_detector(on_cv, models / file), b = make_detector(on_other, models / file);
+      for (const fs::path& path : photos()) {
+        const cv::Mat bgr = load_image(path).bgr;
+        const auto da = a->detect(bgr), db = b->detect(bgr);
+        ASSERT_EQ(da.size(), db.size()) << file << " " << runtime << " " << path;
+        ASSERT_FALSE(da.empty()) << file << " " << runtime << " " << path;
+        for (std::size_t i = 0; i < da.size(); ++i) {
+          EXPECT_NEAR(da[i].score, db[i].score, 1e-4) << file << " " << runtime << " " << path;
+          EXPECT_NEAR(da[i].box.x1, db[i].box.x1, 0.05) << file << " " << runtime << " " << path;
+          EXPECT_NEAR(da[i].box.y2, db[i].box.y2, 0.05) << file << " " << runtime << " " << path;
+          ASSERT_TRUE(da[i].landmarks && db[i].landmarks);
+          EXPECT_LT(cv::norm((*da[i].landmarks)[0] - (*db[i].landmarks)[0]), 0.05)
+              << file << " " << runtime << " " << path;
+        }
       }
     }
-  }
 }
 
 // BlazeFace (a TF.js graph rebuilt as ONNX at load time, detect/tfjs_graph.hpp): the same detections with keypoints
@@ -168,28 +194,29 @@ TEST(Runtimes, TfjsGraphDetectorsAgree) {
                                        data / "cfp_dev/images/001/frontal/01.jpg",
                                        data / "cfp_dev/images/001/profile/01.jpg",
                                        data / "cfp_dev/images/002/profile/02.jpg"};
-  for (const std::string id : {"blazeface_front", "blazeface_back"}) {
-    const ModelPack pack = find_pack(id, models_root());
-    const auto files = require_pack(pack);
-    nlohmann::json on_cv = pack.detector, on_ort = pack.detector;
-    on_cv["runtime"] = infer::kOpenCv;
-    on_ort["runtime"] = infer::kOnnxRuntime;
-    const auto a = make_detector(on_cv, files.at("detector")), b = make_detector(on_ort, files.at("detector"));
-    std::size_t found = 0;
-    for (const fs::path& path : faces) {
-      const cv::Mat bgr = load_image(path).bgr;
-      const auto da = a->detect(bgr), db = b->detect(bgr);
-      ASSERT_EQ(da.size(), db.size()) << id << " " << path;
-      for (std::size_t i = 0; i < da.size(); ++i) {
-        EXPECT_NEAR(da[i].score, db[i].score, 1e-4) << id << " " << path;
-        EXPECT_NEAR(da[i].box.x1, db[i].box.x1, 0.05) << id << " " << path;
-        EXPECT_NEAR(da[i].box.y2, db[i].box.y2, 0.05) << id << " " << path;
-        ASSERT_TRUE(da[i].landmarks && db[i].landmarks);
-        for (std::size_t p = 0; p < da[i].landmarks->size(); ++p)
-          EXPECT_LT(cv::norm((*da[i].landmarks)[p] - (*db[i].landmarks)[p]), 0.05) << id << " " << path;
+  for (const std::string id : {"blazeface_front", "blazeface_back"})
+    for (const std::string& runtime : kOthers) {
+      const ModelPack pack = find_pack(id, models_root());
+      const auto files = require_pack(pack);
+      nlohmann::json on_cv = pack.detector, on_other = pack.detector;
+      on_cv["runtime"] = infer::kOpenCv;
+      on_other["runtime"] = runtime;
+      const auto a = make_detector(on_cv, files.at("detector")), b = make_detector(on_other, files.at("detector"));
+      std::size_t found = 0;
+      for (const fs::path& path : faces) {
+        const cv::Mat bgr = load_image(path).bgr;
+        const auto da = a->detect(bgr), db = b->detect(bgr);
+        ASSERT_EQ(da.size(), db.size()) << id << " " << runtime << " " << path;
+        for (std::size_t i = 0; i < da.size(); ++i) {
+          EXPECT_NEAR(da[i].score, db[i].score, 1e-4) << id << " " << runtime << " " << path;
+          EXPECT_NEAR(da[i].box.x1, db[i].box.x1, 0.05) << id << " " << runtime << " " << path;
+          EXPECT_NEAR(da[i].box.y2, db[i].box.y2, 0.05) << id << " " << runtime << " " << path;
+          ASSERT_TRUE(da[i].landmarks && db[i].landmarks);
+          for (std::size_t p = 0; p < da[i].landmarks->size(); ++p)
+            EXPECT_LT(cv::norm((*da[i].landmarks)[p] - (*db[i].landmarks)[p]), 0.05) << id << " " << runtime << " " << path;
+        }
+        found += da.size();
       }
-      found += da.size();
+      EXPECT_GE(found, 3u) << id << " " << runtime;
     }
-    EXPECT_GE(found, 3u) << id;
-  }
 }

@@ -145,7 +145,7 @@ void add_models_commands(CLI::App& app, CommonOptions& common, Commands& command
       ->check(number_in(-1, 1));
   add_cmd->add_option("--license", add->license, "License of the weights, recorded in the manifest");
   add_cmd->add_option("--runtime", add->runtime, "Run the networks only on this runtime (default: the build's)")
-      ->check(CLI::IsMember({"onnxruntime", "opencv"}));
+      ->check(CLI::IsMember({"onnxruntime", "openvino", "opencv"}));
   add_cmd->add_flag("--replace", add->replace, "Overwrite an installed pack of that name");
   commands.push_back({add_cmd, [&common, add] { return run_models_add(common, *add); }});
 }

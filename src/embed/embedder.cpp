@@ -14,6 +14,7 @@ OnnxEmbedder::OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::js
       swap_rb_(params.at("swap_rb").get<bool>()) {
   infer::NetworkOptions options{infer::runtime_of(params), {1, 3, size_, size_}};
   options.flush_denormals = true;
+  options.role = infer::Role::Recognition;
   net_ = infer::load_network(onnx, options);
 }
 

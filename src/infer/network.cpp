@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 
@@ -9,6 +10,7 @@
 
 #include "infer/onnx_static.hpp"
 #include "infer/ort_network.hpp"
+#include "infer/ov_network.hpp"
 
 namespace facesearch::infer {
 
@@ -74,67 +76,102 @@ bool conflicts(const std::vector<std::int64_t>& file, const std::vector<std::int
 
 void warn_once(const std::string& what) {
   static std::once_flag once;
-  std::call_once(once, [&] {
-    std::fprintf(stderr, "facesearch: %s; running the networks on OpenCV DNN\n", what.c_str());
-  });
+  std::call_once(once, [&] { std::fprintf(stderr, "facesearch: %s; running on the next runtime\n", what.c_str()); });
 }
+
+bool available(const std::string& runtime) {
+  if (runtime == kOnnxRuntime) return onnxruntime_available();
+  if (runtime == kOpenVino) return openvino_available();
+  return runtime == kOpenCv;
+}
+
+// The runtimes this build has, fastest first for networks of this role; OpenCV last.
+std::vector<std::string> preference(Role role) {
+  std::vector<std::string> order = role == Role::Recognition
+                                       ? std::vector<std::string>{kOpenVino, kOnnxRuntime, kOpenCv}
+                                       : std::vector<std::string>{kOnnxRuntime, kOpenVino, kOpenCv};
+  std::erase_if(order, [](const std::string& r) { return !available(r); });
+  return order;
+}
+
+std::string display_name(const std::string& runtime) {
+  return runtime == kOpenVino ? "OpenVINO" : runtime == kOnnxRuntime ? "ONNX Runtime" : "OpenCV DNN";
+}
+
+// How each runtime loads the model (a file, or bytes in memory).
+struct Loaders {
+  std::function<std::unique_ptr<Network>()> opencv, ort, ov;
+};
 
 }  // namespace
 
-std::string default_runtime() {
+std::string default_runtime(Role role) {
   if (const char* env = std::getenv("FACESEARCH_RUNTIME"); env && *env) return env;
-  return onnxruntime_available() ? kOnnxRuntime : kOpenCv;
+  return preference(role).front();
 }
 
 std::vector<std::string> available_runtimes() {
-  std::vector<std::string> names{kOpenCv};
-  if (onnxruntime_available()) names.emplace_back(kOnnxRuntime);
+  std::vector<std::string> names;
+  for (const char* r : {kOpenCv, kOnnxRuntime, kOpenVino})
+    if (available(r)) names.emplace_back(r);
   return names;
 }
 
 std::string onnxruntime_version() { return onnxruntime_available() ? ort_version() : std::string(); }
+std::string openvino_version() { return openvino_available() ? ov_version() : std::string(); }
 
 namespace {
 
-// The runtime the options ask for, with the fallbacks load_network documents: `ort` and `opencv` load the model.
-template <typename LoadOrt, typename LoadOpenCv>
-std::unique_ptr<Network> load_on_runtime(const std::string& name, const NetworkOptions& options, LoadOrt&& ort,
-                                         LoadOpenCv&& opencv) {
+// The runtime the options ask for, with the fallbacks load_network documents.
+std::unique_ptr<Network> load_on_runtime(const std::string& name, const NetworkOptions& options,
+                                         const Loaders& load) {
   const bool named = !options.runtime.empty();
-  const std::string runtime = named ? options.runtime : default_runtime();
-  if (runtime == kOpenCv) return opencv();
-  if (runtime != kOnnxRuntime)
-    throw std::runtime_error("unknown inference runtime '" + runtime + "' (known: opencv, onnxruntime)");
-  if (!onnxruntime_available()) {
-    if (named) throw std::runtime_error("this build has no ONNX Runtime (CMake option FACESEARCH_ONNXRUNTIME)");
-    warn_once("this build has no ONNX Runtime");
-    return opencv();
+  const std::string first = named ? options.runtime : default_runtime(options.role);
+  if (first != kOpenCv && first != kOnnxRuntime && first != kOpenVino)
+    throw std::runtime_error("unknown inference runtime '" + first + "' (known: opencv, onnxruntime, openvino)");
+  if (!available(first)) {
+    const std::string missing = "this build has no " + display_name(first);
+    if (named)
+      throw std::runtime_error(missing + " (CMake option " +
+                               (first == kOpenVino ? "FACESEARCH_OPENVINO" : "FACESEARCH_ONNXRUNTIME") + ")");
+    warn_once(missing);
   }
-  try {
-    std::unique_ptr<Network> network = ort();
-    if (!conflicts(network->input_shape(), options.input_shape)) return network;
-    return opencv();
-  } catch (const std::exception& e) {
-    if (named) throw;
-    // A graph ONNX Runtime cannot take may still run on OpenCV, which is what the pack got before.
-    warn_once("ONNX Runtime cannot load " + name + " (" + e.what() + ")");
-    return opencv();
+  std::vector<std::string> order{first};
+  if (!named)
+    for (const std::string& r : preference(options.role))
+      if (r != first) order.push_back(r);
+  for (const std::string& runtime : order) {
+    if (!available(runtime)) continue;
+    if (runtime == kOpenCv) return load.opencv();
+    try {
+      std::unique_ptr<Network> network = runtime == kOpenVino ? load.ov() : load.ort();
+      // ONNX Runtime cannot feed another shape than a dim the file fixes (OpenVINO reshapes the graph): the next
+      // runtime runs it.
+      if (runtime == kOpenVino || !conflicts(network->input_shape(), options.input_shape)) return network;
+    } catch (const std::exception& e) {
+      if (named) throw;
+      // A graph a runtime cannot take may still run on the next one, as it did before that runtime came.
+      warn_once(display_name(runtime) + " cannot load " + name + " (" + e.what() + ")");
+    }
   }
+  return load.opencv();
 }
 
 }  // namespace
 
 std::unique_ptr<Network> load_network(const std::filesystem::path& onnx, const NetworkOptions& options) {
-  return load_on_runtime(
-      onnx.filename().string(), options, [&] { return load_ort_network(onnx, options); },
-      [&] { return std::make_unique<OpenCvNetwork>(onnx, options); });
+  return load_on_runtime(onnx.filename().string(), options,
+                         {[&] { return std::unique_ptr<Network>(std::make_unique<OpenCvNetwork>(onnx, options)); },
+                          [&] { return load_ort_network(onnx, options); },
+                          [&] { return load_ov_network(onnx, options); }});
 }
 
 std::unique_ptr<Network> load_network_bytes(const std::string& onnx, const std::string& name,
                                             const NetworkOptions& options) {
-  return load_on_runtime(
-      name, options, [&] { return load_ort_network_bytes(onnx, name, options); },
-      [&] { return std::make_unique<OpenCvNetwork>(onnx, name); });
+  return load_on_runtime(name, options,
+                         {[&] { return std::unique_ptr<Network>(std::make_unique<OpenCvNetwork>(onnx, name)); },
+                          [&] { return load_ort_network_bytes(onnx, name, options); },
+                          [&] { return load_ov_network_bytes(onnx, name, options); }});
 }
 
 }  // namespace facesearch::infer

@@ -1,6 +1,6 @@
-// The seam between the stages and the library that runs their ONNX networks: OpenCV DNN, or ONNX Runtime when the
-// build has it (CMake option FACESEARCH_ONNXRUNTIME). Detectors, landmarkers and recognisers build a blob, call
-// run(), and decode the outputs; they never name the runtime.
+// The seam between the stages and the library that runs their ONNX networks: OpenCV DNN, ONNX Runtime or OpenVINO
+// (the last two when the build has them: CMake options FACESEARCH_ONNXRUNTIME, FACESEARCH_OPENVINO). Detectors,
+// landmarkers and recognisers build a blob, call run(), and decode the outputs; they never name the runtime.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +16,15 @@ namespace facesearch::infer {
 
 inline constexpr const char* kOpenCv = "opencv";
 inline constexpr const char* kOnnxRuntime = "onnxruntime";
+inline constexpr const char* kOpenVino = "openvino";
+
+// What a network is for, which decides its default runtime (default_runtime).
+enum class Role { Detection, Recognition };
 
 class Network {
  public:
   virtual ~Network() = default;
-  // "opencv" or "onnxruntime".
+  // "opencv", "onnxruntime" or "openvino".
   virtual const char* runtime() const = 0;
   // The graph's outputs, in the order run() returns them when asked for none by name.
   virtual std::vector<std::string> output_names() const = 0;
@@ -37,20 +41,21 @@ class Network {
 };
 
 struct NetworkOptions {
-  // "opencv", "onnxruntime", or empty for default_runtime(). ONNX Runtime asked for by default but missing from
-  // the build, or unable to load the file, falls back to OpenCV; asked for by name, it must work.
+  // "opencv", "onnxruntime", "openvino", or empty for default_runtime(role). A default runtime unable to load the
+  // file falls back to the next one (OpenCV last); a runtime asked for by name must work.
   std::string runtime;
   // The input shape the caller feeds (batch 1), or empty. OpenCV 4.6 refuses symbolic input dims: the file's are
-  // fixed to this shape first (infer/onnx_static.hpp). ONNX Runtime takes the file as it is; where the file fixes
-  // a dim to another value (a fully convolutional detector run at another size), OpenCV DNN, which reshapes, runs
-  // the network instead.
+  // fixed to this shape first (infer/onnx_static.hpp); OpenVINO fixes them too (faster code). ONNX Runtime takes
+  // the file as it is; where the file fixes a dim to another value (a fully convolutional detector run at another
+  // size), OpenVINO reshapes the graph, and ONNX Runtime leaves it to the next runtime.
   std::vector<std::int64_t> input_shape;
-  // Flush denormal floats to zero while the network runs (ONNX Runtime only): on the default pack's recogniser
-  // ONNX Runtime is 5x slower without it (denormal arithmetic is slow on x86), with the same results.
+  // Flush denormal floats to zero while the network runs (ONNX Runtime, OpenVINO): on the default pack's
+  // recogniser ONNX Runtime is 5x slower without it (denormal arithmetic is slow on x86), with the same results.
   bool flush_denormals = false;
   // Threads inside one forward pass; 0: as many as OpenCV uses at load time, which the batch (engine/batch.cpp)
   // sets to 1 while it runs one engine per core, so networks never compete with the workers for the cores.
   int threads = 0;
+  Role role = Role::Detection;
 };
 
 // Loads an ONNX file. Throws std::runtime_error when it cannot be read or loaded, or the runtime is unknown.
@@ -62,12 +67,15 @@ std::unique_ptr<Network> load_network_bytes(const std::string& onnx, const std::
                                             const NetworkOptions& options = {});
 
 // The runtime a network gets when neither its pack nor its caller names one: $FACESEARCH_RUNTIME when set, else
-// "onnxruntime" when the build has it, else "opencv".
-std::string default_runtime();
+// the fastest this build has for its role, measured on this project's networks (docs/PERFORMANCE.md, "Runtimes"):
+// OpenVINO for recognisers (~3x ONNX Runtime), ONNX Runtime for detectors and landmarkers; OpenCV DNN without both.
+std::string default_runtime(Role role = Role::Detection);
 // The runtimes this build can use, "opencv" first.
 std::vector<std::string> available_runtimes();
 // The ONNX Runtime version linked in ("1.29.0"), or empty.
 std::string onnxruntime_version();
+// The OpenVINO release linked in ("2026.4.1"), or empty.
+std::string openvino_version();
 
 // What the stages' parameters call it: params "runtime" when the pack names one, else empty (the default).
 template <typename Json>

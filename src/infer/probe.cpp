@@ -1,6 +1,6 @@
 // Runs one ONNX file once on a constant input and prints the runtime that ran it and each output's shape:
 //
-//   facesearch_infer_probe [--runtime opencv|onnxruntime] MODEL.onnx N C H W
+//   facesearch_infer_probe [--runtime opencv|onnxruntime|openvino] MODEL.onnx N C H W
 //
 // tests/CMakeLists.txt uses it to check that a build without ONNX Runtime still runs networks (on OpenCV DNN).
 #include <cstdint>
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin(), args.begin() + 2);
   }
   if (args.size() != 5) {
-    std::fputs("usage: facesearch_infer_probe [--runtime opencv|onnxruntime] MODEL.onnx N C H W\n", stderr);
+    std::fputs("usage: facesearch_infer_probe [--runtime opencv|onnxruntime|openvino] MODEL.onnx N C H W\n", stderr);
     return 2;
   }
   try {
