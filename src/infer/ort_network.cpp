@@ -9,7 +9,8 @@
 #include <vector>
 
 #include <onnxruntime_cxx_api.h>
-#include <xmmintrin.h>
+
+#include "infer/denormals.hpp"
 
 namespace facesearch::infer {
 
@@ -21,26 +22,6 @@ Ort::Env& env() {
   static Ort::Env* environment = new Ort::Env(ORT_LOGGING_LEVEL_ERROR, "facesearch");
   return *environment;
 }
-
-// Denormals flushed to zero (MXCSR FTZ and DAZ) on the calling thread while it lives. The session option covers
-// ONNX Runtime's own pool threads; this covers the thread that calls Run, whichever it is, and leaves its mode
-// as it was for the OpenCV code that runs on it afterwards.
-class FlushDenormals {
- public:
-  explicit FlushDenormals(bool on) : saved_(_mm_getcsr()), on_(on) {
-    constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
-    if (on_) _mm_setcsr(saved_ | kFlushToZero | kDenormalsAreZero);
-  }
-  ~FlushDenormals() {
-    if (on_) _mm_setcsr(saved_);
-  }
-  FlushDenormals(const FlushDenormals&) = delete;
-  FlushDenormals& operator=(const FlushDenormals&) = delete;
-
- private:
-  unsigned saved_;
-  bool on_;
-};
 
 Ort::SessionOptions session_options(const NetworkOptions& options) {
   Ort::SessionOptions so;
