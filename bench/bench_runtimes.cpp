@@ -167,10 +167,7 @@ int main(int argc, char** argv) {
     };
     std::vector<Contender> contenders;
     if (versus.empty()) {
-      for (const std::string& r : infer::available_runtimes()) {
-        const char* label = r == infer::kOpenCv ? "OpenCV DNN" : r == infer::kOnnxRuntime ? "ONNX Runtime" : "OpenVINO";
-        contenders.push_back({r, label, false});
-      }
+      for (const std::string& r : infer::available_runtimes()) contenders.push_back({r, infer::runtime_label(r), false});
     } else {
       contenders = {{infer::kOnnxRuntime, "default", false}, {infer::kOnnxRuntime, versus, true}};
     }

@@ -94,10 +94,6 @@ std::vector<std::string> preference(Role role) {
   return order;
 }
 
-std::string display_name(const std::string& runtime) {
-  return runtime == kOpenVino ? "OpenVINO" : runtime == kOnnxRuntime ? "ONNX Runtime" : "OpenCV DNN";
-}
-
 // How each runtime loads the model (a file, or bytes in memory).
 struct Loaders {
   std::function<std::unique_ptr<Network>()> opencv, ort, ov;
@@ -117,6 +113,10 @@ std::vector<std::string> available_runtimes() {
   return names;
 }
 
+std::string runtime_label(const std::string& runtime) {
+  return runtime == kOpenVino ? "OpenVINO" : runtime == kOnnxRuntime ? "ONNX Runtime" : "OpenCV DNN";
+}
+
 std::string onnxruntime_version() { return onnxruntime_available() ? ort_version() : std::string(); }
 std::string openvino_version() { return openvino_available() ? ov_version() : std::string(); }
 
@@ -130,7 +130,7 @@ std::unique_ptr<Network> load_on_runtime(const std::string& name, const NetworkO
   if (first != kOpenCv && first != kOnnxRuntime && first != kOpenVino)
     throw std::runtime_error("unknown inference runtime '" + first + "' (known: opencv, onnxruntime, openvino)");
   if (!available(first)) {
-    const std::string missing = "this build has no " + display_name(first);
+    const std::string missing = "this build has no " + runtime_label(first);
     if (named)
       throw std::runtime_error(missing + " (CMake option " +
                                (first == kOpenVino ? "FACESEARCH_OPENVINO" : "FACESEARCH_ONNXRUNTIME") + ")");
@@ -151,7 +151,7 @@ std::unique_ptr<Network> load_on_runtime(const std::string& name, const NetworkO
     } catch (const std::exception& e) {
       if (named) throw;
       // A graph a runtime cannot take may still run on the next one, as it did before that runtime came.
-      warn_once(display_name(runtime) + " cannot load " + name + " (" + e.what() + ")");
+      warn_once(runtime_label(runtime) + " cannot load " + name + " (" + e.what() + ")");
     }
   }
   return load.opencv();

@@ -72,6 +72,8 @@ std::unique_ptr<Network> load_network_bytes(const std::string& onnx, const std::
 std::string default_runtime(Role role = Role::Detection);
 // The runtimes this build can use, "opencv" first.
 std::vector<std::string> available_runtimes();
+// How messages and reports name a runtime: "OpenCV DNN", "ONNX Runtime", "OpenVINO".
+std::string runtime_label(const std::string& runtime);
 // The ONNX Runtime version linked in ("1.29.0"), or empty.
 std::string onnxruntime_version();
 // The OpenVINO release linked in ("2026.4.1"), or empty.
