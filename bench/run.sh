@@ -290,7 +290,9 @@ network_table() {
   fi
   echo "| network | GFLOP per call | OpenCV DNN (ms) | ONNX Runtime (ms) | ONNX Runtime GFLOP/s | % of one core's fp32 peak | OpenVINO (ms) | OpenVINO GFLOP/s | % of peak |$int8_head"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|$int8_sep"
-  awk -F'|' -v peak="$PEAK_CORE" -v int8file="$TMP/rt8.md" '
+  local has_ov=0
+  grep -q 'OpenVINO (ms)' "$TMP/rt.md" && has_ov=1
+  awk -F'|' -v peak="$PEAK_CORE" -v int8file="$TMP/rt8.md" -v has_ov="$has_ov" '
     BEGIN {
       flops["detector"] = 0.2071; flops["landmarker"] = 0.0321; flops["recogniser"] = 0.4487
       while ((getline line < int8file) > 0) {
@@ -301,9 +303,10 @@ network_table() {
     $2 ~ /^ (detector|landmarker|recogniser)/ {
       # bench_runtimes columns: OpenCV DNN, ONNX Runtime, OpenVINO (ms), then the speed-ups.
       split($2, w, " "); name = w[1]; ort = $4 + 0; ov = $5 + 0
-      gfs = flops[name] / (ort / 1000); ovgfs = flops[name] / (ov / 1000)
-      printf "|%s| %.4f | %.2f | %.2f | %.1f | %.1f%% | %.2f | %.1f | %.1f%% |", $2, flops[name], $3 + 0, ort, gfs,
-             100 * gfs / peak, ov, ovgfs, 100 * ovgfs / peak
+      gfs = flops[name] / (ort / 1000); ovgfs = has_ov ? flops[name] / (ov / 1000) : 0
+      printf "|%s| %.4f | %.2f | %.2f | %.1f | %.1f%% |", $2, flops[name], $3 + 0, ort, gfs, 100 * gfs / peak
+      if (has_ov) printf " %.2f | %.1f | %.1f%% |", ov, ovgfs, 100 * ovgfs / peak
+      else printf " (not built) | | |"
       if (name in q) printf " %.2f | %.2f | %.2fx |", fp[name], q[name], fp[name] / q[name]
       printf "\n"
     }' "$TMP/rt.md"
