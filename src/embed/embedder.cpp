@@ -15,6 +15,8 @@ OnnxEmbedder::OnnxEmbedder(const std::filesystem::path& onnx, const nlohmann::js
   infer::NetworkOptions options{infer::runtime_of(params), {1, 3, size_, size_}};
   options.flush_denormals = true;
   options.role = infer::Role::Recognition;
+  // bf16 where the CPU computes it natively, unless the pack asks for "precision": "f32" (infer/network.hpp).
+  options.precision = params.value("precision", std::string("auto"));
   net_ = infer::load_network(onnx, options);
 }
 

@@ -128,16 +128,26 @@ class OvNetwork final : public Network {
     }
     const std::string threads =
         std::to_string(options.threads > 0 ? options.threads : std::max(1, cv::getNumThreads()));
-    // f32 spelled out: on a CPU with AMX the plugin would otherwise run in bf16, with other results. No pinning:
-    // the scan workers and other programs share these cores. Denormals flushed for every network, not only where
-    // NetworkOptions asks: the networks of a process share the plugin's threads, whose mode the first network
-    // compiled sets, so a detector compiled without it left the recogniser after it 15x slower (measured).
-    check(ov_core_compile_model(core(), model, "CPU", 12, &compiled_, ov_property_key_inference_num_threads,
-                                threads.c_str(), ov_property_key_num_streams, "1",
-                                ov_property_key_hint_performance_mode, "LATENCY",
-                                ov_property_key_hint_inference_precision, "f32",
-                                ov_property_key_hint_enable_cpu_pinning, "NO", "CPU_DENORMALS_OPTIMIZATION", "YES"),
-          "compiling " + name + " for the CPU");
+    // No pinning: the scan workers and other programs share these cores. Denormals flushed for every network, not
+    // only where NetworkOptions asks: the networks of a process share the plugin's threads, whose mode the first
+    // network compiled sets, so a detector compiled without it left the recogniser after it 15x slower (measured).
+    // Precision "f32" is spelled out: on a CPU with AMX the plugin would otherwise choose bf16 by itself, which
+    // "auto" lets it do.
+    const char* threads_key = ov_property_key_inference_num_threads;
+    const char* streams_key = ov_property_key_num_streams;
+    const char* hint_key = ov_property_key_hint_performance_mode;
+    const char* pinning_key = ov_property_key_hint_enable_cpu_pinning;
+    const char* denormals_key = "CPU_DENORMALS_OPTIMIZATION";
+    if (options.precision != "f32" && options.precision != "auto")
+      throw std::runtime_error(name + ": unknown precision '" + options.precision + "' (known: f32, auto)");
+    const ov_status_e compiled =
+        options.precision == "f32"
+            ? ov_core_compile_model(core(), model, "CPU", 12, &compiled_, threads_key, threads.c_str(), streams_key,
+                                    "1", hint_key, "LATENCY", pinning_key, "NO", denormals_key, "YES",
+                                    ov_property_key_hint_inference_precision, "f32")
+            : ov_core_compile_model(core(), model, "CPU", 10, &compiled_, threads_key, threads.c_str(), streams_key,
+                                    "1", hint_key, "LATENCY", pinning_key, "NO", denormals_key, "YES");
+    check(compiled, "compiling " + name + " for the CPU");
     check(ov_compiled_model_create_infer_request(compiled_, &request_), name);
   }
 
