@@ -1,5 +1,5 @@
 // Denormal floats flushed to zero (MXCSR FTZ and DAZ) on the calling thread while a network runs: denormal
-// arithmetic is slow on x86, and the default recogniser produces many (5x slower without this on ONNX Runtime, 20x
+// arithmetic is slow on x86, and the default recogniser produces many (5x slower without this on ONNX Runtime, 3.4x
 // on OpenVINO, same results). The runtimes' own options cover their pool threads; this covers the thread that calls
 // them, whichever it is, and leaves its mode as it was for the OpenCV code that runs on it afterwards.
 #pragma once

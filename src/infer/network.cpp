@@ -79,10 +79,28 @@ void warn_once(const std::string& what) {
   std::call_once(once, [&] { std::fprintf(stderr, "facesearch: %s; running on the next runtime\n", what.c_str()); });
 }
 
+// Every runtime this source knows, with what messages call it and the CMake option that builds it in.
+struct RuntimeEntry {
+  const char* name;
+  const char* label;
+  const char* cmake_option;
+  bool (*in_build)();
+};
+constexpr RuntimeEntry kRuntimes[] = {
+    {kOpenCv, "OpenCV DNN", nullptr, [] { return true; }},
+    {kOnnxRuntime, "ONNX Runtime", "FACESEARCH_ONNXRUNTIME", onnxruntime_available},
+    {kOpenVino, "OpenVINO", "FACESEARCH_OPENVINO", openvino_available},
+};
+
+const RuntimeEntry* find_runtime(const std::string& name) {
+  for (const RuntimeEntry& r : kRuntimes)
+    if (name == r.name) return &r;
+  return nullptr;
+}
+
 bool available(const std::string& runtime) {
-  if (runtime == kOnnxRuntime) return onnxruntime_available();
-  if (runtime == kOpenVino) return openvino_available();
-  return runtime == kOpenCv;
+  const RuntimeEntry* r = find_runtime(runtime);
+  return r && r->in_build();
 }
 
 // The runtimes this build has, fastest first for networks of this role; OpenCV last.
@@ -108,13 +126,14 @@ std::string default_runtime(Role role) {
 
 std::vector<std::string> available_runtimes() {
   std::vector<std::string> names;
-  for (const char* r : {kOpenCv, kOnnxRuntime, kOpenVino})
-    if (available(r)) names.emplace_back(r);
+  for (const RuntimeEntry& r : kRuntimes)
+    if (r.in_build()) names.emplace_back(r.name);
   return names;
 }
 
 std::string runtime_label(const std::string& runtime) {
-  return runtime == kOpenVino ? "OpenVINO" : runtime == kOnnxRuntime ? "ONNX Runtime" : "OpenCV DNN";
+  const RuntimeEntry* r = find_runtime(runtime);
+  return r ? r->label : runtime;
 }
 
 std::string onnxruntime_version() { return onnxruntime_available() ? ort_version() : std::string(); }
@@ -127,13 +146,12 @@ std::unique_ptr<Network> load_on_runtime(const std::string& name, const NetworkO
                                          const Loaders& load) {
   const bool named = !options.runtime.empty();
   const std::string first = named ? options.runtime : default_runtime(options.role);
-  if (first != kOpenCv && first != kOnnxRuntime && first != kOpenVino)
+  const RuntimeEntry* entry = find_runtime(first);
+  if (!entry)
     throw std::runtime_error("unknown inference runtime '" + first + "' (known: opencv, onnxruntime, openvino)");
-  if (!available(first)) {
-    const std::string missing = "this build has no " + runtime_label(first);
-    if (named)
-      throw std::runtime_error(missing + " (CMake option " +
-                               (first == kOpenVino ? "FACESEARCH_OPENVINO" : "FACESEARCH_ONNXRUNTIME") + ")");
+  if (!entry->in_build()) {
+    const std::string missing = std::string("this build has no ") + entry->label;
+    if (named) throw std::runtime_error(missing + " (CMake option " + entry->cmake_option + ")");
     warn_once(missing);
   }
   std::vector<std::string> order{first};

@@ -3,13 +3,13 @@
 #include "infer/ort_network.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <onnxruntime_cxx_api.h>
 
+#include "infer/blob.hpp"
 #include "infer/denormals.hpp"
 
 namespace facesearch::infer {
@@ -40,13 +40,7 @@ cv::Mat to_mat(const Ort::Value& value, const std::string& name) {
   const Ort::TensorTypeAndShapeInfo info = value.GetTensorTypeAndShapeInfo();
   if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
     throw std::runtime_error("network output '" + name + "' is not float");
-  std::vector<int> dims;
-  for (std::int64_t d : info.GetShape()) dims.push_back(static_cast<int>(d));
-  const std::size_t count = info.GetElementCount();
-  if (dims.size() < 2) dims = {1, static_cast<int>(count)};
-  cv::Mat m(static_cast<int>(dims.size()), dims.data(), CV_32F);
-  if (count) std::memcpy(m.data, value.GetTensorData<float>(), count * sizeof(float));
-  return m;
+  return float_mat(info.GetShape(), value.GetTensorData<float>());
 }
 
 class OrtNetwork final : public Network {
@@ -67,8 +61,7 @@ class OrtNetwork final : public Network {
   std::vector<std::int64_t> input_shape() const override { return input_shape_; }
 
   std::vector<cv::Mat> run(const cv::Mat& input, const std::vector<std::string>& outputs) override {
-    if (input.type() != CV_32F || !input.isContinuous())
-      throw std::invalid_argument("network input must be a float blob");
+    require_float_blob(input);
     const std::vector<std::string>& names = outputs.empty() ? outputs_ : outputs;
     std::vector<const char*> output_ptrs;
     for (const std::string& n : names) output_ptrs.push_back(n.c_str());

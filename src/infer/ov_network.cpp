@@ -4,13 +4,13 @@
 #include "infer/ov_network.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <openvino/c/openvino.h>
 
+#include "infer/blob.hpp"
 #include "infer/denormals.hpp"
 
 namespace facesearch::infer {
@@ -68,8 +68,7 @@ class OvNetwork final : public Network {
   std::vector<std::int64_t> input_shape() const override { return input_shape_; }
 
   std::vector<cv::Mat> run(const cv::Mat& input, const std::vector<std::string>& outputs) override {
-    if (input.type() != CV_32F || !input.isContinuous())
-      throw std::invalid_argument("network input must be a float blob");
+    require_float_blob(input);
     const std::vector<std::int64_t> dims(input.size.p, input.size.p + input.dims);
     ov_shape_t shape{};
     check(ov_shape_create(static_cast<std::int64_t>(dims.size()), dims.data(), &shape), "input shape");
@@ -157,25 +156,18 @@ class OvNetwork final : public Network {
     ov_shape_t shape{};
     void* data = nullptr;
     ov_element_type_e type{};
-    ov_status_e status = ov_tensor_get_shape(tensor, &shape);
-    if (status == ov_status_e::OK) status = ov_tensor_get_element_type(tensor, &type);
+    ov_status_e status = ov_tensor_get_element_type(tensor, &type);
     if (status == ov_status_e::OK) status = ov_tensor_data(tensor, &data);
-    std::vector<int> dims;
-    std::size_t total = 1;
-    for (std::int64_t i = 0; i < shape.rank; ++i) {
-      dims.push_back(static_cast<int>(shape.dims[i]));
-      total *= static_cast<std::size_t>(shape.dims[i]);
-    }
-    if (status == ov_status_e::OK) ov_shape_free(&shape);
+    if (status == ov_status_e::OK) status = ov_tensor_get_shape(tensor, &shape);
     cv::Mat m;
-    if (status == ov_status_e::OK && type == F32) {
-      if (dims.size() < 2) dims = {1, static_cast<int>(total)};
-      m.create(static_cast<int>(dims.size()), dims.data(), CV_32F);
-      if (total) std::memcpy(m.data, data, total * sizeof(float));
+    if (status == ov_status_e::OK) {
+      const std::span<const std::int64_t> dims(shape.dims, static_cast<std::size_t>(shape.rank));
+      if (type == F32) m = float_mat(dims, static_cast<const float*>(data));
+      ov_shape_free(&shape);
     }
     ov_tensor_free(tensor);
     check(status, "output " + name);
-    if (m.empty() && total) throw std::runtime_error("network output '" + name + "' is not float");
+    if (type != F32) throw std::runtime_error("network output '" + name + "' is not float");
     return m;
   }
 
