@@ -173,7 +173,7 @@ class SqliteStorage final : public SqliteCatalog {
       const FaceId to = db_->last_insert_id();
       // A copy of a copy made in this transaction: its row is not committed yet, the original's is.
       if (auto it = copies_->original.find(from); it != copies_->original.end()) from = it->second;
-      if (auto row = rows ? rows->find(from) : std::nullopt) {
+      if (auto row = find_row(rows, from)) {
         append_row(copies_->pending, to, bytes_of_row(*rows, *row));
         copies_->original.emplace(to, from);
       }
@@ -325,7 +325,7 @@ class SqliteStorage final : public SqliteCatalog {
       f = read_face(st);
       if (with_embedding) {
         const auto rows = committed_rows(false);
-        if (auto row = rows ? rows->find(id) : std::nullopt) f->face.embedding = decode_embedding(bytes_of_row(*rows, *row));
+        if (auto row = find_row(rows.get(), id)) f->face.embedding = decode_embedding(bytes_of_row(*rows, *row));
       }
     });
     return f;
@@ -435,6 +435,11 @@ class SqliteStorage final : public SqliteCatalog {
                             std::to_string(count) + " rows expected); `facesearch index --reembed` rebuilds it";
     if (!fs::exists(file)) throw RowsFileGone(why);
     throw std::runtime_error(why);
+  }
+
+  // The row of `id`, if it has one (a face stored without a vector has none; so has every face of an empty store).
+  static std::optional<std::size_t> find_row(const StoredRows* rows, FaceId id) {
+    return rows ? rows->find(id) : std::nullopt;
   }
 
   // Moves `row` to the row of `id` and says whether there is one (walks over faces in id order, the rows' order).
