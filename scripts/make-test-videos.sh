@@ -56,6 +56,18 @@ ff -loop 1 -framerate 2 -t 1 -i "$data/id03/img9.jpg" \
    -vf "scale=7680:4320:force_original_aspect_ratio=decrease,pad=7680:4320:(ow-iw)/2:(oh-ih)/2,format=yuv420p" \
    "${x264[@]}" "$out/uhd8k.mp4"
 
+# bframes.mp4: id04 zoomed in slowly 0-3 s, then id02 3-6 s, encoded the way x264 writes most H.264 (B-frames,
+# one of them a reference for the others): the decoder skips them between samples.
+ff -loop 1 -framerate 1 -t 1 -i "$data/id04/img13.jpg" -loop 1 -framerate 25 -t 3 -i "$data/id02/img12.jpg" \
+   -filter_complex "[0]scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,zoompan=z='min(zoom+0.004,1.4)':d=75:x='iw/2-(iw/zoom/2)':y='ih/3-(ih/zoom/3)':s=640x480:fps=25,setsar=1[a];[1]$fit[b];[a][b]concat=n=2:v=1[v]" \
+   -map '[v]' -c:v libx264 -preset veryfast -bf 3 -g 50 "$out/bframes.mp4"
+
+# hevc.mov: id03 zoomed in slowly, 0-4 s, in HEVC with B-frames that P-frames refer to (as phones record it), in
+# a QuickTime file.
+ff -loop 1 -framerate 1 -t 1 -i "$data/id03/img9.jpg" \
+   -vf "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,zoompan=z='min(zoom+0.003,1.4)':d=100:x='iw/2-(iw/zoom/2)':y='ih/3-(ih/zoom/3)':s=640x480:fps=25,format=yuv420p" \
+   -c:v libx265 -preset veryfast -x265-params log-level=error:bframes=4 -tag:v hvc1 -g 50 "$out/hevc.mov"
+
 # nobody.mp4: a test pattern, no face, 0-3 s.
 ff -f lavfi -t 3 -i testsrc=s=640x480:r=25 -vf format=yuv420p "${x264[@]}" "$out/nobody.mp4"
 

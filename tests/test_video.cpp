@@ -24,6 +24,7 @@
 #include "engine/batch.hpp"
 #include "engine/engine.hpp"
 #include "engine/track.hpp"
+#include "media/video_decoder.hpp"
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include "test_support.hpp"
@@ -47,6 +48,8 @@ const std::map<std::string, std::vector<Appearance>> kTruth = {
     {"pan.webm", {{"id04", 0, 4}}},
     {"two.avi", {{"id01", 0, 4}, {"id03", 0, 4}}},
     {"portrait.mp4", {{"id02", 0, 3}}},
+    {"bframes.mp4", {{"id04", 0, 3}, {"id02", 3, 6}}},  // H.264 with B-frames
+    {"hevc.mov", {{"id03", 0, 4}}},                     // HEVC with B-frames
     {"nobody.mp4", {}},
 };
 
@@ -225,6 +228,70 @@ TEST_F(Video, TwoDecodingThreadsGiveTheFramesOfOne) {
         }
       }
     }
+}
+
+// Sampling with slack (the default sampling) skips H.264's B-frames and samples the next I- or P-frame instead;
+// HEVC's P-frames refer to its B-frames, so HEVC is decoded as without slack. Either way each sample is a frame of
+// the stream as a full decode gives it, at most half an interval late (the early reference frames are decoded
+// without their deblocking filter, so the samples differ from a full decode by a little noise, no more).
+TEST_F(Video, SkippingBFramesLeavesTheSamplesIntact) {
+  constexpr double kInterval = 500, kSlack = kInterval / 2;
+  struct Sample {
+    double wanted, time;
+    cv::Mat bgr;
+  };
+  const DecodeOptions decode = engine_->frame_options().decode;
+  auto sample = [&](const std::string& clip, double slack, std::size_t& decoded) {
+    std::vector<Sample> samples;
+    const std::unique_ptr<VideoDecoder> decoder = open_video_decoder(dir_ / clip, decode);
+    const double half = decoder->frame_interval_ms() / 2;
+    for (double wanted = 0;; wanted += kInterval) {
+      std::optional<double> t;
+      while ((t = decoder->decode_next(wanted, slack)) && *t + half < wanted) {
+      }
+      if (!t) break;
+      samples.push_back({wanted, *t, decoder->frame(0).image.bgr.clone()});
+    }
+    decoded = decoder->frames_decoded();
+    return samples;
+  };
+  for (const std::string clip : {"bframes.mp4", "hevc.mov"}) {
+    SCOPED_TRACE(clip);
+    std::size_t exact_decoded = 0, slack_decoded = 0, all_decoded = 0;
+    const std::vector<Sample> exact = sample(clip, 0, exact_decoded);
+    const std::vector<Sample> slack = sample(clip, kSlack, slack_decoded);
+    std::map<double, cv::Mat> full;  // every frame, decoded from the start with nothing skipped
+    {
+      const std::unique_ptr<VideoDecoder> decoder = open_video_decoder(dir_ / clip, decode);
+      while (const std::optional<double> t = decoder->decode_next(0, 0)) full[*t] = decoder->frame(0).image.bgr.clone();
+      all_decoded = decoder->frames_decoded();
+    }
+    ASSERT_GE(exact.size(), 8u);
+    ASSERT_EQ(slack.size(), exact.size());
+    double lowest_psnr = 100;
+    for (const Sample& s : slack) {
+      EXPECT_GE(s.time, s.wanted - 20);
+      EXPECT_LT(s.time, s.wanted + kSlack);
+      ASSERT_TRUE(full.count(s.time)) << s.time;
+      lowest_psnr = std::min(lowest_psnr, cv::PSNR(s.bgr, full[s.time]));
+    }
+    std::printf("%s: %zu frames; %zu decoded for %zu samples at their time, %zu with slack; lowest PSNR against a "
+                "full decode %.1f dB\n",
+                clip.c_str(), all_decoded, exact_decoded, exact.size(), slack_decoded, lowest_psnr);
+    EXPECT_GE(lowest_psnr, 35.0);
+    if (clip == "bframes.mp4") {
+      // 6 s at 25 fps with three B-frames in four: only I- and P-frames are decoded (a P-frame that referred to a
+      // skipped B-frame would come out damaged, below the PSNR bar).
+      EXPECT_LE(slack_decoded * 10, exact_decoded * 7);
+      EXPECT_LE(slack_decoded * 3, all_decoded);
+    } else {
+      EXPECT_EQ(slack_decoded, exact_decoded);
+      for (std::size_t i = 0; i < slack.size(); ++i) {
+        EXPECT_EQ(slack[i].time, exact[i].time);
+        EXPECT_EQ(cv::norm(slack[i].bgr, exact[i].bgr, cv::NORM_INF), 0) << i;
+      }
+    }
+  }
 }
 
 TEST_F(Video, PortraitVideoIsTurnedUpright) {

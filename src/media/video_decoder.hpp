@@ -22,8 +22,11 @@ class VideoDecoder {
   // Decodes the next frame in display order and returns its time (ms from the start of the stream); nullopt at
   // the end. Frames shown before `wanted_ms` are not needed: frames no other frame refers to are skipped there,
   // and when a key frame lies at or before `wanted_ms` further on, nothing before it is decoded. A frame at or
-  // after wanted_ms (minus half a frame) is never skipped. Throws ImageError when a frame exceeds the pixel limit.
-  virtual std::optional<double> decode_next(double wanted_ms) = 0;
+  // after wanted_ms (minus half a frame) is never skipped, except that with `slack_ms` > 0 a later frame up to
+  // slack_ms away may stand in for it: in H.264, B-frames shown before wanted_ms + slack_ms are then not decoded
+  // and the sample is the next I- or P-frame (x264's P-frames never refer to B-frames; HEVC's do, so HEVC and the
+  // other codecs decode as without slack). Throws ImageError when a frame exceeds the pixel limit.
+  virtual std::optional<double> decode_next(double wanted_ms, double slack_ms) = 0;
   // The frame decode_next() returned last, upright (display matrix applied), reduced so that its long side is
   // not above DecodeOptions::min_long_side (when > 0), in BGR; with `detect_long_side` > 0 (and below that size)
   // also as Frame::detect_bgr.
@@ -52,6 +55,6 @@ std::unique_ptr<VideoDecoder> open_video_decoder(const std::filesystem::path& pa
 // The module's one entry point, exported with C linkage so that dlsym finds it by name; it may throw ImageError.
 using OpenVideoDecoderFn = VideoDecoder*(const std::filesystem::path& path, const DecodeOptions& options);
 inline constexpr const char* kVideoModuleName = "facesearch-video.so";
-inline constexpr const char* kVideoModuleEntry = "facesearch_open_video_decoder_v2";
+inline constexpr const char* kVideoModuleEntry = "facesearch_open_video_decoder_v3";
 
 }  // namespace facesearch

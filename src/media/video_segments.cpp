@@ -79,7 +79,10 @@ void VideoSegments::decode_segment(VideoDecoder& decoder, std::size_t index) {
     // The rest of the segment holds no sample: the next one is due at or past the next key frame.
     if (!every && grid.due_ms(next) >= end_ms) return;
     const std::size_t before = decoder.frames_decoded();
-    const std::optional<double> t = decoder.decode_next(every ? 0 : grid.due_ms(next));
+    // A sample may come up to half an interval late (the next slot is still half an interval away), so that the
+    // decoder may skip the frames no other frame needs.
+    const std::optional<double> t =
+        every ? decoder.decode_next(0, 0) : decoder.decode_next(grid.due_ms(next), grid.interval_ms / 2);
     decoded_ += decoder.frames_decoded() - before;
     if (!t || past_max(*t)) return;
     const bool due = every || first || *t + grid.half_frame_ms >= grid.due_ms(next);

@@ -80,7 +80,7 @@ Frame VideoSource::frame_at(std::int64_t time_ms) {
       continue;
     }
     bool any = false;
-    while (const std::optional<double> t = decoder_->decode_next(want)) {
+    while (const std::optional<double> t = decoder_->decode_next(want, 0)) {
       any = true;
       if (*t + decoder_->frame_interval_ms() / 2 >= want) break;
     }
