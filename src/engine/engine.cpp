@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <stdexcept>
 
 #include <opencv2/imgproc.hpp>
@@ -27,6 +28,9 @@ ModelPack resolve_pack(const EngineConfig& config) {
 Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(resolve_pack(config_)) {
   auto root = config_.models_root.empty() ? models_root() : config_.models_root;
   auto files = require_pack(pack_, root);
+  // The recogniser takes the longest to load (OpenVINO compiles it): it loads on a thread of its own meanwhile.
+  std::future<std::unique_ptr<Embedder>> embedder = std::async(
+      std::launch::async, [&] { return make_embedder(pack_.embedder, files.at("embedder")); });
   detector_ = make_detector(pack_.detector, files.at("detector"));
   if (files.count("landmarker")) landmarker_ = make_landmarker(pack_.landmarker, files.at("landmarker"));
   if (!pack_.keypoints.empty()) {
@@ -36,7 +40,7 @@ Engine::Engine(EngineConfig config) : config_(std::move(config)), pack_(resolve_
     closeup_ = make_detector(pack_.keypoints, files.at("keypoints"));
     closeup_turned_yaw_ = pack_.keypoints.value("turned_yaw", 0.0);
   }
-  embedder_ = make_embedder(pack_.embedder, files.at("embedder"));
+  embedder_ = embedder.get();
   if (!landmarker_ && !detector_type(pack_.detector.value("type", "")).keypoints)
     throw std::runtime_error("pack '" + pack_.id + "' has neither detector keypoints nor a landmarker");
 }
