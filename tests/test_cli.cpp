@@ -132,6 +132,24 @@ TEST(Cli, ExitCodes) {
   EXPECT_EQ(json_lines(r.out).size(), 1u);
 }
 
+// A long command line (a shell glob over a big folder) is no reason to crash: ONNX Runtime's telemetry once
+// matched regular expressions against it with a recursion per character, and ~32 KB of arguments overflowed the
+// stack (infer/ort_network.cpp). Ten paths of 4,000 characters to one photo here; the variable that turns the
+// telemetry off is not inherited, so the program must turn it off itself.
+TEST(Cli, ALongCommandLineDoesNotCrash) {
+  const fs::path dir = fstest::scratch_dir("cli-long");
+  fs::copy_file(fstest::shared_data() / "openface_examples/amy_adams/adams.jpg", dir / "adams.jpg");
+  std::string long_path = dir.string();
+  while (long_path.size() < 4000) long_path += "/.";
+  long_path += "/adams.jpg";
+  std::string args;
+  for (int i = 0; i < 10; ++i) args += " " + quoted(fs::path(long_path));
+  const CliRun r = fstest::run_command("env -u ORT_DISABLE_TELEMETRY " + std::string(FACESEARCH_BINARY_DIR) +
+                                       "/facesearch faces --json" + args + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find("\"faces\""), std::string::npos);
+}
+
 // --quiet means nothing on stderr but errors: not even the warnings libraries print for odd-but-valid files
 // (this PNG carries a known-broken sRGB colour profile that libpng complains about).
 TEST(Cli, QuietMeansQuiet) {

@@ -3,6 +3,7 @@
 #include "infer/ort_network.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,6 +16,12 @@
 namespace facesearch::infer {
 
 namespace {
+
+// ONNX Runtime's telemetry matches regular expressions against the process's command line when the first
+// environment is created, and libstdc++'s std::regex recurses once per character: a command line of about 32 KB
+// (1,250 photo paths, or ten long ones) overflowed the 8 MB stack (the report: vespa-engine/vespa#37786). Turned
+// off while the program loads, before any thread could read the environment; a user's own setting stays.
+const bool kTelemetryOff = ::setenv("ORT_DISABLE_TELEMETRY", "1", 0) == 0;
 
 // One environment for the process, never destroyed: an Engine held by a static object may release its sessions
 // after any static environment would be gone.
