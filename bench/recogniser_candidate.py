@@ -22,17 +22,16 @@ def tfjs_weights(stem):
     raw, at, weights = open(stem + '.bin', 'rb').read(), 0, {}
     for e in spec['weightsManifest'][0]['weights']:
         n = int(np.prod(e['shape'])) if e['shape'] else 1
-        dtype = np.float16 if e.get('quantization', {}).get('dtype') == 'float16' else (
-            np.int32 if e['dtype'] == 'int32' else np.float32)
-        weights[e['name']] = np.frombuffer(raw, dtype, n, at).astype(
-            np.float32 if dtype != np.int32 else np.int32).reshape(e['shape'])
-        at += n * np.dtype(dtype).itemsize
+        stored = np.dtype(e.get('quantization', {}).get('dtype', e['dtype']))  # float16-quantised, or as declared
+        weights[e['name']] = np.frombuffer(raw, stored, n, at).astype(e['dtype']).reshape(e['shape'])
+        at += n * stored.itemsize
     return spec['modelTopology']['node'], weights
 
 
 def rebuild(stem, output, size):
     """The graph as ONNX (NCHW input), up to `output`."""
     nodes, weights = tfjs_weights(stem)
+    placeholders = {n['name'] for n in nodes if n['op'] == 'Placeholder'}
     out, inits = [], []
 
     def const(name, value):
@@ -44,7 +43,7 @@ def rebuild(stem, output, size):
         if op in ('Const', 'Placeholder'):
             continue
         ins = [i.split(':')[0] for i in n.get('input', [])]
-        x = 'input' if ins[0] == nodes[0]['name'] or ins[0] == 'input_1' else ins[0]
+        x = 'input' if ins[0] in placeholders else ins[0]
         attr = n.get('attr', {})
         strides = [int(v) for v in attr.get('strides', {}).get('list', {}).get('i', [1, 1, 1, 1])][1:3]
         if op == 'Conv2D':

